@@ -1,0 +1,47 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "llmr",
+    products: [
+        .executable(name: "llmr", targets: ["llmr"]),
+        .executable(name: "llmr-fake", targets: ["llmr-fake"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CEditLine",
+            pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev"])]
+        ),
+        .target(name: "RouterCore", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "Providers", dependencies: ["RouterCore"]),
+        .target(name: "CurlTransport", dependencies: ["RouterCore", "CCurl"]),
+        .target(name: "StateStore", dependencies: ["RouterCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "CLI", dependencies: ["RouterCore", "Providers", "CurlTransport", "StateStore"]),
+        .executableTarget(name: "llmr", dependencies: ["CLI"]),
+        .target(name: "FakeProvider", dependencies: ["RouterCore"]),
+        .executableTarget(name: "llmr-fake", dependencies: ["FakeProvider"]),
+        .target(name: "TestSupport", dependencies: ["FakeProvider", "RouterCore"], path: "Sources/TestSupport"),
+        .testTarget(name: "RouterCoreTests", dependencies: ["RouterCore", "TestSupport"]),
+        .testTarget(
+            name: "ProvidersTests",
+            dependencies: ["Providers", "RouterCore"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "CLITests", dependencies: ["CLI", "RouterCore"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["TestSupport", "FakeProvider", "CurlTransport", "RouterCore", "llmr", "llmr-fake"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

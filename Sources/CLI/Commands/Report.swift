@@ -1,0 +1,123 @@
+import RouterCore
+
+/// Everything `ask` tells the user besides the answer: errors, notes, the
+/// `--verbose` trace on stderr, and the `--json` object on stdout.
+struct Report {
+    let json: Bool
+    let color: Bool
+
+    init(json: Bool, terminal: Terminal, color: String?) {
+        self.json = json
+        self.color = terminal.colorOnStderr(color)
+    }
+
+    private func paint(_ text: String, _ code: String) -> String {
+        color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    }
+
+    /// A problem before any request was sent: stderr, plus the JSON error object with `--json`.
+    func fail(_ code: ExitCode, kind: String, _ message: String) -> Int32 {
+        Output.stderr("llmr: \(message)\n")
+        if json {
+            Output.stdout(JSONValue.object([
+                ("schema", "llmr.ask/1"),
+                ("error", .object([("kind", .string(kind)), ("message", .string(message))])),
+            ]).serialized() + "\n")
+        }
+        return code.rawValue
+    }
+
+    func note(_ message: String) {
+        Output.stderr("llmr: \(message)\n")
+    }
+
+    func plan(_ plan: Plan, config: Config) {
+        let route = plan.route.map { "route \($0) (\(plan.strategy.rawValue))" } ?? "model named with -m"
+        var lines = "llmr: config \(config.source); \(route); retries \(plan.retries), at most \(plan.maxAttempts) attempts\n"
+        for (i, c) in plan.candidates.enumerated() {
+            lines += "llmr:   \(i + 1). \(c.label) [\(c.tier.rawValue)] \(c.reason)\n"
+        }
+        Output.stderr(lines)
+    }
+
+    func event(_ event: RouterEvent) {
+        switch event {
+        case .attemptStarted(let c, let n):
+            Output.stderr("llmr: → \(c.label) attempt \(n)\n")
+        case .attemptFinished(let a, let verdict):
+            var line = "llmr: ← \(a.provider)/\(a.modelID) "
+            line += a.outcome == .ok ? paint("ok", "32") : paint("\(a.outcome)", "31")
+            line += " in \(a.latencyMs) ms"
+            if let t = a.ttftMs { line += ", first token \(t) ms" }
+            if let u = a.usage { line += ", \(u.inputTokens)+\(u.outputTokens) tokens" }
+            if let r = a.retryAfterS { line += ", Retry-After \(DurationParser.format(r))" }
+            if let m = a.message { line += " — \(m)" }
+            switch verdict {
+            case .retryAt: line += "; will retry"
+            case .givenUp(let why): line += "; moving on (\(why))"
+            case .succeeded: break
+            }
+            Output.stderr(line + "\n")
+        case .waiting(let seconds, let c):
+            Output.stderr("llmr: waiting \(DurationParser.format(seconds)) before retrying \(c.label)\n")
+        case .delta, .restarting:
+            break
+        }
+    }
+
+    /// Writes the outcome of a routed request and returns the exit code.
+    func finish(_ result: RouteResult, live: Bool, lastChar: Character?) -> Int32 {
+        if json {
+            Output.stdout(Self.json(result).serialized() + "\n")
+        } else if let text = result.text {
+            if live {
+                if lastChar != nil, lastChar != "\n" { Output.stdout("\n") }
+            } else {
+                Output.stdout(text.hasSuffix("\n") || text.isEmpty ? text : text + "\n")
+            }
+        }
+        guard let failure = result.failure else {
+            if result.restarted { note("the complete answer is the one after the break") }
+            return ExitCode.ok.rawValue
+        }
+        if live, result.attempts.contains(where: { $0.deliveredBytes > 0 }) || result.restarted {
+            note("the text above is incomplete: every candidate failed before the answer was whole")
+        }
+        note(failure.message + (json ? "" : "\nllmr: run with -v to see every attempt"))
+        switch failure.kind {
+        case .exhausted: return ExitCode.unavailable.rawValue
+        case .temporary: return ExitCode.temporary.rawValue
+        case .credentials: return ExitCode.noPermission.rawValue
+        case .interrupted: return ExitCode.interrupted.rawValue
+        }
+    }
+
+    /// The `llmr.ask/1` object.
+    static func json(_ r: RouteResult) -> JSONValue {
+        func num(_ v: Int?) -> JSONValue { v.map { .number(Double($0)) } ?? .null }
+        func str(_ v: String?) -> JSONValue { v.map { .string($0) } ?? .null }
+        var members: [(String, JSONValue)] = [("schema", "llmr.ask/1")]
+        if let text = r.text { members.append(("text", .string(text))) }
+        members += [
+            ("route", str(r.route)),
+            ("provider", str(r.provider)),
+            ("model", str(r.model)),
+            ("usage", r.usage.map { .object([("input_tokens", num($0.inputTokens)), ("output_tokens", num($0.outputTokens))]) } ?? .null),
+            ("cost_usd", r.costUSD.map { .number($0) } ?? .null),
+            ("latency_ms", num(r.latencyMs)),
+            ("ttft_ms", num(r.ttftMs)),
+            ("fallback", .bool(r.fallback)),
+            ("attempts", .array(r.attempts.map { a in
+                .object([
+                    ("provider", .string(a.provider)), ("model", .string(a.model)), ("outcome", .string("\(a.outcome)")),
+                    ("status", num(a.status)), ("latency_ms", num(a.latencyMs)), ("ttft_ms", num(a.ttftMs)),
+                    ("retry_after_s", a.retryAfterS.map { .number($0) } ?? .null), ("message", str(a.message)),
+                ])
+            })),
+        ]
+        if let f = r.failure {
+            members.append(("error", .object([("kind", .string(f.kind.rawValue)), ("message", .string(f.message))])))
+        }
+        return .object(members)
+    }
+}

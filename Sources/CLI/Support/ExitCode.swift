@@ -1,0 +1,12 @@
+/// The exit codes of the contract (sysexits).
+public enum ExitCode: Int32, Sendable {
+    case ok = 0
+    case usage = 64
+    case dataError = 65
+    case unavailable = 69
+    case software = 70
+    case temporary = 75
+    case noPermission = 77
+    case config = 78
+    case interrupted = 130
+}

@@ -1,0 +1,55 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The process's standard streams and environment, read once.
+public struct Terminal: Sendable {
+    public var stdinIsTTY: Bool
+    public var stdoutIsTTY: Bool
+    public var stderrIsTTY: Bool
+    public var environment: [String: String]
+
+    public static func current() -> Terminal {
+        var env: [String: String] = [:]
+        var p = environ
+        while let entry = p.pointee {
+            let s = String(cString: entry)
+            if let eq = s.firstIndex(of: "=") { env[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+            p += 1
+        }
+        return Terminal(stdinIsTTY: isatty(0) == 1, stdoutIsTTY: isatty(1) == 1, stderrIsTTY: isatty(2) == 1, environment: env)
+    }
+
+    /// Whether stderr gets colour: `--color always|never|auto`; auto means a
+    /// terminal, `NO_COLOR` unset or empty, and `TERM` not `dumb`.
+    public func colorOnStderr(_ choice: String?) -> Bool {
+        switch choice {
+        case "always": return true
+        case "never": return false
+        default:
+            if let v = environment["NO_COLOR"], !v.isEmpty { return false }
+            if environment["TERM"] == "dumb" { return false }
+            return stderrIsTTY
+        }
+    }
+}
+
+/// Unbuffered writes to the standard streams.
+public enum Output {
+    public static func stdout(_ text: String) { write(1, text) }
+    public static func stderr(_ text: String) { write(2, text) }
+
+    static func write(_ fd: Int32, _ text: String) {
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            offset += n
+        }
+        bytes.removeAll()
+    }
+}

@@ -1,0 +1,143 @@
+internal import CCurl
+import RouterCore
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The HTTP transport on libcurl: one multi handle driven by its own thread, so
+/// many transfers run at once and any of them can be cancelled.
+///
+/// Callers hand requests over through a locked inbox and wake the thread with
+/// `curl_multi_wakeup`; everything else (easy handles, callbacks, timeouts)
+/// happens on the transport thread. The first-token and idle timeouts are
+/// checked there too, since curl has no notion of either.
+public final class CurlTransport: HTTPTransport, @unchecked Sendable {
+    private struct Inbox {
+        var adds: [Transfer] = []
+        var cancels: [Transfer] = []
+        var threadStarted = false
+    }
+
+    private let multi: UnsafeMutableRawPointer
+    private let inbox = Mutex(Inbox())
+    /// Transfers in the multi handle, by easy handle. Transport thread only.
+    private var active: [UnsafeMutableRawPointer: Transfer] = [:]
+
+    private static let globalInit: Bool = {
+        curl_global_init(Int(CURL_GLOBAL_ALL)) == CURLE_OK
+    }()
+
+    /// A transport for this process; its connections are reused across requests.
+    public static let shared = CurlTransport()
+
+    public init() {
+        _ = Self.globalInit
+        // curl_multi_init only fails when memory runs out, and then nothing else would work either.
+        guard let m = curl_multi_init() else { fatalError("llmr: libcurl could not create a multi handle (out of memory)") }
+        multi = m
+        _ = llmr_multi_setopt_long(m, CURLMOPT_MAX_HOST_CONNECTIONS, 16)
+    }
+
+    public func send(_ request: HTTPRequest) -> AsyncThrowingStream<HTTPEvent, Error> {
+        let (stream, continuation) = AsyncThrowingStream<HTTPEvent, Error>.makeStream()
+        let transfer = Transfer(request: request, continuation: continuation)
+        continuation.onTermination = { [weak self] _ in self?.cancel(transfer) }
+        let startThread = inbox.withLock { box -> Bool in
+            box.adds.append(transfer)
+            defer { box.threadStarted = true }
+            return !box.threadStarted
+        }
+        if startThread { spawnThread() }
+        curl_multi_wakeup(multi)
+        return stream
+    }
+
+    private func cancel(_ transfer: Transfer) {
+        inbox.withLock { $0.cancels.append(transfer) }
+        curl_multi_wakeup(multi)
+    }
+
+    private func spawnThread() {
+        let context = Unmanaged.passRetained(self).toOpaque()
+        var thread = pthread_t()
+        let rc = pthread_create(&thread, nil, { context in
+            guard let context else { return nil }
+            Unmanaged<CurlTransport>.fromOpaque(context).takeUnretainedValue().run()
+            return nil
+        }, context)
+        if rc == 0 { pthread_detach(thread) } else { fatalError("llmr: could not start the transport thread (error \(rc))") }
+    }
+
+    /// The transport thread: add and cancel, drive curl, finish transfers, enforce timeouts, sleep.
+    private func run() {
+        while true {
+            let (adds, cancels) = inbox.withLock { box -> ([Transfer], [Transfer]) in
+                defer { box.adds.removeAll(); box.cancels.removeAll() }
+                return (box.adds, box.cancels)
+            }
+            for t in adds { start(t) }
+            for t in cancels {
+                if let easy = t.easy, active[easy] != nil {
+                    remove(t)
+                    t.complete(.other("cancelled"))
+                }
+            }
+            var running: Int32 = 0
+            _ = curl_multi_perform(multi, &running)
+            var left: Int32 = 0
+            while let msg = curl_multi_info_read(multi, &left) {
+                guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle, let t = active[easy] else { continue }
+                let code = msg.pointee.data.result
+                remove(t)
+                t.complete(code == CURLE_OK ? nil : t.failure(for: code))
+            }
+            let wait = enforceDeadlines()
+            _ = curl_multi_poll(multi, nil, 0, Int32(wait), nil)
+        }
+    }
+
+    private func start(_ t: Transfer) {
+        guard t.prepare(), let easy = t.easy else {
+            t.complete(.other("libcurl refused the request for \(t.request.url)"))
+            return
+        }
+        t.startedAt = Monotonic.now()
+        active[easy] = t
+        if curl_multi_add_handle(multi, easy) != CURLM_OK {
+            active[easy] = nil
+            t.complete(.other("libcurl could not start the transfer to \(t.request.url)"))
+        }
+    }
+
+    private func remove(_ t: Transfer) {
+        guard let easy = t.easy else { return }
+        _ = curl_multi_remove_handle(multi, easy)
+        active[easy] = nil
+    }
+
+    /// Fails transfers past their first-token or idle deadline; returns how many
+    /// milliseconds the thread may sleep before the next deadline.
+    private func enforceDeadlines() -> Int {
+        let now = Monotonic.now()
+        var wait = 1000.0
+        for t in Array(active.values) {
+            let deadline: Double
+            let failure: TransportFailure
+            if let _ = t.firstByteAt {
+                deadline = t.lastByteAt + t.request.timeouts.idle
+                failure = .idleTimeout
+            } else {
+                deadline = t.startedAt + t.request.timeouts.firstToken
+                failure = .firstTokenTimeout
+            }
+            if now >= deadline {
+                remove(t)
+                t.complete(failure)
+            } else {
+                wait = min(wait, (deadline - now) * 1000)
+            }
+        }
+        return max(1, Int(wait.rounded(.up)))
+    }
+}

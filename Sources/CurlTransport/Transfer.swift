@@ -1,0 +1,165 @@
+internal import CCurl
+import RouterCore
+
+/// One HTTP exchange on the transport thread: its easy handle, header list,
+/// response head and timing. Touched only by the transport thread once added.
+final class Transfer: @unchecked Sendable {
+    let request: HTTPRequest
+    let continuation: AsyncThrowingStream<HTTPEvent, Error>.Continuation
+    var easy: UnsafeMutableRawPointer?
+    var headerList: UnsafeMutablePointer<curl_slist>?
+    let errorBuffer: UnsafeMutablePointer<CChar>
+    var status = 0
+    var headers: [(String, String)] = []
+    var headEmitted = false
+    var startedAt = 0.0
+    var firstByteAt: Double?
+    var lastByteAt = 0.0
+    var finished = false
+
+    init(request: HTTPRequest, continuation: AsyncThrowingStream<HTTPEvent, Error>.Continuation) {
+        self.request = request
+        self.continuation = continuation
+        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    }
+
+    deinit {
+        if let easy { curl_easy_cleanup(easy) }
+        if let headerList { curl_slist_free_all(headerList) }
+        errorBuffer.deallocate()
+    }
+
+    /// Configures a new easy handle for this request; false when curl refuses.
+    func prepare() -> Bool {
+        guard let h = curl_easy_init() else { return false }
+        easy = h
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        var ok = true
+        func check(_ code: CURLcode) { if code != CURLE_OK { ok = false } }
+        check(llmr_easy_setopt_string(h, CURLOPT_URL, request.url))
+        check(llmr_easy_setopt_pointer(h, CURLOPT_ERRORBUFFER, errorBuffer))
+        check(llmr_easy_setopt_long(h, CURLOPT_NOSIGNAL, 1))
+        check(llmr_easy_setopt_string(h, CURLOPT_USERAGENT, "llmr/\(LLMRVersion.string)"))
+        check(llmr_easy_setopt_string(h, CURLOPT_ACCEPT_ENCODING, ""))
+        check(llmr_easy_setopt_long(h, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1))
+        check(llmr_easy_setopt_long(h, CURLOPT_CONNECTTIMEOUT_MS, Self.ms(request.timeouts.connect)))
+        check(llmr_easy_setopt_long(h, CURLOPT_TIMEOUT_MS, Self.ms(request.timeouts.total)))
+        if request.method == "GET" {
+            check(llmr_easy_setopt_long(h, CURLOPT_HTTPGET, 1))
+        } else {
+            check(llmr_easy_setopt_offt(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)))
+            request.body.withUnsafeBufferPointer { buf in
+                // COPYPOSTFIELDS copies the body, so it need not outlive this call.
+                if let base = buf.baseAddress, !buf.isEmpty {
+                    check(llmr_easy_setopt_pointer(h, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: base)))
+                } else {
+                    check(llmr_easy_setopt_string(h, CURLOPT_COPYPOSTFIELDS, ""))
+                }
+            }
+            if request.method != "POST" { check(llmr_easy_setopt_string(h, CURLOPT_CUSTOMREQUEST, request.method)) }
+        }
+        var list: UnsafeMutablePointer<curl_slist>?
+        // An empty Expect header stops curl from waiting for "100 Continue" on larger bodies.
+        for line in request.headers.map({ "\($0.0): \($0.1)" }) + ["Expect:"] {
+            list = curl_slist_append(list, line)
+        }
+        headerList = list
+        check(llmr_easy_setopt_slist(h, CURLOPT_HTTPHEADER, list))
+        check(llmr_easy_setopt_write(h, CURLOPT_WRITEFUNCTION, { ptr, size, count, userdata in
+            guard let ptr, let userdata else { return 0 }
+            let t = Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
+            return t.receiveBody(UnsafeRawBufferPointer(start: ptr, count: size * count))
+        }))
+        check(llmr_easy_setopt_pointer(h, CURLOPT_WRITEDATA, me))
+        check(llmr_easy_setopt_write(h, CURLOPT_HEADERFUNCTION, { ptr, size, count, userdata in
+            guard let ptr, let userdata else { return 0 }
+            let t = Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
+            return t.receiveHeader(UnsafeRawBufferPointer(start: ptr, count: size * count))
+        }))
+        check(llmr_easy_setopt_pointer(h, CURLOPT_HEADERDATA, me))
+        return ok
+    }
+
+    static func ms(_ seconds: Double) -> Int {
+        seconds <= 0 ? 0 : max(1, Int((seconds * 1000).rounded()))
+    }
+
+    func receiveHeader(_ bytes: UnsafeRawBufferPointer) -> Int {
+        let line = String(decoding: bytes, as: UTF8.self).trimmingWhitespace()
+        if line.hasPrefix("HTTP/") {
+            // A new status line: a 100 Continue or a redirect came first; start over.
+            let parts = line.split(separator: " ", maxSplits: 2)
+            status = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+            headers.removeAll()
+        } else if line.isEmpty {
+            if status >= 200 { emitHead() }
+        } else if let colon = line.firstIndex(of: ":") {
+            headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingWhitespace()))
+        }
+        return bytes.count
+    }
+
+    func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Int {
+        let now = Monotonic.now()
+        if firstByteAt == nil { firstByteAt = now }
+        lastByteAt = now
+        emitHead()
+        continuation.yield(.body(Array(bytes)))
+        return bytes.count
+    }
+
+    func emitHead() {
+        guard !headEmitted else { return }
+        headEmitted = true
+        if status == 0, let easy {
+            var code = 0
+            _ = llmr_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &code)
+            status = code
+        }
+        continuation.yield(.head(HTTPHead(status: status, headers: headers)))
+    }
+
+    /// Ends the event stream, successfully or with a failure.
+    func complete(_ failure: TransportFailure?) {
+        guard !finished else { return }
+        finished = true
+        if let failure {
+            continuation.finish(throwing: failure)
+        } else {
+            emitHead()
+            continuation.finish()
+        }
+    }
+
+    /// The transport failure a curl result code stands for.
+    func failure(for code: CURLcode) -> TransportFailure {
+        let detail = errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))
+        switch code {
+        case CURLE_COULDNT_CONNECT: return .connectionRefused(detail)
+        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: return .resolve(detail)
+        case CURLE_OPERATION_TIMEDOUT:
+            var connectTime: curl_off_t = 0
+            if let easy { _ = llmr_easy_getinfo_offt(easy, CURLINFO_CONNECT_TIME_T, &connectTime) }
+            return connectTime == 0 && !headEmitted ? .connectTimeout : .totalTimeout
+        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
+             CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH,
+             CURLE_SSL_INVALIDCERTSTATUS, CURLE_SSL_ENGINE_NOTFOUND, CURLE_SSL_ENGINE_SETFAILED:
+            return .tls(detail)
+        case CURLE_GOT_NOTHING, CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM,
+             CURLE_BAD_CONTENT_ENCODING:
+            return .dropped(detail)
+        default:
+            return .other(detail)
+        }
+    }
+}
+
+/// Monotonic time in seconds, read cheaply on the transport thread.
+enum Monotonic {
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}

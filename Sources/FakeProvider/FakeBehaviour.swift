@@ -1,0 +1,124 @@
+import RouterCore
+
+/// One scripted reply of the fake provider: an answer, an error, or a fault.
+public struct FakeBehaviour: Sendable, Equatable {
+    /// The answer text; split into one stream chunk per word.
+    public var text = "Hello from the fake provider."
+    /// Reply with the last user message instead of `text`.
+    public var echo = false
+    public var status = 200
+    /// Sent as the `Retry-After` header.
+    public var retryAfter: String?
+    /// A raw error body (default: an OpenAI-style JSON error).
+    public var body: String?
+    public var contentType: String?
+    /// Wait before the response head.
+    public var delayMs = 0
+    /// Wait after the head, before the first chunk.
+    public var firstTokenDelayMs = 0
+    /// Wait between chunks.
+    public var chunkDelayMs = 0
+    /// After this many chunks, go silent for `stallMs`.
+    public var stallAfter: Int?
+    public var stallMs = 30_000
+    /// After this many chunks, end the body cleanly but without `[DONE]`.
+    public var truncateAfter: Int?
+    /// After this many chunks, close the connection mid-body.
+    public var disconnectAfter: Int?
+    /// Close the connection without answering at all.
+    public var disconnect = false
+    /// After this many chunks, send an event that is not JSON.
+    public var malformedAfter: Int?
+    /// After this many chunks, send an error event inside the 200 stream.
+    public var errorEventAfter: Int?
+    /// Token counts to report; by default estimated from the request and the text.
+    public var inputTokens: Int?
+    public var outputTokens: Int?
+    /// Answer 401 unless the request carries `Authorization: Bearer <requireKey>`.
+    public var requireKey: String?
+
+    public init() {}
+
+    public static func answer(_ text: String) -> FakeBehaviour {
+        var b = FakeBehaviour()
+        b.text = text
+        return b
+    }
+
+    public static func status(_ status: Int, retryAfter: String? = nil, body: String? = nil) -> FakeBehaviour {
+        var b = FakeBehaviour()
+        b.status = status
+        b.retryAfter = retryAfter
+        b.body = body
+        return b
+    }
+
+    /// Reads a behaviour from its JSON form: the same keys, in snake_case.
+    public init(json: JSONValue) throws(FakeScriptError) {
+        guard case .object(let members) = json else { throw FakeScriptError(message: "a behaviour must be a JSON object") }
+        for (key, value) in members {
+            func int() throws(FakeScriptError) -> Int {
+                guard let v = value.int else { throw FakeScriptError(message: "'\(key)' must be a whole number") }
+                return v
+            }
+            func string() throws(FakeScriptError) -> String {
+                if let s = value.string { return s }
+                if let n = value.int { return String(n) }
+                throw FakeScriptError(message: "'\(key)' must be text")
+            }
+            switch key {
+            case "text": text = try string()
+            case "echo": echo = value.bool ?? false
+            case "status": status = try int()
+            case "retry_after": retryAfter = try string()
+            case "body": body = try string()
+            case "content_type": contentType = try string()
+            case "delay_ms": delayMs = try int()
+            case "first_token_delay_ms": firstTokenDelayMs = try int()
+            case "chunk_delay_ms": chunkDelayMs = try int()
+            case "stall_after": stallAfter = try int()
+            case "stall_ms": stallMs = try int()
+            case "truncate_after": truncateAfter = try int()
+            case "disconnect_after": disconnectAfter = try int()
+            case "disconnect": disconnect = value.bool ?? false
+            case "malformed_after": malformedAfter = try int()
+            case "error_event_after": errorEventAfter = try int()
+            case "input_tokens": inputTokens = try int()
+            case "output_tokens": outputTokens = try int()
+            case "require_key": requireKey = try string()
+            default: throw FakeScriptError(message: "unknown behaviour key '\(key)'")
+            }
+        }
+    }
+}
+
+/// What is wrong with a fake provider script.
+public struct FakeScriptError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+/// Replies per fake provider (the first path segment of the URL). Each provider
+/// plays its list in order; the last entry repeats.
+public struct FakeScript: Sendable, Equatable {
+    public var providers: [String: [FakeBehaviour]]
+
+    public init(_ providers: [String: [FakeBehaviour]] = [:]) {
+        self.providers = providers
+    }
+
+    /// `{"providers": {"name": [behaviour, …] or behaviour}}`
+    public init(json text: String) throws(FakeScriptError) {
+        let json: JSONValue
+        do { json = try JSONValue.parse(text) } catch { throw FakeScriptError(message: "the script is not valid JSON: \(error)") }
+        guard case .object(let members)? = json["providers"] else {
+            throw FakeScriptError(message: "the script needs a 'providers' object")
+        }
+        var providers: [String: [FakeBehaviour]] = [:]
+        for (name, value) in members {
+            let list = value.array ?? [value]
+            providers[name] = try list.map { (item) throws(FakeScriptError) in try FakeBehaviour(json: item) }
+        }
+        self.providers = providers
+    }
+}

@@ -1,0 +1,124 @@
+import RouterCore
+
+/// OpenAI's chat-completions format, which most vendors speak too:
+/// `POST {base_url}/chat/completions` with a bearer key.
+public struct OpenAIWire: WireFormat {
+    public init() {}
+
+    public func makeRequest(_ request: ChatRequest, modelID: String, provider: ProviderConfig, key: String?, stream: Bool) -> HTTPRequest {
+        var members: [(String, JSONValue)] = [
+            ("model", .string(modelID)),
+            ("messages", .array(request.messages.map { .object([("role", .string($0.role.rawValue)), ("content", .string($0.content))]) })),
+        ]
+        if let max = request.maxTokens { members.append((provider.maxTokensField, .number(Double(max)))) }
+        if let t = request.temperature { members.append(("temperature", .number(t))) }
+        if stream {
+            members.append(("stream", true))
+            // Without this the stream carries no token counts, and cost is unknown.
+            members.append(("stream_options", .object([("include_usage", true)])))
+        }
+        var headers: [(String, String)] = [("Content-Type", "application/json")]
+        headers.append(("Accept", stream ? "text/event-stream" : "application/json"))
+        if let key { headers.append(("Authorization", "Bearer \(key)")) }
+        for (name, value) in provider.headers.sorted(by: { $0.key < $1.key }) { headers.append((name, value)) }
+        return HTTPRequest(url: provider.baseURL + "/chat/completions", headers: headers,
+                           body: JSONValue.object(members).bytes(), timeouts: provider.timeouts)
+    }
+
+    public func makeStreamDecoder() -> any StreamDecoder { OpenAIStreamDecoder() }
+
+    public func decodeWhole(_ body: [UInt8]) -> Result<WholeAnswer, ProviderError> {
+        let json: JSONValue
+        do { json = try JSONValue.parse(body) } catch {
+            return .failure(ProviderError(kind: .other, message: "the answer is not valid JSON (\(error))"))
+        }
+        if let e = json["error"], !e.isNull {
+            return .failure(Self.errorFrom(json: json, status: 200))
+        }
+        guard let choice = json["choices"]?[0], let message = choice["message"] else {
+            return .failure(ProviderError(kind: .other, message: "the answer has no choices[0].message"))
+        }
+        let text = message["content"]?.string ?? ""
+        return .success(WholeAnswer(text: text, usage: Self.usage(json["usage"]),
+                                    finish: choice["finish_reason"]?.string.map(Self.finishReason)))
+    }
+
+    public func classify(status: Int, body: [UInt8]) -> ProviderError {
+        if let json = try? JSONValue.parse(body) {
+            return Self.errorFrom(json: json, status: status)
+        }
+        return ProviderError(kind: ErrorText.kind(status: status, type: nil, code: nil, message: ""),
+                             message: ErrorText.excerpt(body, status: status))
+    }
+
+    static func usage(_ json: JSONValue?) -> Usage? {
+        guard let u = json, let input = u["prompt_tokens"]?.int, let output = u["completion_tokens"]?.int else { return nil }
+        return Usage(inputTokens: input, outputTokens: output)
+    }
+
+    static func finishReason(_ s: String) -> FinishReason {
+        switch s {
+        case "stop": return .stop
+        case "length": return .length
+        case "content_filter": return .contentFilter
+        case "tool_calls", "function_call": return .toolCalls
+        default: return .other
+        }
+    }
+
+    /// Reads the error shapes OpenAI-compatible servers use:
+    /// `{"error":{"message","type","code"}}`, `{"error":"text"}`, `{"message":…}`, `{"detail":…}`.
+    static func errorFrom(json: JSONValue, status: Int) -> ProviderError {
+        let e = json["error"] ?? json
+        let message = e["message"]?.string ?? e.string ?? json["message"]?.string ?? json["detail"]?.string
+            ?? json.serialized()
+        let type = e["type"]?.string
+        let code = e["code"]?.string ?? e["code"]?.int.map(String.init)
+        return ProviderError(kind: ErrorText.kind(status: status, type: type, code: code, message: message),
+                             message: ErrorText.clip(message))
+    }
+}
+
+/// Decodes OpenAI's stream: `data: {chunk}` events, then `data: [DONE]`.
+final class OpenAIStreamDecoder: StreamDecoder {
+    private var sse = SSEDecoder()
+
+    func feed(_ bytes: [UInt8]) -> [StreamEvent] {
+        var out: [StreamEvent] = []
+        for event in sse.feed(bytes) {
+            decode(event, into: &out)
+        }
+        return out
+    }
+
+    func finish() -> [StreamEvent] {
+        var out: [StreamEvent] = []
+        for event in sse.finish() { decode(event, into: &out) }
+        return out
+    }
+
+    private func decode(_ event: SSEEvent, into out: inout [StreamEvent]) {
+        if event.data == "[DONE]" {
+            out.append(.end)
+            return
+        }
+        let json: JSONValue
+        do { json = try JSONValue.parse(event.data) } catch {
+            out.append(.malformed("a stream event is not valid JSON (\(error)): \(ErrorText.clip(event.data))"))
+            return
+        }
+        if let e = json["error"], !e.isNull {
+            out.append(.error(OpenAIWire.errorFrom(json: json, status: 200)))
+            return
+        }
+        guard case .object = json else {
+            out.append(.malformed("a stream event is not a JSON object: \(ErrorText.clip(event.data))"))
+            return
+        }
+        if let choice = json["choices"]?[0] {
+            if let text = choice["delta"]?["content"]?.string, !text.isEmpty { out.append(.text(text)) }
+            if let reason = choice["finish_reason"]?.string { out.append(.finish(OpenAIWire.finishReason(reason))) }
+        }
+        if let usage = OpenAIWire.usage(json["usage"]) { out.append(.usage(usage)) }
+    }
+}

@@ -1,0 +1,161 @@
+/// The wire format a provider speaks.
+public enum WireAPI: String, Sendable, CaseIterable {
+    case openai
+    case anthropic
+    case gemini
+}
+
+/// One provider: where it is, how to authenticate, how long to wait for it.
+public struct ProviderConfig: Sendable, Equatable {
+    public var name: String
+    public var api: WireAPI
+    public var baseURL: String
+    /// The environment variable that holds the key; nil with `keyCmd` or for keyless servers.
+    public var keyEnv: String?
+    /// A shell command whose standard output is the key.
+    public var keyCmd: String?
+    public var timeouts: Timeouts
+    public var headers: [String: String]
+    /// The request field that carries the output limit (`max_tokens` or `max_completion_tokens`).
+    public var maxTokensField: String
+    /// Whether to ask for a streamed answer; some servers only answer whole.
+    public var stream: Bool
+
+    public init(name: String, api: WireAPI, baseURL: String, keyEnv: String? = nil, keyCmd: String? = nil,
+                timeouts: Timeouts = Timeouts(), headers: [String: String] = [:],
+                maxTokensField: String = "max_tokens", stream: Bool = true) {
+        self.name = name
+        self.api = api
+        self.baseURL = baseURL
+        self.keyEnv = keyEnv
+        self.keyCmd = keyCmd
+        self.timeouts = timeouts
+        self.headers = headers
+        self.maxTokensField = maxTokensField
+        self.stream = stream
+    }
+
+    /// True when the provider is configured to use no key at all (a local server).
+    public var needsNoKey: Bool { keyEnv == nil && keyCmd == nil }
+}
+
+/// A catalog entry: a model name users type, the provider's id for it, its prices and window.
+public struct ModelEntry: Sendable, Equatable {
+    public var name: String
+    public var provider: String
+    /// The id the provider knows the model by.
+    public var id: String
+    /// USD per million input tokens.
+    public var inputPrice: Double?
+    /// USD per million output tokens.
+    public var outputPrice: Double?
+    /// Context window in tokens.
+    public var context: Int?
+
+    public init(name: String, provider: String, id: String, inputPrice: Double? = nil, outputPrice: Double? = nil, context: Int? = nil) {
+        self.name = name
+        self.provider = provider
+        self.id = id
+        self.inputPrice = inputPrice
+        self.outputPrice = outputPrice
+        self.context = context
+    }
+
+    /// The cost in USD of an answer with this usage, when both prices are known.
+    public func cost(of usage: Usage) -> Double? {
+        guard let input = inputPrice, let output = outputPrice else { return nil }
+        return (Double(usage.inputTokens) * input + Double(usage.outputTokens) * output) / 1_000_000
+    }
+}
+
+/// How a route orders its primary tier.
+public enum Strategy: String, Sendable, CaseIterable {
+    case fallback
+    case weighted
+    case cheapest
+}
+
+/// One entry of a route's tier: a catalog model or an inline `provider/model-id`.
+public struct TargetRef: Sendable, Equatable {
+    public var model: String
+    public var weight: Double
+
+    public init(model: String, weight: Double = 1) {
+        self.model = model
+        self.weight = weight
+    }
+}
+
+/// A named route: a strategy over a primary tier, then a fallback tier in order.
+public struct RouteConfig: Sendable, Equatable {
+    public var name: String
+    public var strategy: Strategy
+    /// Attempts per target beyond the first, on retryable errors.
+    public var retries: Int
+    /// A cap on attempts for one request, over every target.
+    public var maxAttempts: Int
+    /// The longest llmr waits before retrying a target (backoff or `Retry-After`);
+    /// a target that asks for longer is given up on for this request.
+    public var maxRetryWait: Double
+    public var targets: [TargetRef]
+    public var fallback: [TargetRef]
+
+    public init(name: String, strategy: Strategy = .fallback, retries: Int = 2, maxAttempts: Int = 8,
+                maxRetryWait: Double = 30, targets: [TargetRef], fallback: [TargetRef] = []) {
+        self.name = name
+        self.strategy = strategy
+        self.retries = retries
+        self.maxAttempts = maxAttempts
+        self.maxRetryWait = maxRetryWait
+        self.targets = targets
+        self.fallback = fallback
+    }
+}
+
+/// The circuit breaker's thresholds.
+public struct BreakerConfig: Sendable, Equatable {
+    public var failures: Int
+    public var window: Double
+    public var openFor: Double
+
+    public init(failures: Int = 5, window: Double = 60, openFor: Double = 300) {
+        self.failures = failures
+        self.window = window
+        self.openFor = openFor
+    }
+}
+
+/// The whole configuration, validated: every reference in it resolves.
+public struct Config: Sendable, Equatable {
+    /// Where it came from: a file path, or `<embedded default>`.
+    public var source: String
+    /// Providers in the order the file lists them.
+    public var providers: [ProviderConfig]
+    /// Catalog models in the order the file lists them.
+    public var models: [ModelEntry]
+    public var routes: [RouteConfig]
+    public var tasks: [String: String]
+    public var breaker: BreakerConfig
+
+    public init(source: String, providers: [ProviderConfig], models: [ModelEntry], routes: [RouteConfig],
+                tasks: [String: String] = [:], breaker: BreakerConfig = BreakerConfig()) {
+        self.source = source
+        self.providers = providers
+        self.models = models
+        self.routes = routes
+        self.tasks = tasks
+        self.breaker = breaker
+    }
+
+    public func provider(named name: String) -> ProviderConfig? {
+        providers.first { $0.name == name }
+    }
+
+    public func model(named name: String) -> ModelEntry? {
+        models.first { $0.name == name }
+    }
+
+    public func route(named name: String) -> RouteConfig? {
+        routes.first { $0.name == name }
+    }
+}

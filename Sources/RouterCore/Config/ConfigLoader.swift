@@ -1,0 +1,185 @@
+import Yams
+
+/// Reads YAML (or JSON) text into a validated `Config`.
+public enum ConfigLoader {
+    static let topKeys = ["providers", "models", "routes", "tasks", "breaker", "health", "alerts", "log"]
+    static let providerKeys = ["api", "base_url", "key_env", "key_cmd", "timeout", "connect_timeout",
+                               "first_token_timeout", "idle_timeout", "headers", "max_tokens_field", "stream"]
+    static let modelKeys = ["provider", "id", "input", "output", "context"]
+    static let routeKeys = ["strategy", "retries", "max_attempts", "max_retry_wait", "targets", "fallback"]
+    static let targetKeys = ["model", "weight"]
+    static let breakerKeys = ["failures", "window", "open_for"]
+
+    /// Parses and validates a configuration. `source` names the file in errors.
+    public static func load(yaml: String, source: String) throws(ConfigError) -> Config {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: yaml) else {
+                throw ConfigError(file: source, message: "the file is empty; it needs at least a 'providers' and a 'models' section")
+            }
+            root = node
+        } catch let error as ConfigError {
+            throw error
+        } catch let error as YamlError {
+            throw yamlError(error, source: source)
+        } catch {
+            throw ConfigError(file: source, message: "not valid YAML: \(error)")
+        }
+        let top = ConfigNode(node: root, path: "", file: source)
+        var config = Config(source: source, providers: [], models: [], routes: [])
+        var sections: [String: ConfigNode] = [:]
+        for (key, value) in try top.entries(allowed: topKeys) { sections[key] = value }
+
+        if let node = sections["providers"] {
+            for (name, value) in try node.entries() {
+                config.providers.append(try provider(name, value))
+            }
+        }
+        let providerNames = config.providers.map(\.name)
+        if let node = sections["models"] {
+            for (name, value) in try node.entries() {
+                let m = try model(name, value)
+                guard providerNames.contains(m.provider) else {
+                    let at = (try? value.entries().first { $0.0 == "provider" }?.1) ?? value
+                    throw at.error("unknown provider '\(m.provider)'\(Suggest.hint(m.provider, in: providerNames)); the providers section defines: \(providerNames.joined(separator: ", "))")
+                }
+                config.models.append(m)
+            }
+        }
+        if let node = sections["routes"] {
+            for (name, value) in try node.entries() {
+                let r = try route(name, value, config: config)
+                config.routes.append(r)
+            }
+        }
+        if let node = sections["tasks"] {
+            let routeNames = config.routes.map(\.name)
+            for (task, value) in try node.entries() {
+                let target = try value.nonEmptyString()
+                guard routeNames.contains(target) else {
+                    throw value.error("unknown route '\(target)'\(Suggest.hint(target, in: routeNames))")
+                }
+                config.tasks[task] = target
+            }
+        }
+        if let node = sections["breaker"] {
+            for (key, value) in try node.entries(allowed: breakerKeys) {
+                switch key {
+                case "failures": config.breaker.failures = try value.int(min: 1)
+                case "window": config.breaker.window = try value.duration()
+                default: config.breaker.openFor = try value.duration()
+                }
+            }
+        }
+        // health, alerts and log are read by the monitoring commands; here they
+        // only have to be mappings so that a typo at the top level still fails.
+        for key in ["health", "alerts", "log"] {
+            if let node = sections[key] { _ = try node.entries() }
+        }
+        return config
+    }
+
+    static func provider(_ name: String, _ node: ConfigNode) throws(ConfigError) -> ProviderConfig {
+        var api: WireAPI?
+        var baseURL: String?
+        var p = ProviderConfig(name: name, api: .openai, baseURL: "")
+        for (key, value) in try node.entries(allowed: providerKeys) {
+            switch key {
+            case "api": api = WireAPI(rawValue: try value.oneOf(WireAPI.allCases.map(\.rawValue)))
+            case "base_url":
+                let url = try value.nonEmptyString()
+                guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                    throw value.error("expected a URL starting with http:// or https://, got '\(url)'")
+                }
+                baseURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+            case "key_env": p.keyEnv = try value.nonEmptyString()
+            case "key_cmd": p.keyCmd = try value.nonEmptyString()
+            case "timeout": p.timeouts.total = try value.duration()
+            case "connect_timeout": p.timeouts.connect = try value.duration()
+            case "first_token_timeout": p.timeouts.firstToken = try value.duration()
+            case "idle_timeout": p.timeouts.idle = try value.duration()
+            case "headers":
+                for (h, v) in try value.entries() { p.headers[h] = try v.string() }
+            case "max_tokens_field": p.maxTokensField = try value.oneOf(["max_tokens", "max_completion_tokens"])
+            default: p.stream = try value.bool()
+            }
+        }
+        guard let api else { throw node.error("missing 'api' (one of \(WireAPI.allCases.map(\.rawValue).joined(separator: ", ")))") }
+        guard let baseURL else { throw node.error("missing 'base_url'") }
+        p.api = api
+        p.baseURL = baseURL
+        return p
+    }
+
+    static func model(_ name: String, _ node: ConfigNode) throws(ConfigError) -> ModelEntry {
+        var m = ModelEntry(name: name, provider: "", id: name)
+        var provider: String?
+        for (key, value) in try node.entries(allowed: modelKeys) {
+            switch key {
+            case "provider": provider = try value.nonEmptyString()
+            case "id": m.id = try value.nonEmptyString()
+            case "input": m.inputPrice = try value.double()
+            case "output": m.outputPrice = try value.double()
+            default: m.context = try value.int(min: 1)
+            }
+        }
+        guard let provider else { throw node.error("missing 'provider'") }
+        m.provider = provider
+        return m
+    }
+
+    static func route(_ name: String, _ node: ConfigNode, config: Config) throws(ConfigError) -> RouteConfig {
+        var r = RouteConfig(name: name, targets: [])
+        var sawTargets = false
+        for (key, value) in try node.entries(allowed: routeKeys) {
+            switch key {
+            case "strategy": r.strategy = Strategy(rawValue: try value.oneOf(Strategy.allCases.map(\.rawValue))) ?? .fallback
+            case "retries": r.retries = try value.int(min: 0)
+            case "max_attempts": r.maxAttempts = try value.int(min: 1)
+            case "max_retry_wait": r.maxRetryWait = try value.duration()
+            case "targets":
+                sawTargets = true
+                r.targets = try value.items().map { (item) throws(ConfigError) in try target(item, config: config) }
+            default:
+                r.fallback = try value.items().map { (item) throws(ConfigError) in try target(item, config: config) }
+            }
+        }
+        guard sawTargets, !r.targets.isEmpty else { throw node.error("a route needs at least one entry under 'targets'") }
+        return r
+    }
+
+    static func target(_ node: ConfigNode, config: Config) throws(ConfigError) -> TargetRef {
+        var t = TargetRef(model: "")
+        var at = node
+        if case .scalar = node.node {
+            t.model = try node.nonEmptyString()
+        } else {
+            for (key, value) in try node.entries(allowed: targetKeys) {
+                if key == "model" { t.model = try value.nonEmptyString(); at = value } else { t.weight = try value.double() }
+            }
+            guard !t.model.isEmpty else { throw node.error("missing 'model'") }
+        }
+        if config.model(named: t.model) == nil {
+            let parts = t.model.split(separator: "/", maxSplits: 1).map(String.init)
+            let names = config.models.map(\.name)
+            guard parts.count == 2, config.provider(named: parts[0]) != nil, !parts[1].isEmpty else {
+                throw at.error("unknown model '\(t.model)'\(Suggest.hint(t.model, in: names)); name a model from 'models' or write provider/model-id")
+            }
+        }
+        return t
+    }
+
+    static func yamlError(_ error: YamlError, source: String) -> ConfigError {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+            return ConfigError(file: source, line: mark.line, column: mark.column, message: "not valid YAML: \(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return ConfigError(file: source, line: context.mark.line, column: context.mark.column,
+                               message: "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", "))")
+        case .reader(let problem, _, _, _):
+            return ConfigError(file: source, message: "not readable as YAML: \(problem)")
+        default:
+            return ConfigError(file: source, message: "not valid YAML: \(error)")
+        }
+    }
+}

@@ -1,0 +1,55 @@
+/// The configuration used when no file is found: well-known providers, a price catalog, routes and tasks.
+public enum DefaultConfig {
+    public static let source = "<embedded default>"
+
+    public static let yaml = """
+    # llmr's embedded default configuration. `llmr ask --help` says where to put your own.
+    providers:
+      openai:    {api: openai, base_url: https://api.openai.com/v1, key_env: OPENAI_API_KEY, max_tokens_field: max_completion_tokens}
+      anthropic: {api: anthropic, base_url: https://api.anthropic.com, key_env: ANTHROPIC_API_KEY}
+      gemini:    {api: gemini, base_url: https://generativelanguage.googleapis.com, key_env: GEMINI_API_KEY}
+      deepseek:  {api: openai, base_url: https://api.deepseek.com/v1, key_env: DEEPSEEK_API_KEY}
+      qwen:      {api: openai, base_url: https://dashscope-intl.aliyuncs.com/compatible-mode/v1, key_env: DASHSCOPE_API_KEY}
+      ollama:    {api: openai, base_url: http://localhost:11434/v1, first_token_timeout: 120s}
+
+    models:
+      deepseek-v4:     {provider: deepseek,  id: deepseek-chat, input: 0.15, output: 0.60, context: 128000}
+      gpt-5:           {provider: openai,    input: 2.50, output: 10.00, context: 400000}
+      claude-4-sonnet: {provider: anthropic, id: claude-sonnet-4-0, input: 3.00, output: 15.00, context: 200000}
+      gemini-2.5-pro:  {provider: gemini,    input: 1.25, output: 5.00, context: 2000000}
+      qwen-plus:       {provider: qwen,      input: 0.40, output: 1.20, context: 131072}
+      llama3.2:        {provider: ollama,    input: 0, output: 0, context: 128000}
+
+    routes:
+      default:
+        strategy: weighted
+        retries: 2
+        targets:
+          - {model: deepseek-v4, weight: 0.6}
+          - {model: gpt-5, weight: 0.3}
+          - {model: claude-4-sonnet, weight: 0.1}
+        fallback:
+          - {model: gemini-2.5-pro}
+      reasoning:
+        strategy: fallback
+        targets: [{model: gpt-5}]
+        fallback: [{model: claude-4-sonnet}]
+      cheap:
+        strategy: cheapest
+        targets: [{model: deepseek-v4}, {model: qwen-plus}, {model: gemini-2.5-pro}]
+      local:
+        strategy: fallback
+        targets: [{model: llama3.2}]
+
+    tasks:
+      chat: default
+      code: default
+      reasoning: reasoning
+      creative: default
+      analysis: reasoning
+
+    breaker: {failures: 5, window: 60s, open_for: 300s}
+    health:  {interval: 30s}
+    alerts:  {p50_over_baseline: 5s, p99: 15s, error_rate: 2%, cost_over_baseline: 2x, fallback_rate: 5%}
+    """
+}

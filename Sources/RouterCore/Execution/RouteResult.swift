@@ -1,0 +1,82 @@
+/// One attempt of a request, as `--verbose` prints it and `--json` lists it.
+public struct AttemptRecord: Sendable, Equatable {
+    public var provider: String
+    /// The catalog name (or `provider/model-id` for an inline target).
+    public var model: String
+    public var modelID: String
+    public var tier: Tier
+    public var outcome: Outcome
+    public var status: Int?
+    public var latencyMs: Int
+    public var ttftMs: Int?
+    public var retryAfterS: Double?
+    /// What went wrong, in the provider's words where it gave any.
+    public var message: String?
+    public var usage: Usage?
+    /// Bytes of answer text the user had already seen when this attempt failed.
+    public var deliveredBytes: Int
+
+    public init(provider: String, model: String, modelID: String, tier: Tier, outcome: Outcome, status: Int? = nil,
+                latencyMs: Int = 0, ttftMs: Int? = nil, retryAfterS: Double? = nil, message: String? = nil,
+                usage: Usage? = nil, deliveredBytes: Int = 0) {
+        self.provider = provider
+        self.model = model
+        self.modelID = modelID
+        self.tier = tier
+        self.outcome = outcome
+        self.status = status
+        self.latencyMs = latencyMs
+        self.ttftMs = ttftMs
+        self.retryAfterS = retryAfterS
+        self.message = message
+        self.usage = usage
+        self.deliveredBytes = deliveredBytes
+    }
+}
+
+/// Why a request produced no complete answer; the CLI maps each kind to an exit code.
+public struct RouteFailure: Error, Sendable, Equatable {
+    public enum Kind: String, Sendable, Equatable {
+        /// Every candidate failed or was unavailable (exit 69).
+        case exhausted
+        /// Every candidate was rate-limited or asked to wait (exit 75).
+        case temporary
+        /// Every candidate refused our credentials or had no key (exit 77).
+        case credentials
+        /// The user interrupted the request (exit 130).
+        case interrupted
+    }
+
+    public var kind: Kind
+    public var message: String
+}
+
+/// The end of a routed request: a complete answer, or the failure, with every attempt.
+public struct RouteResult: Sendable, Equatable {
+    public var route: String?
+    public var text: String?
+    public var provider: String?
+    public var model: String?
+    public var modelID: String?
+    public var usage: Usage?
+    public var costUSD: Double?
+    public var latencyMs: Int
+    public var ttftMs: Int?
+    /// The answer came from another target than the first one tried.
+    public var fallback: Bool
+    public var attempts: [AttemptRecord]
+    public var failure: RouteFailure?
+    /// The answer was restarted after part of an earlier one reached the user.
+    public var restarted: Bool
+}
+
+/// What the router reports while it works, for live output and `--verbose`.
+public enum RouterEvent: Sendable, Equatable {
+    case attemptStarted(candidate: Candidate, attempt: Int)
+    /// Answer text, in live mode, as it arrives.
+    case delta(String)
+    case attemptFinished(AttemptRecord, verdict: FallbackWalk.Verdict)
+    case waiting(seconds: Double, candidate: Candidate)
+    /// Text already shown broke off; the answer starts again on another attempt.
+    case restarting(deliveredBytes: Int, failed: AttemptRecord)
+}

@@ -1,0 +1,168 @@
+/// The result of one attempt, with the answer text it produced.
+struct AttemptOutcome {
+    var record: AttemptRecord
+    var text: String
+    /// Bytes of text reported live during this attempt.
+    var deliveredBytes: Int
+}
+
+/// What a streamed answer has produced so far.
+struct StreamProgress {
+    var text = ""
+    var usage: Usage?
+    var finish: FinishReason?
+    var sawEnd = false
+    var firstTextAt: Double?
+
+    /// Applies one event; returns the failure it means, if it means one.
+    mutating func apply(_ event: StreamEvent, at now: Double) -> (Outcome, String)? {
+        switch event {
+        case .text(let t):
+            if firstTextAt == nil { firstTextAt = now }
+            text += t
+        case .usage(let u): usage = u
+        case .finish(let f): finish = f
+        case .end: sawEnd = true
+        case .error(let e): return (.streamError, "\(e.kind.rawValue): \(e.message)")
+        case .malformed(let m): return (.malformed, m)
+        }
+        return nil
+    }
+}
+
+extension Router {
+    /// Largest error body kept for classification; the rest is read and dropped.
+    static let errorBodyLimit = 64 * 1024
+
+    /// One attempt on one candidate: send, read, classify.
+    func attempt(_ c: Candidate, request: ChatRequest, live: Bool, observe: (RouterEvent) -> Void) async -> AttemptOutcome {
+        var record = AttemptRecord(provider: c.provider.name, model: c.model.name, modelID: c.model.id, tier: c.tier, outcome: .ok)
+        let key: String?
+        switch keys.key(for: c.provider) {
+        case .key(let k): key = k
+        case .notNeeded: key = nil
+        case .missing(let why):
+            record.outcome = .noKey
+            record.message = why
+            return AttemptOutcome(record: record, text: "", deliveredBytes: 0)
+        }
+        guard let wire = wires[c.provider.api] else {
+            record.outcome = .unsupported
+            record.message = "this build of llmr does not speak the \(c.provider.api.rawValue) API yet"
+            return AttemptOutcome(record: record, text: "", deliveredBytes: 0)
+        }
+        let http = wire.makeRequest(request, modelID: c.model.id, provider: c.provider, key: key, stream: c.provider.stream)
+        let start = clock.now()
+        var head: HTTPHead?
+        var errorBody: [UInt8] = []
+        var whole: [UInt8] = []
+        var decoder: (any StreamDecoder)?
+        var progress = StreamProgress()
+        var delivered = 0
+        var failure: (Outcome, String?)?
+
+        func consume(_ events: [StreamEvent]) -> (Outcome, String)? {
+            for event in events {
+                if let f = progress.apply(event, at: clock.now()) { return f }
+                if live, case .text(let t) = event, !t.isEmpty {
+                    observe(.delta(t))
+                    delivered += t.utf8.count
+                }
+            }
+            return nil
+        }
+
+        do {
+            reading: for try await event in transport.send(http) {
+                switch event {
+                case .head(let h):
+                    head = h
+                    if (200..<300).contains(h.status) {
+                        // A server that ignores `stream: true` answers with one JSON document.
+                        let type = h.header("content-type")?.lowercased() ?? ""
+                        if c.provider.stream, !type.contains("application/json") { decoder = wire.makeStreamDecoder() }
+                    }
+                case .body(let bytes):
+                    guard let h = head, (200..<300).contains(h.status) else {
+                        let room = Self.errorBodyLimit - errorBody.count
+                        if room > 0 { errorBody.append(contentsOf: bytes.prefix(room)) }
+                        continue
+                    }
+                    if let decoder {
+                        if let f = consume(decoder.feed(bytes)) {
+                            failure = f
+                            break reading
+                        }
+                    } else {
+                        whole.append(contentsOf: bytes)
+                    }
+                }
+            }
+        } catch let f as TransportFailure {
+            failure = Self.outcome(of: f)
+        } catch {
+            failure = (.dropped, "\(error)")
+        }
+        if failure == nil, Task.isCancelled { failure = (.dropped, "interrupted") }
+
+        if failure == nil {
+            if let h = head, !(200..<300).contains(h.status) {
+                let e = wire.classify(status: h.status, body: errorBody)
+                failure = (.http(h.status), "\(e.kind.rawValue): \(e.message)")
+            } else if head == nil {
+                failure = (.dropped, "the server closed the connection without answering")
+            } else if let decoder {
+                if let f = consume(decoder.finish()) {
+                    failure = f
+                } else if !progress.sawEnd {
+                    failure = (.truncated, "the stream ended without its end marker")
+                }
+            } else {
+                switch wire.decodeWhole(whole) {
+                case .success(let answer):
+                    progress.text = answer.text
+                    progress.usage = answer.usage
+                    progress.finish = answer.finish
+                    progress.firstTextAt = clock.now()
+                    if live, !answer.text.isEmpty {
+                        observe(.delta(answer.text))
+                        delivered += answer.text.utf8.count
+                    }
+                case .failure(let e):
+                    failure = (.malformed, e.message)
+                }
+            }
+        }
+
+        let end = clock.now()
+        record.status = head?.status
+        record.latencyMs = Self.ms(end - start)
+        record.ttftMs = progress.firstTextAt.map { Self.ms($0 - start) }
+        if let value = head?.header("retry-after") {
+            record.retryAfterS = RetryAfter.seconds(value, now: clock.wallTime())
+        }
+        if let (outcome, message) = failure {
+            record.outcome = outcome
+            record.message = message
+        } else {
+            record.outcome = .ok
+            record.usage = progress.usage
+        }
+        return AttemptOutcome(record: record, text: progress.text, deliveredBytes: delivered)
+    }
+
+    /// The outcome a transport failure stands for.
+    static func outcome(of failure: TransportFailure) -> (Outcome, String?) {
+        switch failure {
+        case .connectionRefused(let m): return (.connect, m)
+        case .resolve(let m): return (.dns, m)
+        case .tls(let m): return (.tls, m)
+        case .connectTimeout: return (.timeout, "no connection within connect_timeout")
+        case .firstTokenTimeout: return (.firstTokenTimeout, "no answer within first_token_timeout")
+        case .idleTimeout: return (.idleTimeout, "the stream went silent for longer than idle_timeout")
+        case .totalTimeout: return (.timeout, "the attempt took longer than its timeout")
+        case .dropped(let m): return (.dropped, m)
+        case .other(let m): return (.dropped, m)
+        }
+    }
+}

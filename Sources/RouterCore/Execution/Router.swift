@@ -1,0 +1,111 @@
+/// Executes a plan: walks its candidates through the transport, one attempt at a time.
+public struct Router: Sendable {
+    public let transport: any HTTPTransport
+    public let wires: [WireAPI: any WireFormat]
+    public let keys: any KeySource
+    public let clock: any RouterClock
+
+    public init(transport: any HTTPTransport, wires: [WireAPI: any WireFormat], keys: any KeySource, clock: any RouterClock = SystemClock()) {
+        self.transport = transport
+        self.wires = wires
+        self.keys = keys
+        self.clock = clock
+    }
+
+    /// Runs `request` through `plan`. With `live`, answer text is reported as
+    /// `.delta` events as it arrives (and then counts as seen by the user).
+    public func execute<G: RandomNumberGenerator>(
+        _ plan: Plan, request: ChatRequest, live: Bool, using rng: inout G,
+        observe: (RouterEvent) -> Void
+    ) async -> RouteResult {
+        let started = clock.now()
+        var walk = FallbackWalk(candidates: plan.candidates.count, retries: plan.retries,
+                                maxAttempts: plan.maxAttempts, maxRetryWait: plan.maxRetryWait)
+        var attempts: [AttemptRecord] = []
+        var firstTried: Int?
+        var restarted = false
+        var delivered = 0
+
+        while true {
+            if Task.isCancelled { return finish(plan, attempts, started, failure: RouteFailure(kind: .interrupted, message: "interrupted")) }
+            switch walk.next(now: clock.now()) {
+            case .finished:
+                return finish(plan, attempts, started, failure: failure(for: attempts, plan: plan))
+            case .wait(let until, let i):
+                observe(.waiting(seconds: max(0, until - clock.now()), candidate: plan.candidates[i]))
+                do { try await clock.sleep(until: until) } catch {
+                    return finish(plan, attempts, started, failure: RouteFailure(kind: .interrupted, message: "interrupted"))
+                }
+            case .attempt(let i):
+                let candidate = plan.candidates[i]
+                if firstTried == nil { firstTried = i }
+                observe(.attemptStarted(candidate: candidate, attempt: walk.attemptsPerCandidate[i] + 1))
+                var outcome = await attempt(candidate, request: request, live: live, observe: observe)
+                outcome.record.deliveredBytes = delivered
+                let verdict: FallbackWalk.Verdict
+                if outcome.record.outcome == .noKey || outcome.record.outcome == .unsupported {
+                    walk.skip(i)
+                    verdict = .givenUp(outcome.record.message ?? "\(outcome.record.outcome)")
+                } else {
+                    verdict = walk.record(candidate: i, outcome: outcome.record.outcome,
+                                          retryAfter: outcome.record.retryAfterS, now: clock.now(), using: &rng)
+                }
+                attempts.append(outcome.record)
+                observe(.attemptFinished(outcome.record, verdict: verdict))
+                if outcome.record.outcome == .ok {
+                    var result = finish(plan, attempts, started, failure: nil)
+                    result.text = outcome.text
+                    result.provider = candidate.provider.name
+                    result.model = candidate.model.name
+                    result.modelID = candidate.model.id
+                    result.usage = outcome.record.usage
+                    result.costUSD = outcome.record.usage.flatMap { candidate.model.cost(of: $0) }
+                    result.ttftMs = outcome.record.ttftMs
+                    result.fallback = i != firstTried
+                    result.restarted = restarted
+                    return result
+                }
+                if live, outcome.deliveredBytes > 0 {
+                    delivered += outcome.deliveredBytes
+                    restarted = true
+                    observe(.restarting(deliveredBytes: outcome.deliveredBytes, failed: outcome.record))
+                }
+            }
+        }
+    }
+
+    private func finish(_ plan: Plan, _ attempts: [AttemptRecord], _ started: Double, failure: RouteFailure?) -> RouteResult {
+        RouteResult(route: plan.route, text: nil, provider: nil, model: nil, modelID: nil, usage: nil, costUSD: nil,
+                    latencyMs: Self.ms(clock.now() - started), ttftMs: nil, fallback: false, attempts: attempts,
+                    failure: failure, restarted: false)
+    }
+
+    /// The failure kind for a request whose every candidate failed: credentials when
+    /// every candidate's last word was about credentials, temporary when every one
+    /// was rate-limited or asked to wait, else exhausted.
+    func failure(for attempts: [AttemptRecord], plan: Plan) -> RouteFailure {
+        var last: [String: AttemptRecord] = [:]
+        for a in attempts { last["\(a.provider)/\(a.modelID)"] = a }
+        let finals = plan.candidates.compactMap { last[$0.label] }
+        guard !finals.isEmpty else {
+            return RouteFailure(kind: .exhausted, message: "no candidate could be tried")
+        }
+        let summary = finals.map { "\($0.provider)/\($0.modelID): \(Self.describe($0))" }.joined(separator: "; ")
+        if finals.allSatisfy({ $0.outcome.isCredentialProblem }) {
+            return RouteFailure(kind: .credentials, message: "every candidate refused our credentials or has no key — \(summary)")
+        }
+        if finals.allSatisfy({ $0.outcome == .http(429) || ($0.retryAfterS != nil && $0.outcome.isRetryable) }) {
+            return RouteFailure(kind: .temporary, message: "every candidate is rate-limited or asked us to wait — \(summary)")
+        }
+        return RouteFailure(kind: .exhausted, message: "every candidate failed — \(summary)")
+    }
+
+    /// A short human description of an attempt's outcome.
+    public static func describe(_ a: AttemptRecord) -> String {
+        var s = "\(a.outcome)"
+        if let m = a.message, !m.isEmpty { s += " (\(m))" }
+        return s
+    }
+
+    static func ms(_ seconds: Double) -> Int { Int((seconds * 1000).rounded()) }
+}

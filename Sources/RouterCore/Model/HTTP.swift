@@ -1,0 +1,101 @@
+/// An HTTP request ready for the transport: nothing below this knows about routing.
+public struct HTTPRequest: Sendable, Equatable {
+    public var method: String
+    public var url: String
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+    public var timeouts: Timeouts
+
+    public init(method: String = "POST", url: String, headers: [(String, String)], body: [UInt8], timeouts: Timeouts = Timeouts()) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeouts = timeouts
+    }
+
+    public static func == (a: HTTPRequest, b: HTTPRequest) -> Bool {
+        a.method == b.method && a.url == b.url && a.body == b.body && a.timeouts == b.timeouts
+            && a.headers.map { "\($0.0):\($0.1)" } == b.headers.map { "\($0.0):\($0.1)" }
+    }
+
+    /// The value of the first header with this name, compared case-insensitively.
+    public func header(_ name: String) -> String? {
+        headers.first { $0.0.lowercased() == name.lowercased() }?.1
+    }
+}
+
+/// The four time limits of one attempt, in seconds.
+public struct Timeouts: Sendable, Equatable {
+    /// The whole attempt, from start to the last byte.
+    public var total: Double
+    /// Establishing the connection (TCP and TLS).
+    public var connect: Double
+    /// From start until the first byte of the response body.
+    public var firstToken: Double
+    /// Longest silence between two body bytes once the body has started.
+    public var idle: Double
+
+    public init(total: Double = 120, connect: Double = 10, firstToken: Double = 60, idle: Double = 60) {
+        self.total = total
+        self.connect = connect
+        self.firstToken = firstToken
+        self.idle = idle
+    }
+}
+
+/// The head of an HTTP response.
+public struct HTTPHead: Sendable, Equatable {
+    public var status: Int
+    public var headers: [(String, String)]
+
+    public init(status: Int, headers: [(String, String)]) {
+        self.status = status
+        self.headers = headers
+    }
+
+    public static func == (a: HTTPHead, b: HTTPHead) -> Bool {
+        a.status == b.status && a.headers.map { "\($0.0):\($0.1)" } == b.headers.map { "\($0.0):\($0.1)" }
+    }
+
+    /// The value of the first header with this name, compared case-insensitively.
+    public func header(_ name: String) -> String? {
+        headers.first { $0.0.lowercased() == name.lowercased() }?.1
+    }
+}
+
+/// What the transport reports while a response arrives.
+public enum HTTPEvent: Sendable, Equatable {
+    case head(HTTPHead)
+    case body([UInt8])
+}
+
+/// Why a transfer ended without a complete response.
+public enum TransportFailure: Error, Sendable, Equatable {
+    /// Nothing listens there, or the host could not be reached.
+    case connectionRefused(String)
+    /// The host name did not resolve.
+    case resolve(String)
+    /// The TLS handshake or certificate check failed.
+    case tls(String)
+    /// Connecting took longer than the connect timeout.
+    case connectTimeout
+    /// No body byte arrived before the first-token timeout.
+    case firstTokenTimeout
+    /// The body went silent for longer than the idle timeout.
+    case idleTimeout
+    /// The whole attempt took longer than its timeout.
+    case totalTimeout
+    /// The connection closed before the response was complete.
+    case dropped(String)
+    /// Anything else the transport could not do.
+    case other(String)
+}
+
+/// Sends HTTP requests; the router depends on this, libcurl implements it.
+public protocol HTTPTransport: Sendable {
+    /// Starts a transfer. Events arrive on the stream; it finishes when the
+    /// response is complete, or throws a `TransportFailure`. Ending the
+    /// iteration early (or cancelling the task) cancels the transfer.
+    func send(_ request: HTTPRequest) -> AsyncThrowingStream<HTTPEvent, Error>
+}

@@ -1,0 +1,213 @@
+/// Which route a request asked for.
+public enum RouteSelection: Sendable, Equatable {
+    /// `-m MODEL`: one model, no routing.
+    case model(String)
+    /// `-r NAME`
+    case route(String)
+    /// `-t NAME`, looked up in `tasks:`
+    case task(String)
+    /// Nothing asked: the route named `default`.
+    case automatic
+}
+
+/// The tier a candidate came from.
+public enum Tier: String, Sendable, Equatable {
+    case primary
+    case fallback
+}
+
+/// One target of a plan, resolved to its provider and catalog entry.
+public struct Candidate: Sendable, Equatable {
+    public var provider: ProviderConfig
+    public var model: ModelEntry
+    public var tier: Tier
+    public var weight: Double
+    /// Estimated cost of this request on this model, when the catalog has its prices.
+    public var estimatedCost: Double?
+    /// Why it stands where it does in the plan.
+    public var reason: String
+
+    /// `provider/model-id`, as attempts are shown.
+    public var label: String { "\(provider.name)/\(model.id)" }
+}
+
+/// The ordered candidates for one request, and the rules to walk them by.
+public struct Plan: Sendable, Equatable {
+    /// The route's name; nil when `-m` bypassed routing.
+    public var route: String?
+    public var strategy: Strategy
+    public var retries: Int
+    public var maxAttempts: Int
+    public var maxRetryWait: Double
+    public var candidates: [Candidate]
+}
+
+/// Why no plan could be made.
+public struct PlanError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// The user named something that does not exist (exit 64).
+        case usage
+        /// The configuration lacks what the request needs (exit 78).
+        case config
+    }
+
+    public var kind: Kind
+    public var message: String
+
+    public var description: String { message }
+}
+
+/// Turns a request and a route selection into a plan. Pure: randomness is passed in.
+public struct Planner: Sendable {
+    public let config: Config
+    /// Output tokens assumed for cost estimates when `--max-tokens` is not given.
+    public static let expectedOutputTokens = 500
+
+    public init(config: Config) {
+        self.config = config
+    }
+
+    /// Resolves a model name: a catalog entry, or `provider/model-id` for a configured provider.
+    public func resolveModel(_ name: String) throws(PlanError) -> (ProviderConfig, ModelEntry) {
+        if let entry = config.model(named: name), let provider = config.provider(named: entry.provider) {
+            return (provider, entry)
+        }
+        let parts = name.split(separator: "/", maxSplits: 1).map(String.init)
+        if parts.count == 2, !parts[1].isEmpty, let provider = config.provider(named: parts[0]) {
+            let entry = config.models.first { $0.provider == provider.name && $0.id == parts[1] }
+                ?? ModelEntry(name: name, provider: provider.name, id: parts[1])
+            return (provider, entry)
+        }
+        let names = config.models.map(\.name)
+        var message = "unknown model '\(name)'\(Suggest.hint(name, in: names))"
+        if parts.count == 2, config.provider(named: parts[0]) == nil {
+            message += "; no provider is named '\(parts[0])' in \(config.source)"
+        }
+        message += "; known models: \(names.joined(separator: ", ")), or write provider/model-id"
+        throw PlanError(kind: .usage, message: message)
+    }
+
+    /// The route a selection names.
+    public func resolveRoute(_ selection: RouteSelection) throws(PlanError) -> RouteConfig? {
+        let names = config.routes.map(\.name)
+        switch selection {
+        case .model:
+            return nil
+        case .route(let name):
+            guard let r = config.route(named: name) else {
+                throw PlanError(kind: .usage, message: "unknown route '\(name)'\(Suggest.hint(name, in: names)); routes in \(config.source): \(names.joined(separator: ", "))")
+            }
+            return r
+        case .task(let task):
+            guard let name = config.tasks[task] else {
+                let tasks = config.tasks.keys.sorted()
+                throw PlanError(kind: .usage, message: "unknown task '\(task)'\(Suggest.hint(task, in: tasks)); tasks in \(config.source): \(tasks.joined(separator: ", "))")
+            }
+            guard let r = config.route(named: name) else {
+                throw PlanError(kind: .config, message: "task '\(task)' names route '\(name)', which \(config.source) does not define")
+            }
+            return r
+        case .automatic:
+            guard let r = config.route(named: "default") else {
+                throw PlanError(kind: .config, message: "\(config.source) has no route named 'default'; add one under 'routes:', or pass -r ROUTE or -m MODEL")
+            }
+            return r
+        }
+    }
+
+    /// The plan for `request`.
+    public func plan<G: RandomNumberGenerator>(_ request: ChatRequest, selection: RouteSelection, using rng: inout G) throws(PlanError) -> Plan {
+        if case .model(let name) = selection {
+            let (provider, entry) = try resolveModel(name)
+            let c = Candidate(provider: provider, model: entry, tier: .primary, weight: 1,
+                              estimatedCost: estimate(request, entry), reason: "named with -m")
+            let d = RouteConfig(name: "", targets: [])
+            return Plan(route: nil, strategy: .fallback, retries: d.retries, maxAttempts: d.maxAttempts,
+                        maxRetryWait: d.maxRetryWait, candidates: [c])
+        }
+        guard let route = try resolveRoute(selection) else {
+            throw PlanError(kind: .config, message: "no route")
+        }
+        var primary: [Candidate] = []
+        for t in route.targets {
+            let (provider, entry) = try resolveModel(t.model)
+            primary.append(Candidate(provider: provider, model: entry, tier: .primary, weight: t.weight,
+                                     estimatedCost: estimate(request, entry), reason: ""))
+        }
+        primary = order(primary, by: route.strategy, using: &rng)
+        var fallback: [Candidate] = []
+        for t in route.fallback {
+            let (provider, entry) = try resolveModel(t.model)
+            fallback.append(Candidate(provider: provider, model: entry, tier: .fallback, weight: t.weight,
+                                      estimatedCost: estimate(request, entry), reason: "fallback tier, in order"))
+        }
+        return Plan(route: route.name, strategy: route.strategy, retries: route.retries, maxAttempts: route.maxAttempts,
+                    maxRetryWait: route.maxRetryWait, candidates: primary + fallback)
+    }
+
+    /// The estimated cost of the request on a model: prompt estimate at the input
+    /// price plus the expected output at the output price.
+    public func estimate(_ request: ChatRequest, _ entry: ModelEntry) -> Double? {
+        let output = request.maxTokens ?? Self.expectedOutputTokens
+        return entry.cost(of: Usage(inputTokens: request.estimatedPromptTokens, outputTokens: output))
+    }
+
+    /// Orders a primary tier by the route's strategy and fills in each candidate's reason.
+    public func order<G: RandomNumberGenerator>(_ tier: [Candidate], by strategy: Strategy, using rng: inout G) -> [Candidate] {
+        switch strategy {
+        case .fallback:
+            return tier.map { var c = $0; c.reason = "primary tier, in order"; return c }
+        case .weighted:
+            return WeightedOrder.shuffle(tier, weight: \.weight, using: &rng).map {
+                var c = $0
+                c.reason = "weighted pick (weight \(formatWeight(c.weight)))"
+                return c
+            }
+        case .cheapest:
+            let sorted = tier.enumerated().sorted { a, b in
+                switch (a.element.estimatedCost, b.element.estimatedCost) {
+                case let (x?, y?): return x != y ? x < y : a.offset < b.offset
+                case (.some, nil): return true
+                case (nil, .some): return false
+                case (nil, nil): return a.offset < b.offset
+                }
+            }.map(\.element)
+            return sorted.map {
+                var c = $0
+                c.reason = c.estimatedCost == nil ? "cheapest first; price unknown, so last" : "cheapest first"
+                return c
+            }
+        }
+    }
+
+    private func formatWeight(_ w: Double) -> String {
+        w == w.rounded() ? String(Int(w)) : String(w)
+    }
+}
+
+/// Orders items by weighted random sampling without replacement: the first is
+/// picked with probability weight/total, the next among the rest, and so on.
+public enum WeightedOrder {
+    public static func shuffle<T, G: RandomNumberGenerator>(_ items: [T], weight: (T) -> Double, using rng: inout G) -> [T] {
+        var rest = items
+        var out: [T] = []
+        out.reserveCapacity(items.count)
+        while !rest.isEmpty {
+            let total = rest.reduce(0) { $0 + max(0, weight($1)) }
+            guard total > 0 else {
+                out.append(contentsOf: rest)
+                break
+            }
+            var x = Double.random(in: 0..<total, using: &rng)
+            // Rounding can leave x just past the end: the last item with weight takes it.
+            var pick = rest.lastIndex { weight($0) > 0 } ?? 0
+            for (i, item) in rest.enumerated() {
+                let w = max(0, weight(item))
+                if w > 0, x < w { pick = i; break }
+                x -= w
+            }
+            out.append(rest.remove(at: pick))
+        }
+        return out
+    }
+}

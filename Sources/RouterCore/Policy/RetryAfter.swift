@@ -1,0 +1,53 @@
+/// Reads an HTTP `Retry-After` value: delay-seconds, or an HTTP date.
+public enum RetryAfter {
+    /// Seconds to wait from `now` (seconds since the Unix epoch); nil when unreadable.
+    /// A date in the past means no wait (0).
+    public static func seconds(_ value: String, now: Double) -> Double? {
+        let v = value.trimmingWhitespace()
+        if let s = Double(v), s.isFinite, s >= 0 { return s }
+        guard let date = httpDate(v) else { return nil }
+        return max(0, date - now)
+    }
+
+    private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+
+    /// Parses the three date forms HTTP allows into seconds since the epoch:
+    /// `Sun, 06 Nov 1994 08:49:37 GMT`, `Sunday, 06-Nov-94 08:49:37 GMT` and `Sun Nov  6 08:49:37 1994`.
+    public static func httpDate(_ text: String) -> Double? {
+        let words = text.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
+        var day: Int?, month: Int?, year: Int?, clock: [Int]?
+        for word in words {
+            if word.contains(":") {
+                let parts = word.split(separator: ":").compactMap { Int($0) }
+                guard parts.count == 3 else { return nil }
+                clock = parts
+            } else if word.contains("-") {
+                let parts = word.split(separator: "-").map(String.init)
+                guard parts.count == 3, let d = Int(parts[0]), let y = Int(parts[2]),
+                      let m = months.firstIndex(of: parts[1].lowercased()) else { return nil }
+                day = d
+                month = m + 1
+                year = y < 100 ? (y < 70 ? 2000 + y : 1900 + y) : y
+            } else if let m = months.firstIndex(of: word.prefix(3).lowercased()), word.count == 3 {
+                month = m + 1
+            } else if let n = Int(word) {
+                if n > 31 { year = n } else { day = n }
+            }
+        }
+        guard let d = day, let m = month, let y = year, let c = clock,
+              (1...31).contains(d), (0...23).contains(c[0]), (0...59).contains(c[1]), (0...60).contains(c[2])
+        else { return nil }
+        return Double(daysFromCivil(y, m, d) * 86400 + c[0] * 3600 + c[1] * 60 + c[2])
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+    static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146097 + doe - 719468
+    }
+}

@@ -1,0 +1,76 @@
+import FakeProvider
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// llmr-fake: the fake provider as a process, for the demo and the benchmarks.
+let usage = """
+usage: llmr-fake [--script FILE] [--port N] [--port-file FILE] [--for SECONDS]
+
+Serves OpenAI-format chat completions on 127.0.0.1 with scripted replies and
+faults. A fake provider NAME lives at http://127.0.0.1:PORT/NAME/v1. Without
+--script, every provider answers with a short greeting. Stops after --for
+seconds (default 3600).
+"""
+
+func say(_ message: String) {
+    let bytes = Array("llmr-fake: \(message)\n".utf8)
+    _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+}
+
+func fail(_ message: String) -> Never {
+    say(message)
+    exit(64)
+}
+
+func need<T>(_ value: T?, _ message: String) -> T {
+    guard let value else { fail(message) }
+    return value
+}
+
+func readFile(_ path: String) -> String? {
+    guard let f = fopen(path, "rb") else { return nil }
+    defer { fclose(f) }
+    var bytes: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = fread(&buf, 1, buf.count, f)
+        if n <= 0 { break }
+        bytes.append(contentsOf: buf[0..<n])
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+var scriptPath: String?
+var port: UInt16 = 0
+var portFile: String?
+var lifetime: UInt32 = 3600
+var args = CommandLine.arguments.dropFirst().makeIterator()
+while let arg = args.next() {
+    switch arg {
+    case "--script": scriptPath = need(args.next(), "--script needs a file")
+    case "--port": port = need(UInt16(args.next() ?? ""), "--port needs a number from 0 to 65535")
+    case "--port-file": portFile = need(args.next(), "--port-file needs a file")
+    case "--for": lifetime = need(UInt32(args.next() ?? ""), "--for needs a number of seconds")
+    case "-h", "--help": print(usage); exit(0)
+    default: fail("unknown argument '\(arg)'\n\(usage)")
+    }
+}
+
+var script = FakeScript()
+if let scriptPath {
+    let text = need(readFile(scriptPath), "cannot read \(scriptPath)")
+    do { script = try FakeScript(json: text) } catch { fail("\(scriptPath): \(error)") }
+}
+let server: FakeServer
+do { server = try FakeServer(script: script, port: port) } catch { fail("\(error)") }
+if let portFile {
+    guard let f = fopen(portFile + ".tmp", "w") else { fail("cannot write \(portFile)") }
+    fputs("\(server.port)\n", f)
+    fclose(f)
+    rename(portFile + ".tmp", portFile)
+}
+say("listening on http://127.0.0.1:\(server.port)")
+signal(SIGTERM) { _ in _exit(0) }
+signal(SIGINT) { _ in _exit(0) }
+sleep(lifetime)

@@ -1,0 +1,6 @@
+import CLI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+exit(await LLMR.main(CommandLine.arguments))
