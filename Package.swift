@@ -31,12 +31,8 @@ let package = Package(
         .target(name: "FakeProvider", dependencies: ["RouterCore"]),
         .executableTarget(name: "llmr-fake", dependencies: ["FakeProvider"]),
         .target(name: "TestSupport", dependencies: ["FakeProvider", "RouterCore"], path: "Sources/TestSupport"),
-        .testTarget(name: "RouterCoreTests", dependencies: ["RouterCore", "TestSupport"]),
-        .testTarget(
-            name: "ProvidersTests",
-            dependencies: ["Providers", "RouterCore"],
-            resources: [.copy("Fixtures")]
-        ),
+        .testTarget(name: "RouterCoreTests", dependencies: ["RouterCore", "TestSupport", "Providers"]),
+        .testTarget(name: "ProvidersTests", dependencies: ["Providers", "RouterCore"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["CLI", "RouterCore"]),
         .testTarget(
             name: "EndToEndTests",

@@ -1,0 +1,35 @@
+import Testing
+@testable import RouterCore
+
+@Suite struct JSONValueTests {
+    @Test func roundTrip() throws {
+        let text = #"{"a":[1,2.5,-3e2,true,false,null],"b":{"c":"d\"e\\f\n\u0001"},"ü":"日本"}"#
+        let v = try JSONValue.parse(text)
+        #expect(v["a"]?[1]?.double == 2.5)
+        #expect(v["a"]?[2]?.double == -300)
+        #expect(v["b"]?["c"]?.string == "d\"e\\f\n\u{01}")
+        #expect(v["ü"]?.string == "日本")
+        #expect(try JSONValue.parse(v.serialized()) == v)
+    }
+
+    @Test func surrogatePairs() throws {
+        #expect(try JSONValue.parse(#""\ud83d\ude00""#).string == "😀")
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(#""\ud83d""#) }
+    }
+
+    @Test(arguments: ["", "{", "[1,]", "{\"a\" 1}", "01", "1.", "tru", "\"abc", "{} x", "[\"\u{01}\"]", "nul"])
+    func rejects(_ text: String) {
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(text) }
+    }
+
+    @Test func rejectsInvalidUTF8AndDeepNesting() {
+        #expect(throws: JSONParseError.self) { try JSONValue.parse([0x22, 0xFF, 0x22]) }
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(String(repeating: "[", count: 1000)) }
+    }
+
+    @Test func integersSerializeWithoutFraction() {
+        #expect(JSONValue.number(3).serialized() == "3")
+        #expect(JSONValue.number(.infinity).serialized() == "null")
+        #expect(JSONValue.object([("k", 1.5)]).serialized() == #"{"k":1.5}"#)
+    }
+}

@@ -1,0 +1,138 @@
+import Testing
+import Providers
+import TestSupport
+@testable import RouterCore
+
+@Suite struct RouterTests {
+    let config: Config = {
+        let yaml = """
+        providers:
+          a: {api: openai, base_url: http://a/v1, key_env: A_KEY}
+          b: {api: openai, base_url: http://b/v1, key_env: B_KEY}
+          g: {api: gemini, base_url: http://g, key_env: G_KEY}
+        models:
+          ma: {provider: a, input: 1, output: 2}
+          mb: {provider: b, input: 1, output: 2}
+          mg: {provider: g}
+        routes:
+          default: {strategy: fallback, retries: 1, targets: [ma], fallback: [mb]}
+          solo: {strategy: fallback, retries: 2, targets: [ma]}
+          withg: {strategy: fallback, targets: [mg, mb]}
+        """
+        do { return try ConfigLoader.load(yaml: yaml, source: "t") } catch { fatalError("\(error)") }
+    }()
+
+    func run(_ route: String, _ replies: [String: [ScriptedTransport.Reply]], keys: [String: String] = ["a": "ka", "b": "kb", "g": "kg"],
+             live: Bool = false) async throws -> (RouteResult, [RouterEvent], ManualClock, ScriptedTransport) {
+        let clock = ManualClock()
+        let transport = ScriptedTransport(replies, clock: clock)
+        let router = Router(transport: transport, wires: Wires.all, keys: FixedKeys(keys), clock: clock)
+        var rng = SeededRandom(seed: 3)
+        let request = ChatRequest(messages: [Message(role: .user, content: "hi")])
+        let plan = try Planner(config: config).plan(request, selection: .route(route), using: &rng)
+        var events: [RouterEvent] = []
+        let result = await router.execute(plan, request: request, live: live, using: &rng) { events.append($0) }
+        return (result, events, clock, transport)
+    }
+
+    static let err503 = ScriptedTransport.Reply.response(status: 503, headers: [], chunks: [#"{"error":{"message":"busy"}}"#])
+
+    @Test func answerOnFirstTarget() async throws {
+        let (r, _, _, t) = try await run("default", ["http://a": [ScriptedTransport.openAIStream("Hello there")]])
+        #expect(r.text == "Hello there")
+        #expect(r.failure == nil)
+        #expect(r.fallback == false)
+        #expect(r.usage == Usage(inputTokens: 10, outputTokens: 5))
+        #expect(r.costUSD == Double(10 * 1 + 5 * 2) / 1_000_000)
+        #expect(t.sent.first?.header("authorization") == "Bearer ka")
+    }
+
+    @Test func fiveOhThreeFallsBackAtOnce() async throws {
+        let (r, _, clock, _) = try await run("default", ["http://a": [Self.err503], "http://b": [ScriptedTransport.openAIStream("from b")]])
+        #expect(r.text == "from b")
+        #expect(r.fallback)
+        #expect(r.attempts.map(\.outcome) == [.http(503), .ok])
+        #expect(clock.sleeps.isEmpty) // moved on without sleeping
+    }
+
+    @Test func retryAfterIsWaitedWhenNoOtherTarget() async throws {
+        let (r, _, clock, _) = try await run("solo", ["http://a": [
+            .response(status: 429, headers: [("Retry-After", "3")], chunks: ["{}"]),
+            ScriptedTransport.openAIStream("ok now"),
+        ]])
+        #expect(r.text == "ok now")
+        #expect(r.attempts.first?.retryAfterS == 3)
+        #expect(clock.sleeps.count == 1)
+        #expect(clock.now() >= 3)
+    }
+
+    @Test func truncatedStreamIsAFailureNeverASuccess() async throws {
+        let (r, _, _, _) = try await run("solo", ["http://a": [ScriptedTransport.openAIStream("half an", done: false)]])
+        #expect(r.text == nil)
+        #expect(r.failure?.kind == .exhausted)
+        #expect(r.attempts.map(\.outcome) == [.truncated, .truncated, .truncated])
+    }
+
+    @Test func droppedThenFallback() async throws {
+        let (r, _, _, _) = try await run("default", [
+            "http://a": [.failure(.dropped("connection reset"), afterChunks: ["data: {\"choices\":[{\"delta\":{\"content\":\"par\"}}]}\n\n"])],
+            "http://b": [ScriptedTransport.openAIStream("whole")],
+        ])
+        #expect(r.text == "whole")
+        #expect(r.attempts.first?.outcome == .dropped)
+    }
+
+    @Test func liveRestartIsReported() async throws {
+        let (r, events, _, _) = try await run("default", [
+            "http://a": [.failure(.dropped("reset"), afterChunks: ["data: {\"choices\":[{\"delta\":{\"content\":\"par\"}}]}\n\n"])],
+            "http://b": [ScriptedTransport.openAIStream("whole")],
+        ], live: true)
+        #expect(r.restarted)
+        #expect(events.contains { if case .restarting(3, _) = $0 { return true } else { return false } })
+    }
+
+    @Test func everyCandidateRefusesCredentials() async throws {
+        let e401 = ScriptedTransport.Reply.response(status: 401, headers: [], chunks: [#"{"error":{"message":"bad key"}}"#])
+        let (r, _, _, _) = try await run("default", ["http://a": [e401], "http://b": [e401]])
+        #expect(r.failure?.kind == .credentials)
+        #expect(r.attempts.count == 2) // 401 is never retried
+    }
+
+    @Test func missingKeyIsNamedAndCountsAsCredentials() async throws {
+        let (r, _, _, t) = try await run("default", [:], keys: [:])
+        #expect(t.sent.isEmpty)
+        #expect(r.failure?.kind == .credentials)
+        #expect(r.failure?.message.contains("A_KEY is not set") == true)
+    }
+
+    @Test func rateLimitedEverywhereIsTemporary() async throws {
+        let e429 = ScriptedTransport.Reply.response(status: 429, headers: [("Retry-After", "600")], chunks: ["{}"])
+        let (r, _, _, _) = try await run("default", ["http://a": [e429], "http://b": [e429]])
+        #expect(r.failure?.kind == .temporary)
+    }
+
+    @Test func refusedConnectionMovesOnWithoutRetry() async throws {
+        let (r, _, _, _) = try await run("default", ["http://a": [.failure(.connectionRefused("refused"))], "http://b": [ScriptedTransport.openAIStream("b")]])
+        #expect(r.attempts.map(\.outcome) == [.connect, .ok])
+    }
+
+    @Test func unsupportedWireIsSkipped() async throws {
+        let (r, _, _, _) = try await run("withg", ["http://b": [ScriptedTransport.openAIStream("b")]])
+        #expect(r.attempts.first?.outcome == .unsupported)
+        #expect(r.text == "b")
+    }
+
+    @Test func malformedEventFailsTheAttempt() async throws {
+        let bad = ScriptedTransport.Reply.response(status: 200, headers: [("Content-Type", "text/event-stream")], chunks: ["data: {nope\n\n", "data: [DONE]\n\n"])
+        let (r, _, _, _) = try await run("default", ["http://a": [bad], "http://b": [ScriptedTransport.openAIStream("b")]])
+        #expect(r.attempts.prefix(1).map(\.outcome) == [.malformed])
+        #expect(r.text == "b")
+    }
+
+    @Test func serverAnsweringWholeJSONDespiteStreamIsAccepted() async throws {
+        let whole = ScriptedTransport.Reply.response(status: 200, headers: [("Content-Type", "application/json")],
+                                                     chunks: [#"{"choices":[{"message":{"content":"whole"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1}}"#])
+        let (r, _, _, _) = try await run("default", ["http://a": [whole]])
+        #expect(r.text == "whole")
+    }
+}
