@@ -33,6 +33,9 @@ import Testing
         #expect(RetryAfter.seconds("120", now: now) == 120)
         #expect(RetryAfter.seconds(" 0 ", now: now) == 0)
         #expect(RetryAfter.seconds("1.5", now: now) == 1.5)
+        // Header values arrive with CRLF, which Swift keeps as a single Character.
+        #expect(RetryAfter.seconds("7\r\n", now: now) == 7)
+        #expect("\r\n x \r\n".trimmingWhitespace() == "x")
     }
 
     @Test(arguments: ["Sun, 06 Nov 1994 08:50:07 GMT", "Sunday, 06-Nov-94 08:50:07 GMT", "Sun Nov  6 08:50:07 1994"])

@@ -87,8 +87,9 @@ import TestSupport
             "http://a": [.failure(.dropped("reset"), afterChunks: ["data: {\"choices\":[{\"delta\":{\"content\":\"par\"}}]}\n\n"])],
             "http://b": [ScriptedTransport.openAIStream("whole")],
         ], live: true)
-        #expect(r.restarted)
-        #expect(events.contains { if case .restarting(3, _) = $0 { return true } else { return false } })
+        #expect(r.brokenOff)
+        #expect(r.text == "whole")
+        #expect(events.contains { if case .brokeOff(3, _, true) = $0 { return true } else { return false } })
     }
 
     @Test func everyCandidateRefusesCredentials() async throws {

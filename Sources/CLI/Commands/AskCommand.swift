@@ -143,10 +143,11 @@ struct AskCommand {
             case .delta(let text):
                 Output.stdout(text)
                 lastChar = text.last ?? lastChar
-            case .restarting(let bytes, let failed):
+            case .brokeOff(let bytes, let failed, let again):
                 Output.stdout("\n")
                 lastChar = "\n"
-                report.note("the answer from \(failed.provider)/\(failed.modelID) broke off after \(bytes) bytes (\(failed.outcome)); it starts again below from the next candidate")
+                let next = again ? "the answer starts again below, from the next attempt" : "no candidate is left to finish it"
+                report.note("the answer from \(failed.provider)/\(failed.modelID) broke off after \(bytes) bytes (\(failed.outcome)); \(next)")
             default:
                 if verbose { report.event(event) }
             }

@@ -60,7 +60,7 @@ struct Report {
             Output.stderr(line + "\n")
         case .waiting(let seconds, let c):
             Output.stderr("llmr: waiting \(DurationParser.format(seconds)) before retrying \(c.label)\n")
-        case .delta, .restarting:
+        case .delta, .brokeOff:
             break
         }
     }
@@ -77,10 +77,10 @@ struct Report {
             }
         }
         guard let failure = result.failure else {
-            if result.restarted { note("the complete answer is the one after the break") }
+            if result.brokenOff { note("the complete answer is the one after the last break") }
             return ExitCode.ok.rawValue
         }
-        if live, result.attempts.contains(where: { $0.deliveredBytes > 0 }) || result.restarted {
+        if result.brokenOff {
             note("the text above is incomplete: every candidate failed before the answer was whole")
         }
         note(failure.message + (json ? "" : "\nllmr: run with -v to see every attempt"))

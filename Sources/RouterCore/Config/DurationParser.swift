@@ -24,7 +24,8 @@ public enum DurationParser {
 extension StringProtocol {
     /// The text without leading and trailing spaces, tabs and newlines.
     public func trimmingWhitespace() -> String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        // Character.isWhitespace also covers "\r\n", which Swift holds as one Character.
+        let isSpace: (Character) -> Bool = { $0.isWhitespace }
         guard let start = firstIndex(where: { !isSpace($0) }) else { return "" }
         guard let end = lastIndex(where: { !isSpace($0) }) else { return "" }
         return String(self[start...end])

@@ -66,8 +66,8 @@ public struct RouteResult: Sendable, Equatable {
     public var fallback: Bool
     public var attempts: [AttemptRecord]
     public var failure: RouteFailure?
-    /// The answer was restarted after part of an earlier one reached the user.
-    public var restarted: Bool
+    /// Part of an answer that later failed had already reached the user (live mode).
+    public var brokenOff: Bool
 }
 
 /// What the router reports while it works, for live output and `--verbose`.
@@ -77,6 +77,6 @@ public enum RouterEvent: Sendable, Equatable {
     case delta(String)
     case attemptFinished(AttemptRecord, verdict: FallbackWalk.Verdict)
     case waiting(seconds: Double, candidate: Candidate)
-    /// Text already shown broke off; the answer starts again on another attempt.
-    case restarting(deliveredBytes: Int, failed: AttemptRecord)
+    /// Text already shown broke off; `startingAgain` says whether another attempt follows.
+    case brokeOff(deliveredBytes: Int, failed: AttemptRecord, startingAgain: Bool)
 }

@@ -23,25 +23,26 @@ public struct Router: Sendable {
                                 maxAttempts: plan.maxAttempts, maxRetryWait: plan.maxRetryWait)
         var attempts: [AttemptRecord] = []
         var firstTried: Int?
-        var restarted = false
         var delivered = 0
 
         while true {
-            if Task.isCancelled { return finish(plan, attempts, started, failure: RouteFailure(kind: .interrupted, message: "interrupted")) }
+            if Task.isCancelled {
+                return finish(plan, attempts, started, failure: RouteFailure(kind: .interrupted, message: "interrupted"), brokenOff: delivered > 0)
+            }
             switch walk.next(now: clock.now()) {
             case .finished:
-                return finish(plan, attempts, started, failure: failure(for: attempts, plan: plan))
+                return finish(plan, attempts, started, failure: failure(for: attempts, plan: plan), brokenOff: delivered > 0)
             case .wait(let until, let i):
                 observe(.waiting(seconds: max(0, until - clock.now()), candidate: plan.candidates[i]))
                 do { try await clock.sleep(until: until) } catch {
-                    return finish(plan, attempts, started, failure: RouteFailure(kind: .interrupted, message: "interrupted"))
+                    return finish(plan, attempts, started, failure: RouteFailure(kind: .interrupted, message: "interrupted"), brokenOff: delivered > 0)
                 }
             case .attempt(let i):
                 let candidate = plan.candidates[i]
                 if firstTried == nil { firstTried = i }
                 observe(.attemptStarted(candidate: candidate, attempt: walk.attemptsPerCandidate[i] + 1))
                 var outcome = await attempt(candidate, request: request, live: live, observe: observe)
-                outcome.record.deliveredBytes = delivered
+                outcome.record.deliveredBytes = outcome.deliveredBytes
                 let verdict: FallbackWalk.Verdict
                 if outcome.record.outcome == .noKey || outcome.record.outcome == .unsupported {
                     walk.skip(i)
@@ -53,7 +54,7 @@ public struct Router: Sendable {
                 attempts.append(outcome.record)
                 observe(.attemptFinished(outcome.record, verdict: verdict))
                 if outcome.record.outcome == .ok {
-                    var result = finish(plan, attempts, started, failure: nil)
+                    var result = finish(plan, attempts, started, failure: nil, brokenOff: delivered > 0)
                     result.text = outcome.text
                     result.provider = candidate.provider.name
                     result.model = candidate.model.name
@@ -62,22 +63,21 @@ public struct Router: Sendable {
                     result.costUSD = outcome.record.usage.flatMap { candidate.model.cost(of: $0) }
                     result.ttftMs = outcome.record.ttftMs
                     result.fallback = i != firstTried
-                    result.restarted = restarted
                     return result
                 }
                 if live, outcome.deliveredBytes > 0 {
                     delivered += outcome.deliveredBytes
-                    restarted = true
-                    observe(.restarting(deliveredBytes: outcome.deliveredBytes, failed: outcome.record))
+                    let more = walk.next(now: clock.now()) != .finished
+                    observe(.brokeOff(deliveredBytes: outcome.deliveredBytes, failed: outcome.record, startingAgain: more))
                 }
             }
         }
     }
 
-    private func finish(_ plan: Plan, _ attempts: [AttemptRecord], _ started: Double, failure: RouteFailure?) -> RouteResult {
+    private func finish(_ plan: Plan, _ attempts: [AttemptRecord], _ started: Double, failure: RouteFailure?, brokenOff: Bool) -> RouteResult {
         RouteResult(route: plan.route, text: nil, provider: nil, model: nil, modelID: nil, usage: nil, costUSD: nil,
                     latencyMs: Self.ms(clock.now() - started), ttftMs: nil, fallback: false, attempts: attempts,
-                    failure: failure, restarted: false)
+                    failure: failure, brokenOff: brokenOff)
     }
 
     /// The failure kind for a request whose every candidate failed: credentials when

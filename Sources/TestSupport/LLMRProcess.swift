@@ -1,0 +1,84 @@
+import Foundation
+import FakeProvider
+
+/// Runs the built `llmr` binary as a user would, and captures what it printed.
+public struct LLMRRun: Sendable {
+    public var exitCode: Int32
+    public var stdout: String
+    public var stderr: String
+
+    /// stdout parsed as the `--json` object.
+    public var json: [String: Any]? {
+        (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any]
+    }
+
+    /// The outcomes of the `--json` attempts, in order.
+    public var outcomes: [String] {
+        (json?["attempts"] as? [[String: Any]])?.compactMap { $0["outcome"] as? String } ?? []
+    }
+}
+
+public enum LLMRProcess {
+    /// The `llmr` binary beside the test bundle, or `$LLMR_BIN`.
+    public static var binary: String {
+        if let b = ProcessInfo.processInfo.environment["LLMR_BIN"], !b.isEmpty { return b }
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("llmr").path
+    }
+
+    /// Runs `llmr args…` with `stdin` (empty when nil) and only the environment given (plus PATH and HOME).
+    public static func run(_ args: [String], stdin: [UInt8]? = nil, environment: [String: String] = [:]) throws -> LLMRRun {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        var env = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "TERM": "dumb"]
+        env.merge(environment) { $1 }
+        p.environment = env
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        p.standardError = errors
+        try p.run()
+        let feeder = Thread {
+            if let stdin { input.fileHandleForWriting.write(Data(stdin)) }
+            try? input.fileHandleForWriting.close()
+        }
+        feeder.start()
+        // Read both pipes to the end before waiting, so a chatty child never blocks.
+        nonisolated(unsafe) var errData = Data()
+        let errReader = Thread { errData = errors.fileHandleForReading.readDataToEndOfFile() }
+        errReader.start()
+        let outData = output.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        while errReader.isExecuting || !errReader.isFinished { usleep(1000) }
+        return LLMRRun(exitCode: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                       stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+/// A fake provider server plus a config file pointing at it, for one end-to-end test.
+public final class FakeWorld: @unchecked Sendable {
+    public let server: FakeServer
+    public let directory: String
+    public let configPath: String
+
+    /// `providers`: fake provider names; `extraYAML`: models, routes and more, where
+    /// `PORT` stands for the server's port.
+    public init(script: FakeScript, providerOptions: [String: String] = [:], yaml: String) throws {
+        server = try FakeServer(script: script)
+        directory = NSTemporaryDirectory() + "llmr-e2e-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        configPath = directory + "/config.yaml"
+        let text = yaml.replacingOccurrences(of: "PORT", with: String(server.port))
+        try text.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    deinit {
+        server.stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    public func run(_ args: [String], stdin: [UInt8]? = nil, environment: [String: String] = [:]) throws -> LLMRRun {
+        try LLMRProcess.run(["ask", "--config", configPath] + args, stdin: stdin, environment: environment)
+    }
+}
