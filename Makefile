@@ -1,0 +1,48 @@
+# llmr — build, test, demo, install.
+PREFIX ?= /usr/local
+SWIFT ?= swift
+RELEASE_FLAGS = -c release --static-swift-stdlib
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man/man1
+
+.PHONY: all build release test demo bench install uninstall lint-man clean
+
+all: build
+
+build:
+	$(SWIFT) build
+
+release:
+	$(SWIFT) build $(RELEASE_FLAGS)
+
+test:
+	$(SWIFT) test
+
+demo: build
+	scripts/demo.sh
+
+bench: release
+	scripts/bench-ask.sh
+
+lint-man:
+	mandoc -Tlint -W warning man/llmr.1
+
+install: release
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
+	install -m 755 .build/release/llmr $(DESTDIR)$(BINDIR)/llmr
+	install -m 644 man/llmr.1 $(DESTDIR)$(MANDIR)/llmr.1
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 644 completions/llmr.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/llmr
+	install -d $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	install -m 644 completions/_llmr $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_llmr
+	install -d $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 644 completions/llmr.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/llmr.fish
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/llmr $(DESTDIR)$(MANDIR)/llmr.1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/llmr \
+	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_llmr \
+	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/llmr.fish
+
+clean:
+	rm -rf .build
