@@ -1,7 +1,10 @@
 # llmr — build, test, demo, install.
 PREFIX ?= /usr/local
 SWIFT ?= swift
-RELEASE_FLAGS = -c release --static-swift-stdlib
+# lld with packed relative relocations and no exported symbols: the loader has
+# ~2 MB less relocation table to read and far fewer symbols to search at start-up.
+RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -use-ld=lld \
+	-Xlinker -z -Xlinker pack-relative-relocs -Xlinker --no-export-dynamic
 BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man/man1
 

@@ -102,12 +102,15 @@ public struct FakeScriptError: Error, Sendable, CustomStringConvertible {
 /// plays its list in order; the last entry repeats.
 public struct FakeScript: Sendable, Equatable {
     public var providers: [String: [FakeBehaviour]]
+    /// What a provider the script does not name gets; nil answers 404.
+    public var unscripted: FakeBehaviour?
 
-    public init(_ providers: [String: [FakeBehaviour]] = [:]) {
+    public init(_ providers: [String: [FakeBehaviour]] = [:], unscripted: FakeBehaviour? = nil) {
         self.providers = providers
+        self.unscripted = unscripted
     }
 
-    /// `{"providers": {"name": [behaviour, …] or behaviour}}`
+    /// `{"providers": {"name": [behaviour, …] or behaviour}, "default": behaviour}`
     public init(json text: String) throws(FakeScriptError) {
         let json: JSONValue
         do { json = try JSONValue.parse(text) } catch { throw FakeScriptError(message: "the script is not valid JSON: \(error)") }
@@ -120,5 +123,6 @@ public struct FakeScript: Sendable, Equatable {
             providers[name] = try list.map { (item) throws(FakeScriptError) in try FakeBehaviour(json: item) }
         }
         self.providers = providers
+        if let d = json["default"] { unscripted = try FakeBehaviour(json: d) }
     }
 }

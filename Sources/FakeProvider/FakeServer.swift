@@ -105,7 +105,7 @@ public final class FakeServer: @unchecked Sendable {
         while let request = reader.next() {
             let behaviour = state.withLock { s -> FakeBehaviour? in
                 s.requests.append(request)
-                guard let list = s.script.providers[request.provider], !list.isEmpty else { return nil }
+                guard let list = s.script.providers[request.provider], !list.isEmpty else { return s.script.unscripted }
                 let n = s.served[request.provider, default: 0]
                 s.served[request.provider] = n + 1
                 return list[min(n, list.count - 1)]

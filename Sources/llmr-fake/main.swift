@@ -8,8 +8,9 @@ let usage = """
 usage: llmr-fake [--script FILE] [--port N] [--port-file FILE] [--for SECONDS]
 
 Serves OpenAI-format chat completions on 127.0.0.1 with scripted replies and
-faults. A fake provider NAME lives at http://127.0.0.1:PORT/NAME/v1. Without
---script, every provider answers with a short greeting. Stops after --for
+faults. A fake provider NAME lives at http://127.0.0.1:PORT/NAME/v1. A provider
+the script does not name (every one, without --script) answers with a short
+greeting, or as the script's "default" behaviour says. Stops after --for
 seconds (default 3600).
 """
 
@@ -57,10 +58,11 @@ while let arg = args.next() {
     }
 }
 
-var script = FakeScript()
+var script = FakeScript(unscripted: FakeBehaviour())
 if let scriptPath {
     let text = need(readFile(scriptPath), "cannot read \(scriptPath)")
     do { script = try FakeScript(json: text) } catch { fail("\(scriptPath): \(error)") }
+    if script.unscripted == nil { script.unscripted = FakeBehaviour() }
 }
 let server: FakeServer
 do { server = try FakeServer(script: script, port: port) } catch { fail("\(error)") }

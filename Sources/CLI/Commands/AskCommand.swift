@@ -53,7 +53,7 @@ struct AskCommand {
             return ExitCode.ok.rawValue
         }
         let json = parsed.has("json")
-        let report = Report(json: json, terminal: terminal, color: parsed.value("color"))
+        let report = Report(json: json, terminal: terminal, color: parsed.value("color"), verbose: parsed.has("verbose"))
         if let c = parsed.value("color"), !["auto", "always", "never"].contains(c) {
             return report.fail(.usage, kind: "usage", "--color takes auto, always or never, not '\(c)'")
         }

@@ -5,10 +5,12 @@ import RouterCore
 struct Report {
     let json: Bool
     let color: Bool
+    let verbose: Bool
 
-    init(json: Bool, terminal: Terminal, color: String?) {
+    init(json: Bool, terminal: Terminal, color: String?, verbose: Bool = false) {
         self.json = json
         self.color = terminal.colorOnStderr(color)
+        self.verbose = verbose
     }
 
     private func paint(_ text: String, _ code: String) -> String {
@@ -83,7 +85,7 @@ struct Report {
         if result.brokenOff {
             note("the text above is incomplete: every candidate failed before the answer was whole")
         }
-        note(failure.message + (json ? "" : "\nllmr: run with -v to see every attempt"))
+        note(failure.message + (json || verbose ? "" : "\nllmr: run with -v to see every attempt"))
         switch failure.kind {
         case .exhausted: return ExitCode.unavailable.rawValue
         case .temporary: return ExitCode.temporary.rawValue

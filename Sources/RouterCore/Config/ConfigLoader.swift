@@ -14,7 +14,9 @@ public enum ConfigLoader {
     public static func load(yaml: String, source: String) throws(ConfigError) -> Config {
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: yaml) else {
+            // The basic resolver: scalars are read as text here and typed by the loader, which
+            // spares the default resolver's regular expressions (and ICU) at start-up.
+            guard let node = try Yams.compose(yaml: yaml, .basic) else {
                 throw ConfigError(file: source, message: "the file is empty; it needs at least a 'providers' and a 'models' section")
             }
             root = node
