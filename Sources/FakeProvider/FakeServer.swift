@@ -65,15 +65,17 @@ public final class FakeServer: @unchecked Sendable {
         }
     }
 
-    /// Stops accepting and closes open connections.
+    /// Stops accepting and ends open connections. Sockets are only shut down
+    /// here; the thread that uses each one closes it, so a descriptor number is
+    /// never closed twice or while another server may already have reused it.
     public func stop() {
-        let fds = state.withLock { s -> Set<Int32> in
-            guard !s.stopped else { return [] }
+        let fds = state.withLock { s -> Set<Int32>? in
+            guard !s.stopped else { return nil }
             s.stopped = true
             return s.connections
         }
+        guard let fds else { return }
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
         for fd in fds { shutdown(fd, Int32(SHUT_RDWR)) }
     }
 
@@ -82,6 +84,7 @@ public final class FakeServer: @unchecked Sendable {
             let fd = accept(listener, nil, nil)
             if fd < 0 {
                 if errno == EINTR { continue }
+                close(listener)
                 return
             }
             var one: Int32 = 1
@@ -91,7 +94,11 @@ public final class FakeServer: @unchecked Sendable {
                 s.connections.insert(fd)
                 return true
             }
-            guard open else { close(fd); return }
+            guard open else {
+                close(fd)
+                close(listener)
+                return
+            }
             Self.spawn { [self] in serve(fd) }
         }
     }
