@@ -36,7 +36,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["CLI", "RouterCore"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["TestSupport", "FakeProvider", "CurlTransport", "RouterCore", "llmr", "llmr-fake"]
+            dependencies: ["TestSupport", "FakeProvider", "CurlTransport", "RouterCore", "StateStore", "llmr", "llmr-fake"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -34,6 +34,7 @@ routes:
   refused:  {targets: [refused], fallback: [up]}
 YAML
 body='{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"include_usage":true}}'
+export LLMR_STATE_DIR="$work/state"   # its own attempt log, written as in real use
 ask="$bin/llmr ask --no-stdin --config $work/config.yaml"
 
 hyperfine -N --warmup 20 --runs "$runs" --export-json "$work/h.json" \

@@ -31,7 +31,9 @@ public enum LLMRProcess {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
-        var env = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "TERM": "dumb"]
+        let home = NSTemporaryDirectory() + "llmr-home-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        var env = ["PATH": "/usr/bin:/bin", "HOME": home, "TERM": "dumb"]
         env.merge(environment) { $1 }
         p.environment = env
         let input = Pipe(), output = Pipe(), errors = Pipe()
@@ -78,7 +80,12 @@ public final class FakeWorld: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
+    /// The state directory this world's runs use.
+    public var stateDirectory: String { directory + "/state" }
+
     public func run(_ args: [String], stdin: [UInt8]? = nil, environment: [String: String] = [:]) throws -> LLMRRun {
-        try LLMRProcess.run(["ask", "--config", configPath] + args, stdin: stdin, environment: environment)
+        var env = ["LLMR_STATE_DIR": stateDirectory]
+        env.merge(environment) { $1 }
+        return try LLMRProcess.run(["ask", "--config", configPath] + args, stdin: stdin, environment: env)
     }
 }

@@ -1,6 +1,7 @@
 import Providers
 import RouterCore
 import CurlTransport
+import StateStore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -152,7 +153,28 @@ struct AskCommand {
                 if verbose { report.event(event) }
             }
         }
-        return report.finish(result, live: live, lastChar: lastChar)
+        let code = report.finish(result, live: live, lastChar: lastChar)
+        // After the answer is out: a slow or full disk never delays or loses it.
+        record(result, config: config, report: report)
+        return code
+    }
+
+    /// Appends the request's attempts to the state database; a failure is a warning only.
+    func record(_ result: RouteResult, config: Config, report: Report) {
+        guard !result.attempts.isEmpty, let dir = StatePath.directory(terminal.environment) else { return }
+        let path = dir + "/state.sqlite"
+        guard StatePath.makeDirectory(dir) else {
+            report.note("warning: cannot create \(dir) for the state database; this request was not recorded")
+            return
+        }
+        var generator = SystemRandomNumberGenerator()
+        let id = String(generator.next(), radix: 16)
+        do {
+            let log = try AttemptLog(path: path)
+            try log.record(result, requestID: id, at: SystemClock().wallTime()) { config.model(named: $0) }
+        } catch {
+            report.note("warning: this request was not recorded in the state database (\(error)); the answer is unaffected")
+        }
     }
 
     /// The message for a prompt no candidate can hold, or nil when one can (or windows are unknown).
