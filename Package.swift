@@ -34,6 +34,7 @@ let package = Package(
         .testTarget(name: "RouterCoreTests", dependencies: ["RouterCore", "TestSupport", "Providers"]),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers", "RouterCore"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["CLI", "RouterCore"]),
+        .testTarget(name: "CurlTransportTests", dependencies: ["CurlTransport", "RouterCore", "FakeProvider"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["TestSupport", "FakeProvider", "CurlTransport", "RouterCore", "StateStore", "llmr", "llmr-fake"]

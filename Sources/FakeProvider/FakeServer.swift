@@ -13,6 +13,9 @@ public final class FakeServer: @unchecked Sendable {
         var served: [String: Int] = [:]
         var requests: [RecordedRequest] = []
         var connections: Set<Int32> = []
+        var accepted = 0
+        var inFlight = 0
+        var peakInFlight = 0
         var stopped = false
     }
 
@@ -57,6 +60,13 @@ public final class FakeServer: @unchecked Sendable {
     /// Every request received so far, in order.
     public var requests: [RecordedRequest] { state.withLock { $0.requests } }
 
+    /// How many connections the server has accepted (reuse keeps this low).
+    public var acceptedConnections: Int { state.withLock { $0.accepted } }
+    /// Connections open right now.
+    public var openConnections: Int { state.withLock { $0.connections.count } }
+    /// The most requests that were being answered at the same moment.
+    public var peakConcurrency: Int { state.withLock { $0.peakInFlight } }
+
     /// Replaces the script and starts every provider's list from the top.
     public func setScript(_ script: FakeScript) {
         state.withLock {
@@ -92,6 +102,7 @@ public final class FakeServer: @unchecked Sendable {
             let open = state.withLock { s -> Bool in
                 if s.stopped { return false }
                 s.connections.insert(fd)
+                s.accepted += 1
                 return true
             }
             guard open else {
@@ -112,13 +123,17 @@ public final class FakeServer: @unchecked Sendable {
         while let request = reader.next() {
             let behaviour = state.withLock { s -> FakeBehaviour? in
                 s.requests.append(request)
+                s.inFlight += 1
+                s.peakInFlight = max(s.peakInFlight, s.inFlight)
                 guard let list = s.script.providers[request.provider], !list.isEmpty else { return s.script.unscripted }
                 let n = s.served[request.provider, default: 0]
                 s.served[request.provider] = n + 1
                 return list[min(n, list.count - 1)]
             }
             let writer = ResponseWriter(fd: fd)
-            guard writer.respond(to: request, with: behaviour) else { return }
+            let keepOpen = writer.respond(to: request, with: behaviour)
+            state.withLock { $0.inFlight -= 1 }
+            guard keepOpen else { return }
         }
     }
 

@@ -6,6 +6,8 @@ import Glibc
 /// Writes one scripted response in OpenAI's format, faults included.
 struct ResponseWriter {
     let fd: Int32
+    /// Linux's POLLRDHUP (peer closed its end), which Glibc's module leaves out.
+    static let pollRDHUP: Int16 = 0x2000
 
     /// Answers `request`; false means the connection must be closed.
     func respond(to request: RecordedRequest, with behaviour: FakeBehaviour?) -> Bool {
@@ -141,8 +143,23 @@ struct ResponseWriter {
         return true
     }
 
+    /// Waits `ms` milliseconds, or less if the client hangs up meanwhile, so a
+    /// cancelled or timed-out client is seen to close its connection at once.
     func pause(_ ms: Int) {
-        if ms > 0 { usleep(UInt32(min(ms, 3_600_000)) * 1000) }
+        var left = min(ms, 3_600_000)
+        while left > 0 {
+            var p = pollfd(fd: fd, events: Int16(POLLIN) | Self.pollRDHUP, revents: 0)
+            let step = min(left, 50)
+            if poll(&p, 1, Int32(step)) > 0 {
+                var byte: UInt8 = 0
+                if p.revents & (Self.pollRDHUP | Int16(POLLHUP) | Int16(POLLERR)) != 0 || recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) == 0 {
+                    return
+                }
+                // Bytes of a next request: nothing to do until this response is done.
+                usleep(UInt32(step) * 1000)
+            }
+            left -= step
+        }
     }
 
     static func reason(_ status: Int) -> String {

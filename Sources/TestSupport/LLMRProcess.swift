@@ -27,9 +27,10 @@ public enum LLMRProcess {
     }
 
     /// Runs `llmr args…` with `stdin` (empty when nil) and only the environment given (plus PATH and HOME).
-    public static func run(_ args: [String], stdin: [UInt8]? = nil, environment: [String: String] = [:]) throws -> LLMRRun {
+    public static func run(_ args: [String], stdin: [UInt8]? = nil, environment: [String: String] = [:],
+                           executable: String? = nil) throws -> LLMRRun {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
+        p.executableURL = URL(fileURLWithPath: executable ?? binary)
         p.arguments = args
         let home = NSTemporaryDirectory() + "llmr-home-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: home) }
@@ -41,8 +42,10 @@ public enum LLMRProcess {
         p.standardOutput = output
         p.standardError = errors
         try p.run()
+        // A child that stops reading early (it refused a huge stdin) must not kill the tests.
+        signal(SIGPIPE, SIG_IGN)
         let feeder = Thread {
-            if let stdin { input.fileHandleForWriting.write(Data(stdin)) }
+            if let stdin { try? input.fileHandleForWriting.write(contentsOf: Data(stdin)) }
             try? input.fileHandleForWriting.close()
         }
         feeder.start()
@@ -55,6 +58,16 @@ public enum LLMRProcess {
         while errReader.isExecuting || !errReader.isFinished { usleep(1000) }
         return LLMRRun(exitCode: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                        stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+/// Runs `llmr args…` under a pseudo-terminal (util-linux `script`), so stdin,
+/// stdout and stderr are all terminals, as for a person at a shell.
+public enum TerminalRun {
+    public static func run(_ args: [String], environment: [String: String] = [:]) throws -> LLMRRun {
+        let quoted = ([LLMRProcess.binary] + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+        let env = environment.map { "\($0.key)='\($0.value)'" }.sorted().joined(separator: " ")
+        return try LLMRProcess.run(["-qec", "env \(env) \(quoted)", "/dev/null"], stdin: nil, environment: environment, executable: "/usr/bin/script")
     }
 }
 

@@ -261,3 +261,61 @@ import TestSupport
         #expect(typo.stderr.contains("did you mean 'ask'?"))
     }
 }
+
+/// Runs that need a terminal, a signal or a very large input.
+@Suite(.serialized) struct AskEdgeEndToEndTests {
+    let yaml = """
+    providers:
+      primary: {api: openai, base_url: http://127.0.0.1:PORT/primary/v1}
+    models:
+      p: {provider: primary, id: p-model}
+    routes:
+      default: {retries: 0, targets: [p]}
+    """
+
+    @Test func streamsToATerminal() throws {
+        var b = FakeBehaviour.answer("streamed to a terminal")
+        b.chunkDelayMs = 20
+        let w = try FakeWorld(script: FakeScript(["primary": [b]]), yaml: yaml)
+        let r = try TerminalRun.run(["ask", "--config", w.configPath, "hi"], environment: ["LLMR_STATE_DIR": w.stateDirectory])
+        #expect(r.exitCode == 0)
+        #expect(r.stdout.contains("streamed to a terminal"))
+    }
+
+    @Test func bareAskOnATerminalPrintsUsageInsteadOfWaiting() throws {
+        let w = try FakeWorld(script: FakeScript(["primary": [.answer("x")]]), yaml: yaml)
+        let r = try TerminalRun.run(["ask", "--config", w.configPath], environment: ["LLMR_STATE_DIR": w.stateDirectory])
+        #expect(r.exitCode == 64)
+        #expect(r.stdout.contains("usage: llmr ask"))
+        #expect(w.server.requests.isEmpty)
+    }
+
+    @Test func hugeStdinIsRefusedNotTruncated() throws {
+        let w = try FakeWorld(script: FakeScript(["primary": [.answer("x")]]), yaml: yaml)
+        let r = try w.run(["-"], stdin: [UInt8](repeating: 0x61, count: (64 << 20) + 4096))
+        #expect(r.exitCode == 65)
+        #expect(r.stderr.contains("at most 64 MiB"))
+        #expect(w.server.requests.isEmpty)
+    }
+
+    @Test func interruptExits130() throws {
+        var stall = FakeBehaviour.answer("a b c")
+        stall.firstTokenDelayMs = 10_000
+        let w = try FakeWorld(script: FakeScript(["primary": [stall]]), yaml: yaml)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: LLMRProcess.binary)
+        p.arguments = ["ask", "--config", w.configPath, "--no-stdin", "hi"]
+        p.environment = ["LLMR_STATE_DIR": w.stateDirectory, "PATH": "/usr/bin:/bin"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        var waited = 0
+        while w.server.requests.isEmpty, waited < 500 {
+            usleep(10_000)
+            waited += 1
+        }
+        p.interrupt()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 130)
+    }
+}

@@ -1,0 +1,122 @@
+import Testing
+import FakeProvider
+import RouterCore
+@testable import CurlTransport
+
+/// The libcurl transport against the fake provider on loopback.
+@Suite struct CurlTransportTests {
+    func post(_ server: FakeServer, _ provider: String, stream: Bool = true, timeouts: Timeouts = Timeouts()) -> HTTPRequest {
+        let body = #"{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":\#(stream)}"#
+        return HTTPRequest(url: server.baseURL(provider) + "/chat/completions",
+                           headers: [("Content-Type", "application/json")], body: Array(body.utf8), timeouts: timeouts)
+    }
+
+    /// Reads a whole exchange: status, headers, body.
+    func collect(_ stream: AsyncThrowingStream<HTTPEvent, Error>) async throws -> (HTTPHead?, [UInt8]) {
+        var head: HTTPHead?
+        var body: [UInt8] = []
+        for try await event in stream {
+            switch event {
+            case .head(let h): head = h
+            case .body(let b): body += b
+            }
+        }
+        return (head, body)
+    }
+
+    @Test func streamsABody() async throws {
+        let server = try FakeServer(script: FakeScript(["p": [.answer("one two three")]]))
+        let (head, body) = try await collect(CurlTransport().send(post(server, "p")))
+        #expect(head?.status == 200)
+        #expect(head?.header("content-type") == "text/event-stream")
+        let text = String(decoding: body, as: UTF8.self)
+        #expect(text.hasSuffix("data: [DONE]\n\n"))
+        #expect(text.contains(#""content":"two ""#))
+    }
+
+    @Test func errorStatusAndHeadersArrive() async throws {
+        let server = try FakeServer(script: FakeScript(["p": [.status(429, retryAfter: "7")]]))
+        let (head, body) = try await collect(CurlTransport().send(post(server, "p")))
+        #expect(head?.status == 429)
+        #expect(head?.header("retry-after") == "7")
+        #expect(!body.isEmpty)
+    }
+
+    @Test func manyTransfersRunAtOnce() async throws {
+        var slow = FakeBehaviour.answer("slow")
+        slow.delayMs = 300
+        let server = try FakeServer(script: FakeScript(["p": [slow]]))
+        let transport = CurlTransport()
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<6 {
+                group.addTask { try await collect(transport.send(post(server, "p"))).0?.status ?? 0 }
+            }
+            for try await status in group { #expect(status == 200) }
+        }
+        #expect(server.peakConcurrency == 6)
+    }
+
+    @Test func connectionsAreReused() async throws {
+        let server = try FakeServer(script: FakeScript(["p": [.answer("again")]]))
+        let transport = CurlTransport()
+        for _ in 0..<3 { _ = try await collect(transport.send(post(server, "p"))) }
+        #expect(server.requests.count == 3)
+        #expect(server.acceptedConnections == 1)
+    }
+
+    @Test func endingTheIterationCancelsTheTransfer() async throws {
+        var stall = FakeBehaviour.answer("a b c")
+        stall.stallAfter = 1
+        stall.stallMs = 20_000
+        let server = try FakeServer(script: FakeScript(["p": [stall]]))
+        let transport = CurlTransport()
+        for try await event in transport.send(post(server, "p")) {
+            if case .body = event { break } // the consumer walks away mid-stream
+        }
+        // The transport closes the connection; the server sees it go.
+        var waited = 0
+        while server.openConnections > 0, waited < 500 {
+            try await Task.sleep(nanoseconds: 10_000_000)
+            waited += 1
+        }
+        #expect(server.openConnections == 0)
+    }
+
+    @Test func refusedConnection() async throws {
+        let request = HTTPRequest(url: "http://127.0.0.1:1/v1/chat/completions", headers: [], body: [])
+        await #expect(throws: TransportFailure.self) { _ = try await collect(CurlTransport().send(request)) }
+        do { _ = try await collect(CurlTransport().send(request)) } catch let f as TransportFailure {
+            guard case .connectionRefused = f else { Issue.record("expected connectionRefused, got \(f)"); return }
+        }
+    }
+
+    @Test func idleAndFirstTokenTimeouts() async throws {
+        var stall = FakeBehaviour.answer("a b c")
+        stall.stallAfter = 1
+        stall.stallMs = 5_000
+        var silent = FakeBehaviour.answer("a b c")
+        silent.delayMs = 5_000
+        let server = try FakeServer(script: FakeScript(["stall": [stall], "silent": [silent]]))
+        let t = Timeouts(total: 30, connect: 5, firstToken: 0.3, idle: 0.3)
+        for (provider, expected) in [("stall", TransportFailure.idleTimeout), ("silent", .firstTokenTimeout)] {
+            do {
+                _ = try await collect(CurlTransport().send(post(server, provider, timeouts: t)))
+                Issue.record("\(provider) should time out")
+            } catch let f as TransportFailure {
+                #expect(f == expected)
+            }
+        }
+    }
+
+    @Test func droppedMidBody() async throws {
+        var drop = FakeBehaviour.answer("a b c d")
+        drop.disconnectAfter = 2
+        let server = try FakeServer(script: FakeScript(["p": [drop]]))
+        do {
+            _ = try await collect(CurlTransport().send(post(server, "p")))
+            Issue.record("a dropped connection must not look complete")
+        } catch let f as TransportFailure {
+            guard case .dropped = f else { Issue.record("expected dropped, got \(f)"); return }
+        }
+    }
+}
