@@ -1,5 +1,8 @@
 import GRDB
 import RouterCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The shared state database: for now the log of every attempt, one row each.
 /// Every `llmr` process on the machine writes to the same file, so it runs in
@@ -11,6 +14,11 @@ public final class AttemptLog: Sendable {
         public var path: String
         public var reason: String
         public var description: String { "\(path): \(reason)" }
+
+        public init(path: String, reason: String) {
+            self.path = path
+            self.reason = reason
+        }
     }
 
     public let path: String
@@ -32,25 +40,51 @@ public final class AttemptLog: Sendable {
             // record survives a crash of llmr, and the answer never waits on fsync.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
+        // Switching a new file to WAL needs an exclusive lock that SQLite's busy
+        // handler does not wait for, so processes that find the database not yet
+        // set up take turns through a lock file. Once it is set up, the header
+        // says so and nobody takes the lock again.
+        let ready = Self.headerShowsSchema(path)
+        var lock: Int32 = -1
+        if !ready {
+            lock = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            if lock >= 0 { flock(lock, LOCK_EX) }
+        }
+        defer {
+            if lock >= 0 {
+                flock(lock, LOCK_UN)
+                close(lock)
+            }
+        }
         do {
             queue = try DatabaseQueue(path: path, configuration: config)
-            try Self.migrate(queue)
+            if !ready { try Self.migrate(queue) }
         } catch {
             throw Failure(path: path, reason: Self.reason(error))
         }
     }
 
-    /// Creates the schema once; `user_version` records that it exists, so a
-    /// normal run reads one pragma and writes nothing here.
+    /// True when the file's SQLite header says WAL mode and a `user_version` of
+    /// at least the current schema (bytes 18–19 and 60–63 of the header).
+    static func headerShowsSchema(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var header = [UInt8](repeating: 0, count: 100)
+        guard pread(fd, &header, 100, 0) == 100 else { return false }
+        let version = Int(header[60]) << 24 | Int(header[61]) << 16 | Int(header[62]) << 8 | Int(header[63])
+        return header[18] == 2 && header[19] == 2 && version >= schemaVersion
+    }
+
+    /// Creates the schema and switches the file to WAL; `user_version` records
+    /// that it is done. Called under the set-up lock.
     static func migrate(_ queue: DatabaseQueue) throws {
-        let version = try queue.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
-        guard version < schemaVersion else { return }
         try queue.writeWithoutTransaction { db in
             // Outside any transaction, as SQLite requires; harmless when already WAL.
             try db.execute(sql: "PRAGMA journal_mode = WAL")
         }
         try queue.write { db in
-            // Checked again inside the write lock: another process may have just done it.
+            // Another process may have finished the set-up while this one waited for the lock.
             guard (try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0) < schemaVersion else { return }
             try db.execute(sql: """
                 CREATE TABLE IF NOT EXISTS attempts (

@@ -138,6 +138,7 @@ struct AskCommand {
         let live = !json && (terminal.stdoutIsTTY || parsed.has("stream"))
         let router = Router(transport: CurlTransport.shared, wires: Wires.all, keys: EnvironmentKeys(environment: terminal.environment))
         let verbose = parsed.has("verbose")
+        let state = Self.openState(terminal.environment)
         var lastChar: Character?
         let result = await router.execute(plan, request: request, live: live, using: &rng) { event in
             switch event {
@@ -155,22 +156,30 @@ struct AskCommand {
         }
         let code = report.finish(result, live: live, lastChar: lastChar)
         // After the answer is out: a slow or full disk never delays or loses it.
-        record(result, config: config, report: report)
+        await record(result, into: state, config: config, report: report)
         return code
     }
 
-    /// Appends the request's attempts to the state database; a failure is a warning only.
-    func record(_ result: RouteResult, config: Config, report: Report) {
-        guard !result.attempts.isEmpty, let dir = StatePath.directory(terminal.environment) else { return }
-        let path = dir + "/state.sqlite"
-        guard StatePath.makeDirectory(dir) else {
-            report.note("warning: cannot create \(dir) for the state database; this request was not recorded")
-            return
+    /// Opens the state database on another thread while the request is in
+    /// flight, so the cost of opening hides behind the network. Nil when there is
+    /// nowhere to keep state (no HOME and no state directory set).
+    static func openState(_ env: [String: String]) -> Task<Result<AttemptLog, AttemptLog.Failure>, Never>? {
+        guard let dir = StatePath.directory(env) else { return nil }
+        return Task.detached {
+            guard StatePath.makeDirectory(dir) else {
+                return .failure(AttemptLog.Failure(path: dir, reason: "cannot create the directory"))
+            }
+            return Result { () throws(AttemptLog.Failure) in try AttemptLog(path: dir + "/state.sqlite") }
         }
+    }
+
+    /// Appends the request's attempts to the state database; a failure is a warning only.
+    func record(_ result: RouteResult, into state: Task<Result<AttemptLog, AttemptLog.Failure>, Never>?, config: Config, report: Report) async {
+        guard let state, !result.attempts.isEmpty else { return }
         var generator = SystemRandomNumberGenerator()
         let id = String(generator.next(), radix: 16)
         do {
-            let log = try AttemptLog(path: path)
+            let log = try await state.value.get()
             try log.record(result, requestID: id, at: SystemClock().wallTime()) { config.model(named: $0) }
         } catch {
             report.note("warning: this request was not recorded in the state database (\(error)); the answer is unaffected")
