@@ -8,23 +8,28 @@ RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -use-ld=lld \
 BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man/man1
 
-.PHONY: all build release test demo bench install uninstall lint-man clean
+.PHONY: all deps build release test demo bench install uninstall lint-man clean
 
 all: build
 
-build:
+# The apt packages the build links against, installed only when missing.
+deps:
+	@scripts/install-deps.sh
+
+build: deps
 	$(SWIFT) build
 
-release:
+release: deps
 	$(SWIFT) build $(RELEASE_FLAGS)
 
-test:
+test: deps
 	$(SWIFT) test
 
 demo: build
 	scripts/demo.sh
 
 bench: release
+	@scripts/install-deps.sh hyperfine time
 	scripts/bench-ask.sh
 
 lint-man:

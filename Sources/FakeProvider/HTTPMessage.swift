@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import RouterCore
 
 /// A request the fake provider received, as it arrived.
 public struct RecordedRequest: Sendable {
@@ -11,9 +12,7 @@ public struct RecordedRequest: Sendable {
     /// The fake provider it was addressed to (the first path segment).
     public var provider: String
 
-    public func header(_ name: String) -> String? {
-        headers.first { $0.0.lowercased() == name.lowercased() }?.1
-    }
+    public func header(_ name: String) -> String? { headerValue(name, in: headers) }
 
     public var bodyText: String { String(decoding: body, as: UTF8.self) }
 }
@@ -42,7 +41,7 @@ struct RequestReader {
             guard let colon = line.firstIndex(of: ":") else { continue }
             headers.append((String(line[..<colon]), String(line[line.index(after: colon)...]).trimmingCharacters()))
         }
-        let length = Int(headers.first { $0.0.lowercased() == "content-length" }?.1 ?? "0") ?? 0
+        let length = Int(headerValue("content-length", in: headers) ?? "0") ?? 0
         while buffer.count < length {
             if !fill() { return nil }
         }

@@ -154,6 +154,24 @@ import TestSupport
         #expect(w.server.requests.isEmpty)
     }
 
+    @Test func keyCommandSuppliesTheKey() throws {
+        let yaml = """
+        providers:
+          viacmd: {api: openai, base_url: http://127.0.0.1:PORT/viacmd/v1, key_cmd: "printf 'sk-from-cmd\\nsecond line'"}
+          failing: {api: openai, base_url: http://127.0.0.1:PORT/viacmd/v1, key_cmd: "exit 3"}
+        models:
+          ok: {provider: viacmd, id: m}
+          bad: {provider: failing, id: m}
+        """
+        let w = try FakeWorld(script: FakeScript(["viacmd": [.answer("keyed")]]), yaml: yaml)
+        let r = try w.run(["-m", "ok", "hi"])
+        #expect(r.exitCode == 0)
+        #expect(w.server.requests.first?.header("authorization") == "Bearer sk-from-cmd")
+        let bad = try w.run(["-m", "bad", "hi"])
+        #expect(bad.exitCode == 77)
+        #expect(bad.stderr.contains("key_cmd for provider failing failed (exit 3)"))
+    }
+
     @Test func nonJSONErrorBodyIsReported() throws {
         let html = "<html><body><h1>502 Bad Gateway</h1></body></html>"
         let w = try world(primary: [.status(502, body: html)], backup: [.status(502, body: html)])

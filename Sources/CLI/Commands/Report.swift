@@ -105,7 +105,8 @@ struct Report {
             ("provider", str(r.provider)),
             ("model", str(r.model)),
             ("usage", r.usage.map { .object([("input_tokens", num($0.inputTokens)), ("output_tokens", num($0.outputTokens))]) } ?? .null),
-            ("cost_usd", r.costUSD.map { .number($0) } ?? .null),
+            // Rounded to a billionth of a cent: no float noise such as 1.8599999999999998e-05.
+            ("cost_usd", r.costUSD.map { .number(($0 * 1e11).rounded() / 1e11) } ?? .null),
             ("latency_ms", num(r.latencyMs)),
             ("ttft_ms", num(r.ttftMs)),
             ("fallback", .bool(r.fallback)),

@@ -6,7 +6,7 @@ import Glibc
 
 /// API keys from the environment variable named by `key_env`, or the output of
 /// `key_cmd`. A key is looked up once per process and never printed.
-final class EnvironmentKeys: KeySource, @unchecked Sendable {
+final class EnvironmentKeys: KeySource {
     private let environment: [String: String]
     private let cache = Mutex<[String: KeyLookup]>([:])
 
@@ -33,14 +33,7 @@ final class EnvironmentKeys: KeySource, @unchecked Sendable {
     /// Runs `key_cmd` through the shell and takes its first line.
     private func run(_ command: String, provider: String) -> KeyLookup {
         guard let pipe = popen(command, "r") else { return .missing("key_cmd for provider \(provider) could not start") }
-        var bytes: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = fread(&buf, 1, buf.count, pipe)
-            if n <= 0 { break }
-            bytes.append(contentsOf: buf[0..<n])
-            if bytes.count > 65536 { break }
-        }
+        let bytes = (try? FileIO.readAll(fd: fileno(pipe), limit: 1 << 20)) ?? []
         let status = pclose(pipe)
         let exitCode = (status >> 8) & 0xff
         guard status == 0 else { return .missing("key_cmd for provider \(provider) failed (exit \(exitCode))") }

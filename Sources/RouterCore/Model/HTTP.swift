@@ -20,9 +20,13 @@ public struct HTTPRequest: Sendable, Equatable {
     }
 
     /// The value of the first header with this name, compared case-insensitively.
-    public func header(_ name: String) -> String? {
-        headers.first { $0.0.lowercased() == name.lowercased() }?.1
-    }
+    public func header(_ name: String) -> String? { headerValue(name, in: headers) }
+}
+
+/// The value of the first header named `name` (case-insensitively) in a header list.
+public func headerValue(_ name: String, in headers: [(String, String)]) -> String? {
+    let wanted = name.lowercased()
+    return headers.first { $0.0.lowercased() == wanted }?.1
 }
 
 /// The four time limits of one attempt, in seconds.
@@ -59,9 +63,7 @@ public struct HTTPHead: Sendable, Equatable {
     }
 
     /// The value of the first header with this name, compared case-insensitively.
-    public func header(_ name: String) -> String? {
-        headers.first { $0.0.lowercased() == name.lowercased() }?.1
-    }
+    public func header(_ name: String) -> String? { headerValue(name, in: headers) }
 }
 
 /// What the transport reports while a response arrives.
