@@ -25,7 +25,8 @@ let package = Package(
         .target(name: "RouterCore", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Providers", dependencies: ["RouterCore"]),
         .target(name: "CurlTransport", dependencies: ["RouterCore", "CCurl"]),
-        .target(name: "StateStore", dependencies: ["RouterCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "CSQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
+        .target(name: "StateStore", dependencies: ["RouterCore", "CSQLiteTuning", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "CLI", dependencies: ["RouterCore", "Providers", "CurlTransport", "StateStore"]),
         .executableTarget(name: "llmr", dependencies: ["CLI"]),
         .target(name: "FakeProvider", dependencies: ["RouterCore"]),
@@ -34,6 +35,7 @@ let package = Package(
         .testTarget(name: "RouterCoreTests", dependencies: ["RouterCore", "TestSupport", "Providers"]),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers", "RouterCore"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["CLI", "RouterCore"]),
+        .testTarget(name: "StateStoreTests", dependencies: ["StateStore", "RouterCore"]),
         .testTarget(name: "CurlTransportTests", dependencies: ["CurlTransport", "RouterCore", "FakeProvider"]),
         .testTarget(
             name: "EndToEndTests",

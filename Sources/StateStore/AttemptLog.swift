@@ -1,5 +1,6 @@
 import GRDB
 import RouterCore
+internal import CSQLiteTuning
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -39,6 +40,14 @@ public final class AttemptLog: Sendable {
             // In WAL mode NORMAL syncs at checkpoints, not at every commit: a
             // record survives a crash of llmr, and the answer never waits on fsync.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Closing the last connection would checkpoint (several fsyncs) and
+            // delete the WAL, in every process. Instead the WAL stays and
+            // `record` truncates it once it grows past `walLimit`.
+            if let handle = db.sqliteConnection { _ = llmr_sqlite_keep_wal_on_close(UnsafeMutableRawPointer(handle)) }
+            // Automatic checkpoints cannot help here: each new process rebuilds
+            // the WAL index and forgets what was already copied, so they would
+            // copy the whole WAL again every time.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
         }
         // Switching a new file to WAL needs an exclusive lock that SQLite's busy
         // handler does not wait for, so processes that find the database not yet
@@ -112,6 +121,9 @@ public final class AttemptLog: Sendable {
                 PRAGMA user_version = \(schemaVersion);
                 """)
         }
+        // Fold the new schema into the main file, whose header the next process
+        // reads to see that no set-up is needed.
+        try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
     }
 
     /// Appends every attempt of one request in a single transaction.
@@ -135,6 +147,20 @@ public final class AttemptLog: Sendable {
         } catch {
             throw Failure(path: path, reason: Self.reason(error))
         }
+        truncateWALIfLong()
+    }
+
+    /// The WAL size past which a request folds it into the database: every new
+    /// process reads the whole WAL once, so it is kept short (about twenty
+    /// requests), and the fsyncs of a checkpoint are paid that rarely.
+    static let walLimit = 256 * 1024
+
+    /// Copies the WAL into the database and empties it once it is long. Busy
+    /// (another process is reading or writing) just means: next time.
+    func truncateWALIfLong() {
+        var st = stat()
+        guard stat(path + "-wal", &st) == 0, Int(st.st_size) > Self.walLimit else { return }
+        _ = try? queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
     }
 
     /// How many attempts the log holds (for tests and later for stats).
