@@ -172,6 +172,21 @@ import TestSupport
         #expect(bad.stderr.contains("key_cmd for provider failing failed (exit 3)"))
     }
 
+    @Test func proxyVariablesAreHonoured() throws {
+        let w = try world(primary: [.answer("direct")])
+        // A proxy that refuses connections: used, the request fails; bypassed by NO_PROXY, it succeeds.
+        var env = Self.keys
+        env["http_proxy"] = "http://127.0.0.1:1"
+        let proxied = try w.run(["-r", "solo", "--json", "hi"], environment: env)
+        #expect(proxied.exitCode == 69)
+        #expect(proxied.outcomes == ["connect"])
+        #expect(w.server.requests.isEmpty)
+        env["NO_PROXY"] = "127.0.0.1"
+        let bypassed = try w.run(["-r", "solo", "hi"], environment: env)
+        #expect(bypassed.exitCode == 0)
+        #expect(bypassed.stdout == "direct\n")
+    }
+
     @Test func nonJSONErrorBodyIsReported() throws {
         let html = "<html><body><h1>502 Bad Gateway</h1></body></html>"
         let w = try world(primary: [.status(502, body: html)], backup: [.status(502, body: html)])

@@ -59,65 +59,18 @@ struct AskCommand {
             return report.fail(.usage, kind: "usage", "--color takes auto, always or never, not '\(c)'")
         }
 
-        // Options that take numbers.
-        var request = ChatRequest(messages: [])
-        if let v = parsed.value("max-tokens") {
-            guard let n = Int(v), n > 0 else { return report.fail(.usage, kind: "usage", "--max-tokens needs a whole number above 0, not '\(v)'") }
-            request.maxTokens = n
-        }
-        if let v = parsed.value("temperature") {
-            guard let t = Double(v), t >= 0, t <= 2 else { return report.fail(.usage, kind: "usage", "--temperature needs a number from 0 to 2, not '\(v)'") }
-            request.temperature = t
-        }
-        var seed: UInt64?
-        if let v = parsed.value("seed") {
-            guard let s = UInt64(v) else { return report.fail(.usage, kind: "usage", "--seed needs a whole number, not '\(v)'") }
-            seed = s
-        }
+        let request: ChatRequest
+        let seed: UInt64?
         let selection: RouteSelection
-        let chosen = ["model", "route", "task"].filter { parsed.value($0) != nil }
-        if chosen.count > 1 {
-            return report.fail(.usage, kind: "usage", "use only one of --model, --route and --task (got --\(chosen.joined(separator: " and --")))")
-        }
-        if let m = parsed.value("model") { selection = .model(m) }
-        else if let r = parsed.value("route") { selection = .route(r) }
-        else if let t = parsed.value("task") { selection = .task(t) }
-        else { selection = .automatic }
-
-        // The prompt: words, then stdin.
-        let words = parsed.positionals
-        let stdinOnly = words == ["-"]
-        var prompt = stdinOnly ? "" : words.joined(separator: " ")
-        let readStdin = !parsed.has("no-stdin") && !terminal.stdinIsTTY
-        if stdinOnly, parsed.has("no-stdin") {
-            return report.fail(.usage, kind: "usage", "'-' asks for stdin, but --no-stdin forbids reading it")
-        }
-        if stdinOnly, terminal.stdinIsTTY {
-            return report.fail(.usage, kind: "usage", "'-' asks for stdin, but stdin is a terminal; pipe text in")
-        }
-        if readStdin {
-            let bytes: [UInt8]
-            do { bytes = try FileIO.readAll(fd: 0, limit: Self.stdinLimit) } catch {
-                return report.fail(.dataError, kind: "input", "cannot read stdin: \(error.message); llmr reads at most \(Self.stdinLimit >> 20) MiB")
-            }
-            guard let text = String(validating: bytes, as: UTF8.self) else {
-                let at = Self.firstInvalidUTF8(bytes)
-                return report.fail(.dataError, kind: "input", "stdin is not UTF-8 text (invalid byte at offset \(at)); llmr sends text only")
-            }
-            if text.contains("\0") {
-                return report.fail(.dataError, kind: "input", "stdin holds NUL bytes, so it looks binary; llmr sends text only")
-            }
-            if !text.isEmpty { prompt = prompt.isEmpty ? text : prompt + "\n\n" + text }
-        }
-        if prompt.trimmingWhitespace().isEmpty {
-            if words.isEmpty, !readStdin {
+        do {
+            (request, seed, selection) = try options(parsed)
+        } catch {
+            if error.code == .usage, error.kind == "no-prompt" {
                 Output.stderr("usage: \(Self.spec.usage)\nGive a prompt, or pipe text on stdin. 'llmr ask --help' says more.\n")
-                return report.json ? report.fail(.usage, kind: "usage", "no prompt") : ExitCode.usage.rawValue
+                return json ? report.fail(.usage, kind: "usage", "no prompt") : ExitCode.usage.rawValue
             }
-            return report.fail(.usage, kind: "usage", "the prompt is empty: give words, or pipe text on stdin")
+            return report.fail(error.code, kind: error.kind, error.message)
         }
-        if let system = parsed.value("system") { request.messages.append(Message(role: .system, content: system)) }
-        request.messages.append(Message(role: .user, content: prompt))
 
         // Config and plan.
         let config: Config
@@ -193,25 +146,6 @@ struct AskCommand {
         guard windows.allSatisfy({ $0.1 != nil }), windows.allSatisfy({ needed > $0.1 ?? 0 }) else { return nil }
         let list = windows.map { "\($0.0) holds \($0.1 ?? 0)" }.joined(separator: ", ")
         return "the prompt is too large for every candidate: about \(needed) tokens needed; \(list)"
-    }
-
-    /// The offset of the first byte that does not start or continue a valid UTF-8 character.
-    static func firstInvalidUTF8(_ b: [UInt8]) -> Int {
-        var i = 0
-        while i < b.count {
-            let c = b[i]
-            let extra: Int
-            switch c {
-            case 0x00..<0x80: i += 1; continue
-            case 0xC2...0xDF: extra = 1
-            case 0xE0...0xEF: extra = 2
-            case 0xF0...0xF4: extra = 3
-            default: return i
-            }
-            guard i + extra < b.count, String(validating: b[i...(i + extra)], as: UTF8.self) != nil else { return i }
-            i += extra + 1
-        }
-        return b.count
     }
 
     private func usageFailure(_ message: String, json: Bool) -> Int32 {
