@@ -6,10 +6,17 @@ public struct OpenAIWire: WireFormat {
     public init() {}
 
     public func makeRequest(_ request: ChatRequest, modelID: String, provider: ProviderConfig, key: String?, stream: Bool) -> HTTPRequest {
-        var members: [(String, JSONValue)] = [
-            ("model", .string(modelID)),
-            ("messages", .array(request.messages.map { .object([("role", .string($0.role.rawValue)), ("content", .string($0.content))]) })),
-        ]
+        let continuing = request.messages.last?.role == .assistant
+        var messages: [JSONValue] = request.messages.map { .object([("role", .string($0.role.rawValue)), ("content", .string($0.content))]) }
+        if continuing, provider.continuation == .prefix, case .object(var last)? = messages.last {
+            last.append(("prefix", true))
+            messages[messages.count - 1] = .object(last)
+        }
+        var members: [(String, JSONValue)] = [("model", .string(modelID)), ("messages", .array(messages))]
+        if continuing, provider.continuation == .continueFinalMessage {
+            members.append(("continue_final_message", true))
+            members.append(("add_generation_prompt", false))
+        }
         if let max = request.maxTokens { members.append((provider.maxTokensField, .number(Double(max)))) }
         if let t = request.temperature { members.append(("temperature", .number(t))) }
         if stream {
@@ -24,6 +31,8 @@ public struct OpenAIWire: WireFormat {
         return HTTPRequest(url: provider.baseURL + "/chat/completions", headers: headers,
                            body: JSONValue.object(members).bytes(), timeouts: provider.timeouts)
     }
+
+    public func canContinue(_ provider: ProviderConfig) -> Bool { provider.continuation != .none }
 
     public func makeStreamDecoder() -> any StreamDecoder { OpenAIStreamDecoder() }
 

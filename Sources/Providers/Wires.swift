@@ -4,5 +4,7 @@ import RouterCore
 public enum Wires {
     public static let all: [WireAPI: any WireFormat] = [
         .openai: OpenAIWire(),
+        .anthropic: AnthropicWire(),
+        .gemini: GeminiWire(),
     ]
 }

@@ -104,7 +104,7 @@ import TestSupport
         let r = try w.run(["-r", "solo", "--stream", "hi"], environment: Self.keys)
         #expect(r.exitCode == 69)
         #expect(r.stdout.hasPrefix("one two "))
-        #expect(r.stderr.contains("broke off"))
+        #expect(r.stderr.contains("dropped"))
         #expect(r.stderr.contains("incomplete"))
     }
 

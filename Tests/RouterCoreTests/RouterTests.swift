@@ -10,19 +10,22 @@ import TestSupport
           a: {api: openai, base_url: http://a/v1, key_env: A_KEY}
           b: {api: openai, base_url: http://b/v1, key_env: B_KEY}
           g: {api: gemini, base_url: http://g, key_env: G_KEY}
+          bp: {api: openai, base_url: http://b/v1, key_env: B_KEY, continuation: prefix}
         models:
           ma: {provider: a, input: 1, output: 2}
           mb: {provider: b, input: 1, output: 2}
           mg: {provider: g}
+          mbp: {provider: bp}
         routes:
           default: {strategy: fallback, retries: 1, targets: [ma], fallback: [mb]}
           solo: {strategy: fallback, retries: 2, targets: [ma]}
           withg: {strategy: fallback, targets: [mg, mb]}
+          continuing: {strategy: fallback, retries: 0, targets: [ma], fallback: [mbp]}
         """
         do { return try ConfigLoader.load(yaml: yaml, source: "t") } catch { fatalError("\(error)") }
     }()
 
-    func run(_ route: String, _ replies: [String: [ScriptedTransport.Reply]], keys: [String: String] = ["a": "ka", "b": "kb", "g": "kg"],
+    func run(_ route: String, _ replies: [String: [ScriptedTransport.Reply]], keys: [String: String] = ["a": "ka", "b": "kb", "g": "kg", "bp": "kb"],
              live: Bool = false) async throws -> (RouteResult, [RouterEvent], ManualClock, ScriptedTransport) {
         let clock = ManualClock()
         let transport = ScriptedTransport(replies, clock: clock)
@@ -87,9 +90,36 @@ import TestSupport
             "http://a": [.failure(.dropped("reset"), afterChunks: ["data: {\"choices\":[{\"delta\":{\"content\":\"par\"}}]}\n\n"])],
             "http://b": [ScriptedTransport.openAIStream("whole")],
         ], live: true)
-        #expect(r.brokenOff)
+        #expect(r.brokenOff) // OpenAI's own API cannot continue: the answer started again
         #expect(r.text == "whole")
-        #expect(events.contains { if case .brokeOff(3, _, true) = $0 { return true } else { return false } })
+        #expect(events.contains { if case .resuming(_, 3, false, _) = $0 { return true } else { return false } })
+    }
+
+    @Test func aBrokenAnswerIsContinuedWhereTheNextAPIAllowsIt() async throws {
+        let (r, events, _, t) = try await run("continuing", [
+            "http://a": [.failure(.dropped("reset"), afterChunks: ["data: {\"choices\":[{\"delta\":{\"content\":\"Hello \"}}]}\n\n"])],
+            "http://b": [ScriptedTransport.openAIStream(" wide world")],
+        ], live: true)
+        #expect(r.text == "Hello wide world") // the repeated space is dropped
+        #expect(r.continued)
+        #expect(!r.brokenOff)
+        #expect(events.contains { if case .resuming(_, 6, true, _) = $0 { return true } else { return false } })
+        let body = try JSONValue.parse(try #require(t.sent.last).body)
+        let last = try #require(body["messages"]?.array?.last)
+        #expect(last["role"]?.string == "assistant")
+        #expect(last["content"]?.string == "Hello ")
+        #expect(last["prefix"]?.bool == true)
+    }
+
+    @Test func withoutLiveOutputNothingIsContinued() async throws {
+        let (r, _, _, t) = try await run("continuing", [
+            "http://a": [.failure(.dropped("reset"), afterChunks: ["data: {\"choices\":[{\"delta\":{\"content\":\"Hello \"}}]}\n\n"])],
+            "http://b": [ScriptedTransport.openAIStream("Hello world")],
+        ])
+        #expect(r.text == "Hello world")
+        #expect(!r.continued)
+        let body = try JSONValue.parse(try #require(t.sent.last).body)
+        #expect(body["messages"]?.array?.last?["role"]?.string == "user")
     }
 
     @Test func everyCandidateRefusesCredentials() async throws {
@@ -117,9 +147,9 @@ import TestSupport
         #expect(r.attempts.map(\.outcome) == [.connect, .ok])
     }
 
-    @Test func unsupportedWireIsSkipped() async throws {
-        let (r, _, _, _) = try await run("withg", ["http://b": [ScriptedTransport.openAIStream("b")]])
-        #expect(r.attempts.first?.outcome == .unsupported)
+    @Test func aProviderWithoutKeyIsSkipped() async throws {
+        let (r, _, _, _) = try await run("withg", ["http://b": [ScriptedTransport.openAIStream("b")]], keys: ["b": "kb"])
+        #expect(r.attempts.first?.outcome == .noKey)
         #expect(r.text == "b")
     }
 

@@ -98,11 +98,15 @@ struct AskCommand {
             case .delta(let text):
                 Output.stdout(text)
                 lastChar = text.last ?? lastChar
-            case .brokeOff(let bytes, let failed, let again):
-                Output.stdout("\n")
-                lastChar = "\n"
-                let next = again ? "the answer starts again below, from the next attempt" : "no candidate is left to finish it"
-                report.note("the answer from \(failed.provider)/\(failed.modelID) broke off after \(bytes) bytes (\(failed.outcome)); \(next)")
+            case .resuming(let failed, let bytes, let continuing, let next):
+                let what = "the answer from \(failed.provider)/\(failed.modelID) broke off after \(bytes) bytes (\(failed.outcome))"
+                if continuing {
+                    report.note("\(what); \(next.label) continues it")
+                } else {
+                    Output.stdout("\n")
+                    lastChar = "\n"
+                    report.note("\(what); it starts again below, on \(next.label)")
+                }
             default:
                 if verbose { report.event(event) }
             }

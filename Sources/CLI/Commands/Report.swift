@@ -62,7 +62,7 @@ struct Report {
             Output.stderr(line + "\n")
         case .waiting(let seconds, let c):
             Output.stderr("llmr: waiting \(DurationParser.format(seconds)) before retrying \(c.label)\n")
-        case .delta, .brokeOff:
+        case .delta, .resuming:
             break
         }
     }
@@ -83,6 +83,7 @@ struct Report {
             return ExitCode.ok.rawValue
         }
         if result.brokenOff {
+            if live, lastChar != nil, lastChar != "\n" { Output.stdout("\n") }
             note("the text above is incomplete: every candidate failed before the answer was whole")
         }
         note(failure.message + (json || verbose ? "" : "\nllmr: run with -v to see every attempt"))

@@ -5,6 +5,16 @@ public enum WireAPI: String, Sendable, CaseIterable {
     case gemini
 }
 
+/// How an OpenAI-compatible server lets a request continue a partial assistant message.
+public enum Continuation: String, Sendable, CaseIterable {
+    /// It does not (OpenAI itself): a broken answer restarts on another attempt.
+    case none
+    /// A trailing assistant message with `"prefix": true` (DeepSeek beta, Mistral).
+    case prefix
+    /// `"continue_final_message": true` (vLLM and servers built like it).
+    case continueFinalMessage = "continue_final_message"
+}
+
 /// One provider: where it is, how to authenticate, how long to wait for it.
 public struct ProviderConfig: Sendable, Equatable {
     public var name: String
@@ -20,10 +30,12 @@ public struct ProviderConfig: Sendable, Equatable {
     public var maxTokensField: String
     /// Whether to ask for a streamed answer; some servers only answer whole.
     public var stream: Bool
+    /// How (and whether) an OpenAI-compatible server continues a partial answer.
+    public var continuation: Continuation
 
     public init(name: String, api: WireAPI, baseURL: String, keyEnv: String? = nil, keyCmd: String? = nil,
                 timeouts: Timeouts = Timeouts(), headers: [String: String] = [:],
-                maxTokensField: String = "max_tokens", stream: Bool = true) {
+                maxTokensField: String = "max_tokens", stream: Bool = true, continuation: Continuation = .none) {
         self.name = name
         self.api = api
         self.baseURL = baseURL
@@ -33,6 +45,7 @@ public struct ProviderConfig: Sendable, Equatable {
         self.headers = headers
         self.maxTokensField = maxTokensField
         self.stream = stream
+        self.continuation = continuation
     }
 
     /// True when the provider is configured to use no key at all (a local server).

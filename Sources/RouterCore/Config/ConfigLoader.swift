@@ -4,7 +4,7 @@ import Yams
 public enum ConfigLoader {
     static let topKeys = ["providers", "models", "routes", "tasks", "breaker", "health", "alerts", "log"]
     static let providerKeys = ["api", "base_url", "key_env", "key_cmd", "timeout", "connect_timeout",
-                               "first_token_timeout", "idle_timeout", "headers", "max_tokens_field", "stream"]
+                               "first_token_timeout", "idle_timeout", "headers", "max_tokens_field", "stream", "continuation"]
     static let modelKeys = ["provider", "id", "input", "output", "context"]
     static let routeKeys = ["strategy", "retries", "max_attempts", "max_retry_wait", "targets", "fallback"]
     static let targetKeys = ["model", "weight"]
@@ -103,6 +103,7 @@ public enum ConfigLoader {
             case "headers":
                 for (h, v) in try value.entries() { p.headers[h] = try v.string() }
             case "max_tokens_field": p.maxTokensField = try value.oneOf(["max_tokens", "max_completion_tokens"])
+            case "continuation": p.continuation = Continuation(rawValue: try value.oneOf(Continuation.allCases.map(\.rawValue))) ?? .none
             default: p.stream = try value.bool()
             }
         }

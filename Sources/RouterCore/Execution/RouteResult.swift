@@ -66,8 +66,11 @@ public struct RouteResult: Sendable, Equatable {
     public var fallback: Bool
     public var attempts: [AttemptRecord]
     public var failure: RouteFailure?
-    /// Part of an answer that later failed had already reached the user (live mode).
+    /// The user saw text that is not part of the final answer: the answer was
+    /// started again after a break, or (on failure) it is incomplete.
     public var brokenOff: Bool
+    /// The answer was finished by another attempt from where a broken one stopped.
+    public var continued: Bool
 }
 
 /// What the router reports while it works, for live output and `--verbose`.
@@ -77,6 +80,7 @@ public enum RouterEvent: Sendable, Equatable {
     case delta(String)
     case attemptFinished(AttemptRecord, verdict: FallbackWalk.Verdict)
     case waiting(seconds: Double, candidate: Candidate)
-    /// Text already shown broke off; `startingAgain` says whether another attempt follows.
-    case brokeOff(deliveredBytes: Int, failed: AttemptRecord, startingAgain: Bool)
+    /// Text already shown broke off; the next attempt, on `on`, either continues
+    /// it (a prefill) or starts the answer again.
+    case resuming(failed: AttemptRecord, shownBytes: Int, continuing: Bool, on: Candidate)
 }

@@ -2,8 +2,29 @@
 struct AttemptOutcome {
     var record: AttemptRecord
     var text: String
-    /// Bytes of text reported live during this attempt.
-    var deliveredBytes: Int
+    /// The text reported live during this attempt.
+    var delivered: String
+}
+
+/// Drops from the start of a continuation the white space the prefill already
+/// ended with (the user has seen it; some APIs make the model repeat it).
+struct LeadTrimmer {
+    private var lead: Substring
+
+    init(_ lead: String) {
+        self.lead = Substring(lead)
+    }
+
+    mutating func trim(_ text: String) -> String {
+        guard !lead.isEmpty else { return text }
+        var rest = Substring(text)
+        while let c = rest.first, c == lead.first {
+            rest = rest.dropFirst()
+            lead = lead.dropFirst()
+        }
+        if !rest.isEmpty { lead = "" }
+        return String(rest)
+    }
 }
 
 /// What a streamed answer has produced so far.
@@ -35,7 +56,8 @@ extension Router {
     static let errorBodyLimit = 64 * 1024
 
     /// One attempt on one candidate: send, read, classify.
-    func attempt(_ c: Candidate, request: ChatRequest, live: Bool, observe: (RouterEvent) -> Void) async -> AttemptOutcome {
+    func attempt(_ c: Candidate, request: ChatRequest, live: Bool, dropLeading: String = "",
+                 observe: (RouterEvent) -> Void) async -> AttemptOutcome {
         var record = AttemptRecord(provider: c.provider.name, model: c.model.name, modelID: c.model.id, tier: c.tier, outcome: .ok)
         let key: String?
         switch keys.key(for: c.provider) {
@@ -44,12 +66,12 @@ extension Router {
         case .missing(let why):
             record.outcome = .noKey
             record.message = why
-            return AttemptOutcome(record: record, text: "", deliveredBytes: 0)
+            return AttemptOutcome(record: record, text: "", delivered: "")
         }
         guard let wire = wires[c.provider.api] else {
             record.outcome = .unsupported
-            record.message = "this build of llmr does not speak the \(c.provider.api.rawValue) API yet"
-            return AttemptOutcome(record: record, text: "", deliveredBytes: 0)
+            record.message = "this build of llmr does not speak the \(c.provider.api.rawValue) API"
+            return AttemptOutcome(record: record, text: "", delivered: "")
         }
         let http = wire.makeRequest(request, modelID: c.model.id, provider: c.provider, key: key, stream: c.provider.stream)
         let start = clock.now()
@@ -58,15 +80,21 @@ extension Router {
         var whole: [UInt8] = []
         var decoder: (any StreamDecoder)?
         var progress = StreamProgress()
-        var delivered = 0
+        var delivered = ""
         var failure: (Outcome, String?)?
+        var lead = LeadTrimmer(dropLeading)
 
         func consume(_ events: [StreamEvent]) -> (Outcome, String)? {
-            for event in events {
+            for var event in events {
+                if case .text(let t) = event {
+                    let kept = lead.trim(t)
+                    if kept.isEmpty { continue }
+                    event = .text(kept)
+                }
                 if let f = progress.apply(event, at: clock.now()) { return f }
-                if live, case .text(let t) = event, !t.isEmpty {
+                if live, case .text(let t) = event {
                     observe(.delta(t))
-                    delivered += t.utf8.count
+                    delivered += t
                 }
             }
             return nil
@@ -120,13 +148,13 @@ extension Router {
             } else {
                 switch wire.decodeWhole(whole) {
                 case .success(let answer):
-                    progress.text = answer.text
+                    progress.text = lead.trim(answer.text)
                     progress.usage = answer.usage
                     progress.finish = answer.finish
                     progress.firstTextAt = clock.now()
-                    if live, !answer.text.isEmpty {
-                        observe(.delta(answer.text))
-                        delivered += answer.text.utf8.count
+                    if live, !progress.text.isEmpty {
+                        observe(.delta(progress.text))
+                        delivered += progress.text
                     }
                 case .failure(let e):
                     failure = (.malformed, e.message)
@@ -148,7 +176,7 @@ extension Router {
             record.outcome = .ok
             record.usage = progress.usage
         }
-        return AttemptOutcome(record: record, text: progress.text, deliveredBytes: delivered)
+        return AttemptOutcome(record: record, text: progress.text, delivered: delivered)
     }
 
     /// The outcome a transport failure stands for.

@@ -14,6 +14,10 @@ public struct Router: Sendable {
 
     /// Runs `request` through `plan`. With `live`, answer text is reported as
     /// `.delta` events as it arrives (and then counts as seen by the user).
+    ///
+    /// When an attempt breaks after the user saw part of its answer, the next
+    /// attempt continues that text where its API allows a prefill (the user
+    /// sees one whole answer), or starts the answer again (and says so).
     public func execute<G: RandomNumberGenerator>(
         _ plan: Plan, request: ChatRequest, live: Bool, using rng: inout G,
         observe: (RouterEvent) -> Void
@@ -23,26 +27,45 @@ public struct Router: Sendable {
                                 maxAttempts: plan.maxAttempts, maxRetryWait: plan.maxRetryWait)
         var attempts: [AttemptRecord] = []
         var firstTried: Int?
-        var delivered = 0
+        /// The text of the current answer the user has seen (live mode only).
+        var shown = ""
+        /// The user saw text that did not become part of the final answer.
+        var restarted = false
 
         while true {
             if Task.isCancelled {
-                return finish(plan, attempts, started, failure: RouteFailure(kind: .interrupted, message: "interrupted"), brokenOff: delivered > 0)
+                return finish(plan, attempts, started, failure: RouteFailure(kind: .interrupted, message: "interrupted"), brokenOff: !shown.isEmpty)
             }
             switch walk.next(now: clock.now()) {
             case .finished:
-                return finish(plan, attempts, started, failure: failure(for: attempts, plan: plan), brokenOff: delivered > 0)
+                return finish(plan, attempts, started, failure: failure(for: attempts, plan: plan), brokenOff: !shown.isEmpty)
             case .wait(let until, let i):
                 observe(.waiting(seconds: max(0, until - clock.now()), candidate: plan.candidates[i]))
                 do { try await clock.sleep(until: until) } catch {
-                    return finish(plan, attempts, started, failure: RouteFailure(kind: .interrupted, message: "interrupted"), brokenOff: delivered > 0)
+                    return finish(plan, attempts, started, failure: RouteFailure(kind: .interrupted, message: "interrupted"), brokenOff: !shown.isEmpty)
                 }
             case .attempt(let i):
                 let candidate = plan.candidates[i]
                 if firstTried == nil { firstTried = i }
+                var attemptRequest = request
+                var prefix = ""
+                if !shown.isEmpty, let broken = attempts.last {
+                    if let wire = wires[candidate.provider.api], wire.canContinue(candidate.provider) {
+                        attemptRequest.messages.append(Message(role: .assistant, content: shown))
+                        prefix = shown
+                        observe(.resuming(failed: broken, shownBytes: shown.utf8.count, continuing: true, on: candidate))
+                    } else {
+                        observe(.resuming(failed: broken, shownBytes: shown.utf8.count, continuing: false, on: candidate))
+                        shown = ""
+                        restarted = true
+                    }
+                }
                 observe(.attemptStarted(candidate: candidate, attempt: walk.attemptsPerCandidate[i] + 1))
-                var outcome = await attempt(candidate, request: request, live: live, observe: observe)
-                outcome.record.deliveredBytes = outcome.deliveredBytes
+                var outcome = await attempt(candidate, request: attemptRequest, live: live,
+                                            dropLeading: String(prefix.reversed().prefix { $0.isWhitespace }.reversed()),
+                                            observe: observe)
+                outcome.record.deliveredBytes = outcome.delivered.utf8.count
+                shown += outcome.delivered
                 let verdict: FallbackWalk.Verdict
                 if outcome.record.outcome == .noKey || outcome.record.outcome == .unsupported {
                     walk.skip(i)
@@ -54,8 +77,9 @@ public struct Router: Sendable {
                 attempts.append(outcome.record)
                 observe(.attemptFinished(outcome.record, verdict: verdict))
                 if outcome.record.outcome == .ok {
-                    var result = finish(plan, attempts, started, failure: nil, brokenOff: delivered > 0)
-                    result.text = outcome.text
+                    var result = finish(plan, attempts, started, failure: nil, brokenOff: restarted)
+                    result.text = prefix + outcome.text
+                    result.continued = !prefix.isEmpty
                     result.provider = candidate.provider.name
                     result.model = candidate.model.name
                     result.modelID = candidate.model.id
@@ -65,11 +89,6 @@ public struct Router: Sendable {
                     result.fallback = i != firstTried
                     return result
                 }
-                if live, outcome.deliveredBytes > 0 {
-                    delivered += outcome.deliveredBytes
-                    let more = walk.next(now: clock.now()) != .finished
-                    observe(.brokeOff(deliveredBytes: outcome.deliveredBytes, failed: outcome.record, startingAgain: more))
-                }
             }
         }
     }
@@ -77,7 +96,7 @@ public struct Router: Sendable {
     private func finish(_ plan: Plan, _ attempts: [AttemptRecord], _ started: Double, failure: RouteFailure?, brokenOff: Bool) -> RouteResult {
         RouteResult(route: plan.route, text: nil, provider: nil, model: nil, modelID: nil, usage: nil, costUSD: nil,
                     latencyMs: Self.ms(clock.now() - started), ttftMs: nil, fallback: false, attempts: attempts,
-                    failure: failure, brokenOff: brokenOff)
+                    failure: failure, brokenOff: brokenOff, continued: false)
     }
 
     /// The failure kind for a request whose every candidate failed: credentials when

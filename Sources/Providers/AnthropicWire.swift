@@ -1,0 +1,161 @@
+import RouterCore
+
+/// Anthropic's Messages API: `POST {base_url}/v1/messages` with `x-api-key`.
+public struct AnthropicWire: WireFormat {
+    /// The API version llmr speaks; sent as `anthropic-version`.
+    public static let version = "2023-06-01"
+    /// Anthropic requires `max_tokens`; this is sent when the user gives none.
+    public static let defaultMaxTokens = 4096
+
+    public init() {}
+
+    public func makeRequest(_ request: ChatRequest, modelID: String, provider: ProviderConfig, key: String?, stream: Bool) -> HTTPRequest {
+        var messages: [JSONValue] = []
+        let turns = request.messages.filter { $0.role != .system }
+        for (i, m) in turns.enumerated() {
+            var content = m.content
+            // A final assistant turn is a prefill the model continues; the API
+            // refuses one that ends in white space, so it is trimmed (the router
+            // drops the same white space from the start of the continuation).
+            if i == turns.count - 1, m.role == .assistant { content = content.trimmingTrailingWhitespace() }
+            messages.append(.object([("role", .string(m.role.rawValue)), ("content", .string(content))]))
+        }
+        var members: [(String, JSONValue)] = [
+            ("model", .string(modelID)),
+            ("max_tokens", .number(Double(request.maxTokens ?? Self.defaultMaxTokens))),
+        ]
+        if let system = request.systemPrompt { members.append(("system", .string(system))) }
+        members.append(("messages", .array(messages)))
+        if let t = request.temperature { members.append(("temperature", .number(min(t, 1)))) }
+        if stream { members.append(("stream", true)) }
+        var headers: [(String, String)] = [
+            ("Content-Type", "application/json"),
+            ("Accept", stream ? "text/event-stream" : "application/json"),
+            ("anthropic-version", Self.version),
+        ]
+        if let key { headers.append(("x-api-key", key)) }
+        for (name, value) in provider.headers.sorted(by: { $0.key < $1.key }) { headers.append((name, value)) }
+        return HTTPRequest(url: provider.baseURL + "/v1/messages", headers: headers,
+                           body: JSONValue.object(members).bytes(), timeouts: provider.timeouts)
+    }
+
+    public func canContinue(_ provider: ProviderConfig) -> Bool { true }
+
+    public func makeStreamDecoder() -> any StreamDecoder { AnthropicStreamDecoder() }
+
+    public func decodeWhole(_ body: [UInt8]) -> Result<WholeAnswer, ProviderError> {
+        let json: JSONValue
+        do { json = try JSONValue.parse(body) } catch {
+            return .failure(ProviderError(kind: .other, message: "the answer is not valid JSON (\(error))"))
+        }
+        if json["type"]?.string == "error" { return .failure(Self.errorFrom(json: json, status: 200)) }
+        guard let content = json["content"]?.array else {
+            return .failure(ProviderError(kind: .other, message: "the answer has no content"))
+        }
+        let text = content.filter { $0["type"]?.string == "text" }.compactMap { $0["text"]?.string }.joined()
+        var usage: Usage?
+        if let input = json["usage"]?["input_tokens"]?.int, let output = json["usage"]?["output_tokens"]?.int {
+            usage = Usage(inputTokens: input, outputTokens: output)
+        }
+        return .success(WholeAnswer(text: text, usage: usage, finish: json["stop_reason"]?.string.map(Self.finishReason)))
+    }
+
+    public func classify(status: Int, body: [UInt8]) -> ProviderError {
+        if let json = try? JSONValue.parse(body), json["error"] != nil {
+            return Self.errorFrom(json: json, status: status)
+        }
+        return ProviderError(kind: ErrorText.kind(status: status, type: nil, code: nil, message: ""),
+                             message: ErrorText.excerpt(body, status: status))
+    }
+
+    static func finishReason(_ s: String) -> FinishReason {
+        switch s {
+        case "end_turn", "stop_sequence": return .stop
+        case "max_tokens", "model_context_window_exceeded": return .length
+        case "tool_use": return .toolCalls
+        case "refusal": return .contentFilter
+        default: return .other
+        }
+    }
+
+    /// `{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}`
+    static func errorFrom(json: JSONValue, status: Int) -> ProviderError {
+        let e = json["error"] ?? json
+        let type = e["type"]?.string
+        let message = e["message"]?.string ?? json.serialized()
+        var kind = ErrorText.kind(status: status, type: type, code: nil, message: message)
+        switch type {
+        case "overloaded_error": kind = .overloaded
+        case "rate_limit_error": kind = .rateLimit
+        case "api_error": kind = .server
+        case "authentication_error", "permission_error": kind = .auth
+        case "not_found_error": kind = .notFound
+        default: break
+        }
+        return ProviderError(kind: kind, message: ErrorText.clip(message))
+    }
+}
+
+/// Decodes Anthropic's event stream: message_start, content blocks, message_delta, message_stop.
+final class AnthropicStreamDecoder: StreamDecoder {
+    private var sse = SSEDecoder()
+    private var input = 0
+    private var output = 0
+
+    func feed(_ bytes: [UInt8]) -> [StreamEvent] {
+        var out: [StreamEvent] = []
+        for event in sse.feed(bytes) { decode(event, into: &out) }
+        return out
+    }
+
+    func finish() -> [StreamEvent] {
+        var out: [StreamEvent] = []
+        for event in sse.finish() { decode(event, into: &out) }
+        return out
+    }
+
+    private func decode(_ event: SSEEvent, into out: inout [StreamEvent]) {
+        let json: JSONValue
+        do { json = try JSONValue.parse(event.data) } catch {
+            out.append(.malformed("a stream event is not valid JSON (\(error)): \(ErrorText.clip(event.data))"))
+            return
+        }
+        // The data's own "type" is authoritative; the SSE event name repeats it.
+        switch json["type"]?.string ?? event.event {
+        case "message_start":
+            if let u = json["message"]?["usage"] {
+                input = u["input_tokens"]?.int ?? input
+                output = u["output_tokens"]?.int ?? output
+            }
+        case "content_block_delta":
+            if json["delta"]?["type"]?.string == "text_delta", let text = json["delta"]?["text"]?.string, !text.isEmpty {
+                out.append(.text(text))
+            }
+        case "message_delta":
+            if let reason = json["delta"]?["stop_reason"]?.string { out.append(.finish(AnthropicWire.finishReason(reason))) }
+            if let u = json["usage"] {
+                input = u["input_tokens"]?.int ?? input
+                output = u["output_tokens"]?.int ?? output
+                out.append(.usage(Usage(inputTokens: input, outputTokens: output)))
+            }
+        case "message_stop":
+            out.append(.end)
+        case "error":
+            out.append(.error(AnthropicWire.errorFrom(json: json, status: 200)))
+        case "ping", "content_block_start", "content_block_stop":
+            break
+        case nil:
+            out.append(.malformed("a stream event has no type: \(ErrorText.clip(event.data))"))
+        default:
+            break // new event types are allowed by the API's versioning policy
+        }
+    }
+}
+
+extension String {
+    func trimmingTrailingWhitespace() -> String {
+        var s = Substring(self)
+        while let last = s.last, last.isWhitespace { s = s.dropLast() }
+        return String(s)
+    }
+}

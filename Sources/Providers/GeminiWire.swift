@@ -1,0 +1,143 @@
+import RouterCore
+
+/// Google's Gemini API: `POST {base_url}/v1beta/models/{model}:generateContent`,
+/// or `:streamGenerateContent?alt=sse`, with `x-goog-api-key`.
+public struct GeminiWire: WireFormat {
+    public init() {}
+
+    public func makeRequest(_ request: ChatRequest, modelID: String, provider: ProviderConfig, key: String?, stream: Bool) -> HTTPRequest {
+        let contents: [JSONValue] = request.messages.filter { $0.role != .system }.map {
+            .object([("role", .string($0.role == .assistant ? "model" : "user")),
+                     ("parts", .array([.object([("text", .string($0.content))])]))])
+        }
+        var members: [(String, JSONValue)] = [("contents", .array(contents))]
+        if let system = request.systemPrompt {
+            members.append(("systemInstruction", .object([("parts", .array([.object([("text", .string(system))])]))])))
+        }
+        var generation: [(String, JSONValue)] = []
+        if let max = request.maxTokens { generation.append(("maxOutputTokens", .number(Double(max)))) }
+        if let t = request.temperature { generation.append(("temperature", .number(t))) }
+        if !generation.isEmpty { members.append(("generationConfig", .object(generation))) }
+        var headers: [(String, String)] = [("Content-Type", "application/json")]
+        if let key { headers.append(("x-goog-api-key", key)) }
+        for (name, value) in provider.headers.sorted(by: { $0.key < $1.key }) { headers.append((name, value)) }
+        let method = stream ? "streamGenerateContent?alt=sse" : "generateContent"
+        return HTTPRequest(url: "\(provider.baseURL)/v1beta/models/\(modelID):\(method)", headers: headers,
+                           body: JSONValue.object(members).bytes(), timeouts: provider.timeouts)
+    }
+
+    public func canContinue(_ provider: ProviderConfig) -> Bool { false }
+
+    public func makeStreamDecoder() -> any StreamDecoder { GeminiStreamDecoder() }
+
+    public func decodeWhole(_ body: [UInt8]) -> Result<WholeAnswer, ProviderError> {
+        let json: JSONValue
+        do { json = try JSONValue.parse(body) } catch {
+            return .failure(ProviderError(kind: .other, message: "the answer is not valid JSON (\(error))"))
+        }
+        if json["error"] != nil { return .failure(Self.errorFrom(json: json, status: 200)) }
+        let r = Self.read(json)
+        if let blocked = r.blocked { return .failure(blocked) }
+        return .success(WholeAnswer(text: r.text, usage: r.usage, finish: r.finish))
+    }
+
+    public func classify(status: Int, body: [UInt8]) -> ProviderError {
+        if let json = try? JSONValue.parse(body), json["error"] != nil {
+            return Self.errorFrom(json: json, status: status)
+        }
+        return ProviderError(kind: ErrorText.kind(status: status, type: nil, code: nil, message: ""),
+                             message: ErrorText.excerpt(body, status: status))
+    }
+
+    /// What one GenerateContentResponse carries.
+    static func read(_ json: JSONValue) -> (text: String, finish: FinishReason?, usage: Usage?, blocked: ProviderError?) {
+        let candidate = json["candidates"]?[0]
+        let text = candidate?["content"]?["parts"]?.array?.compactMap { $0["text"]?.string }.joined() ?? ""
+        let finish = candidate?["finishReason"]?.string.map(finishReason)
+        var usage: Usage?
+        if let u = json["usageMetadata"], let input = u["promptTokenCount"]?.int {
+            usage = Usage(inputTokens: input, outputTokens: (u["candidatesTokenCount"]?.int ?? 0) + (u["thoughtsTokenCount"]?.int ?? 0))
+        }
+        var blocked: ProviderError?
+        if candidate == nil, let reason = json["promptFeedback"]?["blockReason"]?.string {
+            blocked = ProviderError(kind: .invalidRequest, message: "the prompt was blocked (\(reason))")
+        }
+        return (text, finish, usage, blocked)
+    }
+
+    static func finishReason(_ s: String) -> FinishReason {
+        switch s {
+        case "STOP": return .stop
+        case "MAX_TOKENS": return .length
+        case "SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY": return .contentFilter
+        case "MALFORMED_FUNCTION_CALL", "UNEXPECTED_TOOL_CALL": return .toolCalls
+        default: return .other
+        }
+    }
+
+    /// `{"error":{"code":429,"message":"…","status":"RESOURCE_EXHAUSTED"}}`
+    static func errorFrom(json: JSONValue, status: Int) -> ProviderError {
+        let e = json["error"] ?? json
+        let message = e["message"]?.string ?? json.serialized()
+        let code = e["status"]?.string
+        var kind = ErrorText.kind(status: status == 200 ? (e["code"]?.int ?? status) : status, type: nil, code: code, message: message)
+        if kind != .contextLength {
+            switch code {
+            case "RESOURCE_EXHAUSTED": kind = .rateLimit
+            case "UNAVAILABLE": kind = .overloaded
+            case "UNAUTHENTICATED", "PERMISSION_DENIED": kind = .auth
+            case "NOT_FOUND": kind = .notFound
+            case "INVALID_ARGUMENT", "FAILED_PRECONDITION": kind = .invalidRequest
+            case "DEADLINE_EXCEEDED": kind = .timeout
+            case "INTERNAL": kind = .server
+            default: break
+            }
+        }
+        return ProviderError(kind: kind, message: ErrorText.clip(message))
+    }
+}
+
+/// Decodes Gemini's SSE stream: one GenerateContentResponse per event; the one
+/// with a `finishReason` is the last, and stands for the end marker.
+final class GeminiStreamDecoder: StreamDecoder {
+    private var sse = SSEDecoder()
+
+    func feed(_ bytes: [UInt8]) -> [StreamEvent] {
+        var out: [StreamEvent] = []
+        for event in sse.feed(bytes) { decode(event, into: &out) }
+        return out
+    }
+
+    func finish() -> [StreamEvent] {
+        var out: [StreamEvent] = []
+        for event in sse.finish() { decode(event, into: &out) }
+        return out
+    }
+
+    private func decode(_ event: SSEEvent, into out: inout [StreamEvent]) {
+        let json: JSONValue
+        do { json = try JSONValue.parse(event.data) } catch {
+            out.append(.malformed("a stream event is not valid JSON (\(error)): \(ErrorText.clip(event.data))"))
+            return
+        }
+        if json["error"] != nil {
+            out.append(.error(GeminiWire.errorFrom(json: json, status: 200)))
+            return
+        }
+        guard case .object = json else {
+            out.append(.malformed("a stream event is not a JSON object: \(ErrorText.clip(event.data))"))
+            return
+        }
+        let r = GeminiWire.read(json)
+        if let blocked = r.blocked {
+            out.append(.error(blocked))
+            return
+        }
+        if !r.text.isEmpty { out.append(.text(r.text)) }
+        if let u = r.usage { out.append(.usage(u)) }
+        if let f = r.finish {
+            out.append(.finish(f))
+            out.append(.end)
+        }
+    }
+}
