@@ -34,7 +34,8 @@ enum ErrorText {
     static func kind(status: Int, type: String?, code: String?, message: String) -> ProviderError.Kind {
         let words = [type ?? "", code ?? "", message].joined(separator: " ").lowercased()
         if words.contains("context_length") || words.contains("context length") || words.contains("maximum context")
-            || words.contains("too many tokens") || words.contains("prompt is too long") {
+            || words.contains("too many tokens") || words.contains("prompt is too long")
+            || words.contains("maximum number of tokens") {
             return .contextLength
         }
         switch status {
