@@ -3,27 +3,37 @@ import RouterCore
 import Glibc
 #endif
 
-/// Writes one scripted response in OpenAI's format, faults included.
+/// Writes one scripted response in the wire format the request asked for, faults included.
 struct ResponseWriter {
     let fd: Int32
     /// Linux's POLLRDHUP (peer closed its end), which Glibc's module leaves out.
     static let pollRDHUP: Int16 = 0x2000
 
+    /// The wire format a request path asks for, or nil for an unknown endpoint.
+    static func api(for request: RecordedRequest) -> (any FakeAPI)? {
+        guard request.method == "POST" else { return nil }
+        let path = request.path.split(separator: "?").first.map(String.init) ?? request.path
+        if path.hasSuffix("/chat/completions") { return FakeOpenAI() }
+        if path.hasSuffix("/v1/messages") { return FakeAnthropic() }
+        if path.hasSuffix(":generateContent") || path.hasSuffix(":streamGenerateContent") { return FakeGemini() }
+        return nil
+    }
+
     /// Answers `request`; false means the connection must be closed.
     func respond(to request: RecordedRequest, with behaviour: FakeBehaviour?) -> Bool {
+        if request.method == "GET", request.path.contains("/models") {
+            return sendJSON(200, .object([("object", "list"), ("data", .array([.object([("id", "fake-model"), ("object", "model")])]))]))
+        }
+        guard let api = Self.api(for: request) else {
+            return sendJSON(404, FakeOpenAI().errorBody(status: 404, message: "unknown endpoint \(request.method) \(request.path)"))
+        }
         guard let b = behaviour else {
-            return sendJSON(404, error("no fake provider is scripted for '\(request.provider)'", type: "not_found_error"))
+            return sendJSON(404, api.errorBody(status: 404, message: "no fake provider is scripted for '\(request.provider)'"))
         }
         if b.disconnect { return false }
         pause(b.delayMs)
-        if let key = b.requireKey, request.header("authorization") != "Bearer \(key)" {
-            return sendJSON(401, error("Incorrect API key provided.", type: "invalid_request_error", code: "invalid_api_key"))
-        }
-        if request.method == "GET", request.path.hasSuffix("/models") {
-            return sendJSON(200, .object([("object", "list"), ("data", .array([.object([("id", "fake-model"), ("object", "model")])]))]))
-        }
-        guard request.method == "POST", request.path.hasSuffix("/chat/completions") else {
-            return sendJSON(404, error("unknown endpoint \(request.method) \(request.path)", type: "not_found_error"))
+        if let key = b.requireKey, !api.hasKey(request, key) {
+            return sendJSON(401, api.errorBody(status: 401, message: "invalid x-api-key or bearer token"))
         }
         if b.status != 200 {
             var headers: [(String, String)] = []
@@ -31,29 +41,22 @@ struct ResponseWriter {
             if let raw = b.body {
                 return send(b.status, headers + [("Content-Type", b.contentType ?? "text/plain")], Array(raw.utf8))
             }
-            let type = b.status == 429 ? "rate_limit_error" : b.status >= 500 ? "server_error" : "invalid_request_error"
-            let body = error("scripted failure with status \(b.status)", type: type)
+            let body = api.errorBody(status: b.status, message: "scripted failure with status \(b.status)")
             return send(b.status, headers + [("Content-Type", "application/json")], body.bytes())
         }
         let json = (try? JSONValue.parse(request.body)) ?? .null
-        let model = json["model"]?.string ?? "fake-model"
-        var text = b.text
-        if b.echo {
-            text = json["messages"]?.array?.last { $0["role"]?.string == "user" }?["content"]?.string ?? ""
+        let model = json["model"]?.string ?? request.path.split(separator: "/").last.map { String($0.split(separator: ":")[0]) } ?? "fake-model"
+        var text = b.echo ? api.lastUserText(json) : b.text
+        // A request that ends in a partial answer gets the rest of it, as a model
+        // continuing its own words would give.
+        if let prefill = api.prefill(json), !prefill.isEmpty, text.hasPrefix(prefill) {
+            text = String(text.dropFirst(prefill.count))
         }
         let input = b.inputTokens ?? max(1, request.body.count / 4)
         let chunks = Self.split(text)
         let output = b.outputTokens ?? chunks.count
-        let usage: JSONValue = .object([("prompt_tokens", .number(Double(input))), ("completion_tokens", .number(Double(output))),
-                                        ("total_tokens", .number(Double(input + output)))])
-        if json["stream"]?.bool != true {
-            let body: JSONValue = .object([
-                ("id", "chatcmpl-fake"), ("object", "chat.completion"), ("created", 0), ("model", .string(model)),
-                ("choices", .array([.object([("index", 0), ("message", .object([("role", "assistant"), ("content", .string(text))])),
-                                             ("finish_reason", "stop")])])),
-                ("usage", usage),
-            ])
-            var bytes = body.bytes()
+        if !api.wantsStream(request, json) {
+            var bytes = api.whole(text, model: model, input: input, output: output).bytes()
             if b.disconnectAfter != nil {
                 let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(bytes.count)\r\n\r\n"
                 _ = write(Array(head.utf8) + bytes.prefix(bytes.count / 2))
@@ -65,10 +68,7 @@ struct ResponseWriter {
         let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n\r\n"
         guard write(Array(head.utf8)) else { return false }
         pause(b.firstTokenDelayMs)
-        func chunk(_ delta: JSONValue, finish: String? = nil) -> JSONValue {
-            .object([("id", "chatcmpl-fake"), ("object", "chat.completion.chunk"), ("created", 0), ("model", .string(model)),
-                     ("choices", .array([.object([("index", 0), ("delta", delta), ("finish_reason", finish.map { .string($0) } ?? .null)])]))])
-        }
+        for e in api.streamStart(model: model, input: input) where !event(e) { return false }
         for i in 0...chunks.count {
             if b.stallAfter == i {
                 pause(b.stallMs)
@@ -76,23 +76,17 @@ struct ResponseWriter {
             }
             if b.truncateAfter == i { return event(nil) }
             if b.disconnectAfter == i { return false }
-            if b.malformedAfter == i, !event("data: {\"choices\": [{\"delta\": {\"content\": \"oops\"\n\n") { return false }
+            if b.malformedAfter == i, !event("data: {\"not json\n\n") { return false }
             if b.errorEventAfter == i {
-                let e = error("The server is overloaded, try again later.", type: "server_error", code: "overloaded")
-                _ = event("data: \(e.serialized())\n\n")
+                _ = event(api.streamError())
                 return event(nil)
             }
             if i == chunks.count { break }
-            let delta: JSONValue = i == 0 ? .object([("role", "assistant"), ("content", .string(chunks[i]))]) : .object([("content", .string(chunks[i]))])
-            if !event("data: \(chunk(delta).serialized())\n\n") { return false }
+            if !event(api.streamText(chunks[i], model: model, first: i == 0)) { return false }
             pause(b.chunkDelayMs)
         }
-        let usageChunk: JSONValue = .object([("id", "chatcmpl-fake"), ("object", "chat.completion.chunk"), ("created", 0),
-                                             ("model", .string(model)), ("choices", .array([])), ("usage", usage)])
-        return event("data: \(chunk(.object([]), finish: "stop").serialized())\n\n")
-            && event("data: \(usageChunk.serialized())\n\n")
-            && event("data: [DONE]\n\n")
-            && event(nil)
+        for e in api.streamEnd(model: model, input: input, output: output) where !event(e) { return false }
+        return event(nil)
     }
 
     /// Splits text into stream chunks of one word each, spaces kept, so the chunks join back exactly.
@@ -108,11 +102,6 @@ struct ResponseWriter {
         }
         if !current.isEmpty { out.append(current) }
         return out
-    }
-
-    func error(_ message: String, type: String, code: String? = nil) -> JSONValue {
-        .object([("error", .object([("message", .string(message)), ("type", .string(type)),
-                                    ("param", .null), ("code", code.map { .string($0) } ?? .null)]))])
     }
 
     func sendJSON(_ status: Int, _ body: JSONValue) -> Bool {
