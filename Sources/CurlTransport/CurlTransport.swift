@@ -16,6 +16,7 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     private struct Inbox {
         var adds: [Transfer] = []
         var cancels: [Transfer] = []
+        var resumes: [Transfer] = []
         var threadStarted = false
     }
 
@@ -39,10 +40,16 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         _ = llmr_multi_setopt_long(m, CURLMOPT_MAX_HOST_CONNECTIONS, 16)
     }
 
-    public func send(_ request: HTTPRequest) -> AsyncThrowingStream<HTTPEvent, Error> {
+    public func send(_ request: HTTPRequest) -> HTTPResponseStream {
         let (stream, continuation) = AsyncThrowingStream<HTTPEvent, Error>.makeStream()
         let transfer = Transfer(request: request, continuation: continuation)
         continuation.onTermination = { [weak self] _ in self?.cancel(transfer) }
+        let consumed: @Sendable (Int) -> Void = { [weak self] n in
+            let left = transfer.outstanding.subtract(n, ordering: .sequentiallyConsistent).newValue
+            if left < Transfer.lowWater, transfer.paused.exchange(false, ordering: .sequentiallyConsistent) {
+                self?.resume(transfer)
+            }
+        }
         let startThread = inbox.withLock { box -> Bool in
             box.adds.append(transfer)
             defer { box.threadStarted = true }
@@ -50,7 +57,12 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         }
         if startThread { spawnThread() }
         curl_multi_wakeup(multi)
-        return stream
+        return HTTPResponseStream(stream, consumed: consumed)
+    }
+
+    private func resume(_ transfer: Transfer) {
+        inbox.withLock { $0.resumes.append(transfer) }
+        curl_multi_wakeup(multi)
     }
 
     private func cancel(_ transfer: Transfer) {
@@ -72,11 +84,21 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     /// The transport thread: add and cancel, drive curl, finish transfers, enforce timeouts, sleep.
     private func run() {
         while true {
-            let (adds, cancels) = inbox.withLock { box -> ([Transfer], [Transfer]) in
-                defer { box.adds.removeAll(); box.cancels.removeAll() }
-                return (box.adds, box.cancels)
+            let (adds, cancels, resumes) = inbox.withLock { box -> ([Transfer], [Transfer], [Transfer]) in
+                defer {
+                    box.adds.removeAll()
+                    box.cancels.removeAll()
+                    box.resumes.removeAll()
+                }
+                return (box.adds, box.cancels, box.resumes)
             }
             for t in adds { start(t) }
+            for t in resumes {
+                guard let easy = t.easy, active[easy] != nil else { continue }
+                // Time spent paused was the consumer's, not the server's silence.
+                t.lastByteAt = Monotonic.now()
+                _ = curl_easy_pause(easy, CURLPAUSE_CONT)
+            }
             for t in cancels {
                 if let easy = t.easy, active[easy] != nil {
                     remove(t)
@@ -92,6 +114,7 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
                 remove(t)
                 t.complete(code == CURLE_OK ? nil : t.failure(for: code))
             }
+            for t in active.values { t.flush() }
             let wait = enforceDeadlines()
             _ = curl_multi_poll(multi, nil, 0, Int32(wait), nil)
         }
@@ -124,6 +147,7 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         for t in Array(active.values) {
             let deadline: Double
             let failure: TransportFailure
+            if t.paused.load(ordering: .relaxed) { continue }
             if let _ = t.firstByteAt {
                 deadline = t.lastByteAt + t.request.timeouts.idle
                 failure = .idleTimeout

@@ -1,5 +1,6 @@
 internal import CCurl
 import RouterCore
+import Synchronization
 
 /// One HTTP exchange on the transport thread: its easy handle, header list,
 /// response head and timing. Touched only by the transport thread once added.
@@ -16,6 +17,18 @@ final class Transfer: @unchecked Sendable {
     var firstByteAt: Double?
     var lastByteAt = 0.0
     var finished = false
+    /// Body bytes received since the last hand-over to the consumer. The
+    /// transport thread hands them over once per turn of its loop, so a fast
+    /// stream costs one wake-up of the consumer per turn, not one per read.
+    var pending: [UInt8] = []
+    /// Bytes handed over that the consumer has not taken yet.
+    let outstanding = Atomic<Int>(0)
+    /// Set while curl holds the transfer paused because the consumer is behind.
+    let paused = Atomic<Bool>(false)
+
+    /// Past this many unread bytes the transfer is paused; below `lowWater` it resumes.
+    static let highWater = 1 << 20
+    static let lowWater = 256 << 10
 
     init(request: HTTPRequest, continuation: AsyncThrowingStream<HTTPEvent, Error>.Continuation) {
         self.request = request
@@ -101,12 +114,29 @@ final class Transfer: @unchecked Sendable {
     }
 
     func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Int {
+        if outstanding.load(ordering: .acquiring) + pending.count > Self.highWater {
+            // Announce the pause first, then look again: the consumer may have
+            // caught up in between, and it resumes only transfers marked paused.
+            paused.store(true, ordering: .sequentiallyConsistent)
+            if outstanding.load(ordering: .sequentiallyConsistent) + pending.count > Self.highWater {
+                return Int(CURL_WRITEFUNC_PAUSE)
+            }
+            paused.store(false, ordering: .sequentiallyConsistent)
+        }
         let now = Monotonic.now()
         if firstByteAt == nil { firstByteAt = now }
         lastByteAt = now
         emitHead()
-        continuation.yield(.body(Array(bytes)))
+        pending.append(contentsOf: bytes)
         return bytes.count
+    }
+
+    /// Hands the bytes received so far to the consumer.
+    func flush() {
+        guard !pending.isEmpty else { return }
+        outstanding.add(pending.count, ordering: .sequentiallyConsistent)
+        continuation.yield(.body(pending))
+        pending.removeAll(keepingCapacity: true)
     }
 
     func emitHead() {
@@ -124,6 +154,7 @@ final class Transfer: @unchecked Sendable {
     func complete(_ failure: TransportFailure?) {
         guard !finished else { return }
         finished = true
+        flush()
         if let failure {
             continuation.finish(throwing: failure)
         } else {

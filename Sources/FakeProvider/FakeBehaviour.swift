@@ -6,6 +6,8 @@ public struct FakeBehaviour: Sendable, Equatable {
     public var text = "Hello from the fake provider."
     /// Reply with the last user message instead of `text`.
     public var echo = false
+    /// Send `text` this many times over (long answers for benchmarks).
+    public var repeatCount = 1
     public var status = 200
     /// Sent as the `Retry-After` header.
     public var retryAfter: String?
@@ -69,6 +71,7 @@ public struct FakeBehaviour: Sendable, Equatable {
             switch key {
             case "text": text = try string()
             case "echo": echo = value.bool ?? false
+            case "repeat": repeatCount = max(1, try int())
             case "status": status = try int()
             case "retry_after": retryAfter = try string()
             case "body": body = try string()

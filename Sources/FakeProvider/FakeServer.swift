@@ -16,6 +16,7 @@ public final class FakeServer: @unchecked Sendable {
         var accepted = 0
         var inFlight = 0
         var peakInFlight = 0
+        var bytesSent = 0
         var stopped = false
     }
 
@@ -64,6 +65,8 @@ public final class FakeServer: @unchecked Sendable {
     public var acceptedConnections: Int { state.withLock { $0.accepted } }
     /// Connections open right now.
     public var openConnections: Int { state.withLock { $0.connections.count } }
+    /// Bytes written to clients so far.
+    public var bytesSent: Int { state.withLock { $0.bytesSent } }
     /// The most requests that were being answered at the same moment.
     public var peakConcurrency: Int { state.withLock { $0.peakInFlight } }
 
@@ -130,7 +133,7 @@ public final class FakeServer: @unchecked Sendable {
                 s.served[request.provider] = n + 1
                 return list[min(n, list.count - 1)]
             }
-            let writer = ResponseWriter(fd: fd)
+            let writer = ResponseWriter(fd: fd) { [self] n in state.withLock { $0.bytesSent += n } }
             let keepOpen = writer.respond(to: request, with: behaviour)
             state.withLock { $0.inFlight -= 1 }
             guard keepOpen else { return }

@@ -6,6 +6,8 @@ import Glibc
 /// Writes one scripted response in the wire format the request asked for, faults included.
 struct ResponseWriter {
     let fd: Int32
+    /// Told how many bytes each successful send wrote.
+    var sent: (Int) -> Void = { _ in }
     /// Linux's POLLRDHUP (peer closed its end), which Glibc's module leaves out.
     static let pollRDHUP: Int16 = 0x2000
 
@@ -46,7 +48,7 @@ struct ResponseWriter {
         }
         let json = (try? JSONValue.parse(request.body)) ?? .null
         let model = json["model"]?.string ?? request.path.split(separator: "/").last.map { String($0.split(separator: ":")[0]) } ?? "fake-model"
-        var text = b.echo ? api.lastUserText(json) : b.text
+        var text = b.echo ? api.lastUserText(json) : String(repeating: b.text, count: b.repeatCount)
         // A request that ends in a partial answer gets the rest of it, as a model
         // continuing its own words would give.
         if let prefill = api.prefill(json), !prefill.isEmpty, text.hasPrefix(prefill) {
@@ -127,6 +129,7 @@ struct ResponseWriter {
         while sent < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
             if n <= 0 { return false }
+            self.sent(n)
             sent += n
         }
         return true

@@ -22,7 +22,7 @@ public final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
 
     public var sent: [HTTPRequest] { state.withLock { $0.sent } }
 
-    public func send(_ request: HTTPRequest) -> AsyncThrowingStream<HTTPEvent, Error> {
+    public func send(_ request: HTTPRequest) -> HTTPResponseStream {
         let reply = state.withLock { s -> Reply in
             s.sent.append(request)
             guard let key = s.replies.keys.filter({ request.url.hasPrefix($0) }).max(by: { $0.count < $1.count }),
@@ -34,7 +34,7 @@ public final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
             return r
         }
         clock?.advance(latency)
-        return AsyncThrowingStream { c in
+        return HTTPResponseStream(AsyncThrowingStream { c in
             switch reply {
             case .response(let status, let headers, let chunks):
                 c.yield(.head(HTTPHead(status: status, headers: headers)))
@@ -45,7 +45,7 @@ public final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
                 for chunk in chunks { c.yield(.body(Array(chunk.utf8))) }
                 c.finish(throwing: f)
             }
-        }
+        })
     }
 
     /// An OpenAI-format stream that answers `text`, complete with usage and `[DONE]`.

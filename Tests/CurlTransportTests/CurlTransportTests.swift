@@ -12,7 +12,7 @@ import RouterCore
     }
 
     /// Reads a whole exchange: status, headers, body.
-    func collect(_ stream: AsyncThrowingStream<HTTPEvent, Error>) async throws -> (HTTPHead?, [UInt8]) {
+    func collect(_ stream: HTTPResponseStream) async throws -> (HTTPHead?, [UInt8]) {
         var head: HTTPHead?
         var body: [UInt8] = []
         for try await event in stream {
@@ -80,6 +80,26 @@ import RouterCore
             waited += 1
         }
         #expect(server.openConnections == 0)
+    }
+
+    @Test func aSlowConsumerPausesTheTransferInsteadOfBuffering() async throws {
+        // 480 words of 64 KiB, one event each: about 30 MB, quick for the server to write.
+        var long = FakeBehaviour.answer(String(repeating: "x", count: 65536) + " ")
+        long.repeatCount = 480
+        let server = try FakeServer(script: FakeScript(["p": [long]]))
+        var iterator = CurlTransport().send(post(server, "p")).makeAsyncIterator()
+        _ = try await iterator.next() // the head
+        _ = try await iterator.next() // a first chunk, then the consumer dawdles
+        try await Task.sleep(nanoseconds: 1_000_000_000)
+        // Unpaused, loopback would have carried all 30 MB by now; paused, what
+        // left the server is the high-water mark plus the sockets' buffers.
+        #expect(server.bytesSent < 8 << 20, "\(server.bytesSent) bytes sent")
+        var body = 0
+        while let event = try await iterator.next() {
+            if case .body(let b) = event { body += b.count }
+        }
+        #expect(server.bytesSent > 25 << 20)
+        #expect(body > 25 << 20)
     }
 
     @Test func refusedConnection() async throws {

@@ -17,7 +17,10 @@ import Testing
 
     @Test func embeddedDefaultLoads() throws {
         let c = try ConfigLoader.load(yaml: DefaultConfig.yaml, source: DefaultConfig.source)
-        #expect(c.providers.map(\.name) == ["openai", "anthropic", "gemini", "deepseek", "qwen", "ollama"])
+        #expect(c.providers.map(\.name) == ["openai", "anthropic", "gemini", "deepseek", "qwen", "ollama",
+                                            "groq", "together", "mistral", "openrouter", "xai", "vllm", "llamacpp"])
+        #expect(c.providers.filter { $0.api == .openai }.count == 11)
+        #expect(c.provider(named: "vllm")?.continuation == .continueFinalMessage)
         #expect(c.model(named: "deepseek-v4")?.id == "deepseek-chat")
         #expect(c.model(named: "gpt-5")?.inputPrice == 2.50)
         #expect(c.route(named: "default")?.strategy == .weighted)

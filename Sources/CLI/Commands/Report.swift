@@ -75,7 +75,8 @@ struct Report {
             if live {
                 if lastChar != nil, lastChar != "\n" { Output.stdout("\n") }
             } else {
-                Output.stdout(text.hasSuffix("\n") || text.isEmpty ? text : text + "\n")
+                Output.stdout(text)
+                if !text.isEmpty, !text.hasSuffix("\n") { Output.stdout("\n") }
             }
         }
         guard let failure = result.failure else {

@@ -11,6 +11,14 @@ public enum DefaultConfig {
       deepseek:  {api: openai, base_url: https://api.deepseek.com/v1, key_env: DEEPSEEK_API_KEY}
       qwen:      {api: openai, base_url: https://dashscope-intl.aliyuncs.com/compatible-mode/v1, key_env: DASHSCOPE_API_KEY}
       ollama:    {api: openai, base_url: http://localhost:11434/v1, first_token_timeout: 120s}
+      # OpenAI-compatible vendors: a row each; use them as -m NAME/model-id.
+      groq:       {api: openai, base_url: https://api.groq.com/openai/v1, key_env: GROQ_API_KEY}
+      together:   {api: openai, base_url: https://api.together.xyz/v1, key_env: TOGETHER_API_KEY}
+      mistral:    {api: openai, base_url: https://api.mistral.ai/v1, key_env: MISTRAL_API_KEY, continuation: prefix}
+      openrouter: {api: openai, base_url: https://openrouter.ai/api/v1, key_env: OPENROUTER_API_KEY}
+      xai:        {api: openai, base_url: https://api.x.ai/v1, key_env: XAI_API_KEY}
+      vllm:       {api: openai, base_url: http://localhost:8000/v1, continuation: continue_final_message, first_token_timeout: 120s}
+      llamacpp:   {api: openai, base_url: http://localhost:8080/v1, first_token_timeout: 120s}
 
     models:
       deepseek-v4:     {provider: deepseek,  id: deepseek-chat, input: 0.15, output: 0.60, context: 128000}

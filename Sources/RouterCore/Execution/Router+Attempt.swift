@@ -2,8 +2,8 @@
 struct AttemptOutcome {
     var record: AttemptRecord
     var text: String
-    /// The text reported live during this attempt.
-    var delivered: String
+    /// Bytes of `text` reported live during this attempt (all of it, or none).
+    var delivered: Int
 }
 
 /// Drops from the start of a continuation the white space the prefill already
@@ -66,12 +66,12 @@ extension Router {
         case .missing(let why):
             record.outcome = .noKey
             record.message = why
-            return AttemptOutcome(record: record, text: "", delivered: "")
+            return AttemptOutcome(record: record, text: "", delivered: 0)
         }
         guard let wire = wires[c.provider.api] else {
             record.outcome = .unsupported
             record.message = "this build of llmr does not speak the \(c.provider.api.rawValue) API"
-            return AttemptOutcome(record: record, text: "", delivered: "")
+            return AttemptOutcome(record: record, text: "", delivered: 0)
         }
         let http = wire.makeRequest(request, modelID: c.model.id, provider: c.provider, key: key, stream: c.provider.stream)
         let start = clock.now()
@@ -80,22 +80,27 @@ extension Router {
         var whole: [UInt8] = []
         var decoder: (any StreamDecoder)?
         var progress = StreamProgress()
-        var delivered = ""
+        var delivered = 0
         var failure: (Outcome, String?)?
         var lead = LeadTrimmer(dropLeading)
 
+        /// Applies a batch of events; the batch's text reaches the user as one delta.
         func consume(_ events: [StreamEvent]) -> (Outcome, String)? {
+            var batch = ""
+            defer {
+                if live, !batch.isEmpty {
+                    observe(.delta(batch))
+                    delivered += batch.utf8.count
+                }
+            }
             for var event in events {
                 if case .text(let t) = event {
                     let kept = lead.trim(t)
                     if kept.isEmpty { continue }
                     event = .text(kept)
+                    batch += kept
                 }
                 if let f = progress.apply(event, at: clock.now()) { return f }
-                if live, case .text(let t) = event {
-                    observe(.delta(t))
-                    delivered += t
-                }
             }
             return nil
         }
@@ -154,7 +159,7 @@ extension Router {
                     progress.firstTextAt = clock.now()
                     if live, !progress.text.isEmpty {
                         observe(.delta(progress.text))
-                        delivered += progress.text
+                        delivered += progress.text.utf8.count
                     }
                 case .failure(let e):
                     failure = (.malformed, e.message)

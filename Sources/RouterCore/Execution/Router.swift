@@ -64,8 +64,10 @@ public struct Router: Sendable {
                 var outcome = await attempt(candidate, request: attemptRequest, live: live,
                                             dropLeading: String(prefix.reversed().prefix { $0.isWhitespace }.reversed()),
                                             observe: observe)
-                outcome.record.deliveredBytes = outcome.delivered.utf8.count
-                shown += outcome.delivered
+                outcome.record.deliveredBytes = outcome.delivered
+                // What the user saw of this answer: one copy of the text, shared
+                // with the result below rather than copied again.
+                if outcome.delivered > 0 { shown = shown.isEmpty ? outcome.text : shown + outcome.text }
                 let verdict: FallbackWalk.Verdict
                 if outcome.record.outcome == .noKey || outcome.record.outcome == .unsupported {
                     walk.skip(i)
@@ -78,7 +80,7 @@ public struct Router: Sendable {
                 observe(.attemptFinished(outcome.record, verdict: verdict))
                 if outcome.record.outcome == .ok {
                     var result = finish(plan, attempts, started, failure: nil, brokenOff: restarted)
-                    result.text = prefix + outcome.text
+                    result.text = live ? shown : outcome.text
                     result.continued = !prefix.isEmpty
                     result.provider = candidate.provider.name
                     result.model = candidate.model.name

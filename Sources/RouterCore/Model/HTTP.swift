@@ -99,5 +99,35 @@ public protocol HTTPTransport: Sendable {
     /// Starts a transfer. Events arrive on the stream; it finishes when the
     /// response is complete, or throws a `TransportFailure`. Ending the
     /// iteration early (or cancelling the task) cancels the transfer.
-    func send(_ request: HTTPRequest) -> AsyncThrowingStream<HTTPEvent, Error>
+    func send(_ request: HTTPRequest) -> HTTPResponseStream
+}
+
+/// The events of one transfer, as the consumer takes them. Each body chunk
+/// taken is reported back to the transport, which pauses a transfer whose
+/// consumer falls behind instead of buffering the whole response in memory.
+public struct HTTPResponseStream: AsyncSequence, Sendable {
+    public typealias Element = HTTPEvent
+
+    let events: AsyncThrowingStream<HTTPEvent, Error>
+    let consumed: @Sendable (Int) -> Void
+
+    public init(_ events: AsyncThrowingStream<HTTPEvent, Error>, consumed: @escaping @Sendable (Int) -> Void = { _ in }) {
+        self.events = events
+        self.consumed = consumed
+    }
+
+    public struct Iterator: AsyncIteratorProtocol {
+        var base: AsyncThrowingStream<HTTPEvent, Error>.AsyncIterator
+        let consumed: @Sendable (Int) -> Void
+
+        public mutating func next() async throws -> HTTPEvent? {
+            let event = try await base.next()
+            if case .body(let bytes)? = event { consumed(bytes.count) }
+            return event
+        }
+    }
+
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(base: events.makeAsyncIterator(), consumed: consumed)
+    }
 }
