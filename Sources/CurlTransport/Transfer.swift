@@ -27,8 +27,9 @@ final class Transfer: @unchecked Sendable {
     let paused = Atomic<Bool>(false)
 
     /// Past this many unread bytes the transfer is paused; below `lowWater` it resumes.
-    static let highWater = 1 << 20
-    static let lowWater = 256 << 10
+    /// A quarter of a mebibyte keeps loopback streams at full speed.
+    static let highWater = 256 << 10
+    static let lowWater = 64 << 10
 
     init(request: HTTPRequest, continuation: AsyncThrowingStream<HTTPEvent, Error>.Continuation) {
         self.request = request

@@ -82,14 +82,15 @@ public final class FakeServer: @unchecked Sendable {
     /// here; the thread that uses each one closes it, so a descriptor number is
     /// never closed twice or while another server may already have reused it.
     public func stop() {
-        let fds = state.withLock { s -> Set<Int32>? in
-            guard !s.stopped else { return nil }
+        state.withLock { s in
+            guard !s.stopped else { return }
             s.stopped = true
-            return s.connections
+            shutdown(listener, Int32(SHUT_RDWR))
+            // Under the lock: a connection thread removes its descriptor under
+            // the same lock before closing it, so none of these can have been
+            // closed and handed to another server in between.
+            for fd in s.connections { shutdown(fd, Int32(SHUT_RDWR)) }
         }
-        guard let fds else { return }
-        shutdown(listener, Int32(SHUT_RDWR))
-        for fd in fds { shutdown(fd, Int32(SHUT_RDWR)) }
     }
 
     private func acceptLoop() {

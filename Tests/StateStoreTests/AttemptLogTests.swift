@@ -15,7 +15,7 @@ import Foundation
             AttemptRecord(provider: "p", model: "m", modelID: "m-1", tier: .primary, outcome: $0, status: $0 == .ok ? 200 : 503,
                           latencyMs: 12, ttftMs: 3, usage: $0 == .ok ? Usage(inputTokens: 1_000_000, outputTokens: 500_000) : nil)
         }
-        return RouteResult(route: "default", text: "x", provider: "p", model: "m", modelID: "m-1", usage: nil, costUSD: nil,
+        return RouteResult(route: "default", pieces: ["x"], provider: "p", model: "m", modelID: "m-1", usage: nil, costUSD: nil,
                            latencyMs: 20, ttftMs: 3, fallback: outcomes.count > 1, attempts: attempts, failure: nil, brokenOff: false, continued: false)
     }
 

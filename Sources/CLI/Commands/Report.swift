@@ -71,12 +71,12 @@ struct Report {
     func finish(_ result: RouteResult, live: Bool, lastChar: Character?) -> Int32 {
         if json {
             Output.stdout(Self.json(result).serialized() + "\n")
-        } else if let text = result.text {
+        } else if let pieces = result.pieces {
             if live {
                 if lastChar != nil, lastChar != "\n" { Output.stdout("\n") }
             } else {
-                Output.stdout(text)
-                if !text.isEmpty, !text.hasSuffix("\n") { Output.stdout("\n") }
+                for piece in pieces { Output.stdout(piece) }
+                if let last = pieces.last(where: { !$0.isEmpty }), !last.hasSuffix("\n") { Output.stdout("\n") }
             }
         }
         guard let failure = result.failure else {

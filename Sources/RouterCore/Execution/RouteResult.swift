@@ -54,7 +54,10 @@ public struct RouteFailure: Error, Sendable, Equatable {
 /// The end of a routed request: a complete answer, or the failure, with every attempt.
 public struct RouteResult: Sendable, Equatable {
     public var route: String?
-    public var text: String?
+    /// The answer in pieces of up to 64 KiB (see `TextBuffer`).
+    public var pieces: [String]?
+    /// The answer, joined.
+    public var text: String? { pieces.map { $0.count == 1 ? $0[0] : $0.joined() } }
     public var provider: String?
     public var model: String?
     public var modelID: String?

@@ -1,7 +1,7 @@
 /// The result of one attempt, with the answer text it produced.
 struct AttemptOutcome {
     var record: AttemptRecord
-    var text: String
+    var text: TextBuffer
     /// Bytes of `text` reported live during this attempt (all of it, or none).
     var delivered: Int
 }
@@ -29,7 +29,9 @@ struct LeadTrimmer {
 
 /// What a streamed answer has produced so far.
 struct StreamProgress {
-    var text = ""
+    /// Kept only when the text is not streamed to the user (who keeps it then).
+    var keepText = true
+    var text = TextBuffer()
     var usage: Usage?
     var finish: FinishReason?
     var sawEnd = false
@@ -40,7 +42,7 @@ struct StreamProgress {
         switch event {
         case .text(let t):
             if firstTextAt == nil { firstTextAt = now }
-            text += t
+            if keepText { text.append(t) }
         case .usage(let u): usage = u
         case .finish(let f): finish = f
         case .end: sawEnd = true
@@ -66,12 +68,12 @@ extension Router {
         case .missing(let why):
             record.outcome = .noKey
             record.message = why
-            return AttemptOutcome(record: record, text: "", delivered: 0)
+            return AttemptOutcome(record: record, text: TextBuffer(), delivered: 0)
         }
         guard let wire = wires[c.provider.api] else {
             record.outcome = .unsupported
             record.message = "this build of llmr does not speak the \(c.provider.api.rawValue) API"
-            return AttemptOutcome(record: record, text: "", delivered: 0)
+            return AttemptOutcome(record: record, text: TextBuffer(), delivered: 0)
         }
         let http = wire.makeRequest(request, modelID: c.model.id, provider: c.provider, key: key, stream: c.provider.stream)
         let start = clock.now()
@@ -79,7 +81,7 @@ extension Router {
         var errorBody: [UInt8] = []
         var whole: [UInt8] = []
         var decoder: (any StreamDecoder)?
-        var progress = StreamProgress()
+        var progress = StreamProgress(keepText: !live)
         var delivered = 0
         var failure: (Outcome, String?)?
         var lead = LeadTrimmer(dropLeading)
@@ -153,13 +155,15 @@ extension Router {
             } else {
                 switch wire.decodeWhole(whole) {
                 case .success(let answer):
-                    progress.text = lead.trim(answer.text)
+                    let text = lead.trim(answer.text)
                     progress.usage = answer.usage
                     progress.finish = answer.finish
                     progress.firstTextAt = clock.now()
-                    if live, !progress.text.isEmpty {
-                        observe(.delta(progress.text))
-                        delivered += progress.text.utf8.count
+                    if live {
+                        if !text.isEmpty { observe(.delta(text)) }
+                        delivered += text.utf8.count
+                    } else {
+                        progress.text.append(text)
                     }
                 case .failure(let e):
                     failure = (.malformed, e.message)

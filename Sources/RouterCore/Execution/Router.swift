@@ -28,7 +28,7 @@ public struct Router: Sendable {
         var attempts: [AttemptRecord] = []
         var firstTried: Int?
         /// The text of the current answer the user has seen (live mode only).
-        var shown = ""
+        var shown = TextBuffer()
         /// The user saw text that did not become part of the final answer.
         var restarted = false
 
@@ -48,26 +48,28 @@ public struct Router: Sendable {
                 let candidate = plan.candidates[i]
                 if firstTried == nil { firstTried = i }
                 var attemptRequest = request
-                var prefix = ""
+                var lead = ""
+                var continuing = false
                 if !shown.isEmpty, let broken = attempts.last {
+                    let seen = shown.joined
                     if let wire = wires[candidate.provider.api], wire.canContinue(candidate.provider) {
-                        attemptRequest.messages.append(Message(role: .assistant, content: shown))
-                        prefix = shown
-                        observe(.resuming(failed: broken, shownBytes: shown.utf8.count, continuing: true, on: candidate))
+                        attemptRequest.messages.append(Message(role: .assistant, content: seen))
+                        continuing = true
+                        lead = String(seen.reversed().prefix { $0.isWhitespace }.reversed())
+                        observe(.resuming(failed: broken, shownBytes: seen.utf8.count, continuing: true, on: candidate))
                     } else {
-                        observe(.resuming(failed: broken, shownBytes: shown.utf8.count, continuing: false, on: candidate))
-                        shown = ""
+                        observe(.resuming(failed: broken, shownBytes: seen.utf8.count, continuing: false, on: candidate))
+                        shown = TextBuffer()
                         restarted = true
                     }
                 }
                 observe(.attemptStarted(candidate: candidate, attempt: walk.attemptsPerCandidate[i] + 1))
-                var outcome = await attempt(candidate, request: attemptRequest, live: live,
-                                            dropLeading: String(prefix.reversed().prefix { $0.isWhitespace }.reversed()),
-                                            observe: observe)
+                // Live text is kept once, as the batches the user was shown.
+                var outcome = await attempt(candidate, request: attemptRequest, live: live, dropLeading: lead) { event in
+                    if case .delta(let text) = event { shown.append(text) }
+                    observe(event)
+                }
                 outcome.record.deliveredBytes = outcome.delivered
-                // What the user saw of this answer: one copy of the text, shared
-                // with the result below rather than copied again.
-                if outcome.delivered > 0 { shown = shown.isEmpty ? outcome.text : shown + outcome.text }
                 let verdict: FallbackWalk.Verdict
                 if outcome.record.outcome == .noKey || outcome.record.outcome == .unsupported {
                     walk.skip(i)
@@ -80,8 +82,8 @@ public struct Router: Sendable {
                 observe(.attemptFinished(outcome.record, verdict: verdict))
                 if outcome.record.outcome == .ok {
                     var result = finish(plan, attempts, started, failure: nil, brokenOff: restarted)
-                    result.text = live ? shown : outcome.text
-                    result.continued = !prefix.isEmpty
+                    result.pieces = live ? shown.pieces : outcome.text.pieces
+                    result.continued = continuing
                     result.provider = candidate.provider.name
                     result.model = candidate.model.name
                     result.modelID = candidate.model.id
@@ -96,7 +98,7 @@ public struct Router: Sendable {
     }
 
     private func finish(_ plan: Plan, _ attempts: [AttemptRecord], _ started: Double, failure: RouteFailure?, brokenOff: Bool) -> RouteResult {
-        RouteResult(route: plan.route, text: nil, provider: nil, model: nil, modelID: nil, usage: nil, costUSD: nil,
+        RouteResult(route: plan.route, pieces: nil, provider: nil, model: nil, modelID: nil, usage: nil, costUSD: nil,
                     latencyMs: Self.ms(clock.now() - started), ttftMs: nil, fallback: false, attempts: attempts,
                     failure: failure, brokenOff: brokenOff, continued: false)
     }

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# A long streamed answer through `llmr ask --stream` and through `curl -N`,
+# whole-process, at two lengths (~20 MB and ~40 MB of OpenAI-format events):
+# wall time, and llmr's peak RSS against its RSS for a short answer.
+# Needs hyperfine and GNU time. Writes bench-results/stream.md and prints it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${RUNS:-10}
+bin=.build/release
+[ -x "$bin/llmr" ] && [ -x "$bin/llmr-fake" ] || make release >/dev/null
+mkdir -p bench-results
+work=$(mktemp -d)
+trap 'kill "$fake" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+sentence="lorem ipsum dolor sit amet, consectetur adipiscing elit. "
+cat > "$work/fake.json" <<JSON
+{"providers": {
+  "short": {"text": "$sentence"},
+  "s20": {"text": "$sentence", "repeat": 16000},
+  "s40": {"text": "$sentence", "repeat": 32000}
+}}
+JSON
+"$bin/llmr-fake" --script "$work/fake.json" --port-file "$work/port" --for 900 2>/dev/null &
+fake=$!
+for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
+port=$(cat "$work/port")
+printf 'providers:\n  f: {api: openai, base_url: http://127.0.0.1:%s}\n' "$port" > "$work/config.yaml"
+export LLMR_STATE_DIR="$work/state"
+body='{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"include_usage":true}}'
+curl_cmd() { echo "curl -s -N -X POST -H 'Content-Type: application/json' -d '$body' http://127.0.0.1:$port/$1/v1/chat/completions"; }
+llmr_cmd() { echo "$bin/llmr ask --no-stdin --stream --config $work/config.yaml -m f/m hi"; }
+
+rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
+# The provider name is the first path segment, so each length is its own base URL.
+row() {
+  local name=$1
+  printf 'providers:\n  f: {api: openai, base_url: http://127.0.0.1:%s/%s/v1}\n' "$port" "$name" > "$work/config.yaml"
+  local events text
+  events=$(eval "$(curl_cmd "$name")" | wc -c)
+  text=$($bin/llmr ask --no-stdin --config "$work/config.yaml" -m f/m hi | wc -c)
+  hyperfine -N --warmup 1 --runs "$runs" --export-json "$work/$name.json" \
+    -n curl "$(curl_cmd "$name")" -n llmr "$(llmr_cmd)" >/dev/null 2>&1
+  local r
+  r=$(rss $bin/llmr ask --no-stdin --stream --config "$work/config.yaml" -m f/m hi)
+  python3 - "$work/$name.json" "$name" "$events" "$text" "$r" "$base_rss" <<'PY'
+import json, sys
+res = {r["command"]: r["median"] * 1000 for r in json.load(open(sys.argv[1]))["results"]}
+name, events, text, rss, base = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+print(f"| {events / 1e6:.1f} MB events, {text / 1e6:.2f} MB answer | {res['curl']:.0f} ms | {res['llmr']:.0f} ms "
+      f"| {res['llmr'] / res['curl']:.2f}x | {rss / 1024:.1f} MiB | +{(rss - base) / 1024:.2f} MiB |")
+PY
+}
+printf 'providers:\n  f: {api: openai, base_url: http://127.0.0.1:%s/short/v1}\n' "$port" > "$work/config.yaml"
+base_rss=$(rss $bin/llmr ask --no-stdin --stream --config "$work/config.yaml" -m f/m hi)
+{
+  echo "| stream | curl -N | llmr --stream | ratio | llmr peak RSS | growth over a short answer |"
+  echo "|---|---|---|---|---|---|"
+  row s20
+  row s40
+  echo
+  echo "Short answer: llmr peak RSS $(python3 -c "print(f'{$base_rss/1024:.1f}')") MiB."
+} | tee bench-results/stream.md
