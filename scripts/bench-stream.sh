@@ -42,21 +42,31 @@ row() {
     -n curl "$(curl_cmd "$name")" -n llmr "$(llmr_cmd)" >/dev/null 2>&1
   local r
   r=$(rss $bin/llmr ask --no-stdin --stream --config "$work/config.yaml" -m f/m hi)
-  python3 - "$work/$name.json" "$name" "$events" "$text" "$r" "$base_rss" <<'PY'
+  python3 - "$work/$name.json" "$events" "$text" "$r" <<'PY'
 import json, sys
 res = {r["command"]: r["median"] * 1000 for r in json.load(open(sys.argv[1]))["results"]}
-name, events, text, rss, base = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
-print(f"| {events / 1e6:.1f} MB events, {text / 1e6:.2f} MB answer | {res['curl']:.0f} ms | {res['llmr']:.0f} ms "
-      f"| {res['llmr'] / res['curl']:.2f}x | {rss / 1024:.1f} MiB | +{(rss - base) / 1024:.2f} MiB |")
+events, text, rss = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+print(f"| {events / 1e6:.1f} MB | {text / 1e6:.2f} MB | {res['curl']:.0f} ms | {res['llmr']:.0f} ms "
+      f"| {res['llmr'] / res['curl']:.2f}x | {rss / 1024:.1f} MiB |")
+with open(sys.argv[1] + ".row", "w") as f:
+    f.write(f"{events} {text} {rss}\n")
 PY
 }
 printf 'providers:\n  f: {api: openai, base_url: http://127.0.0.1:%s/short/v1}\n' "$port" > "$work/config.yaml"
 base_rss=$(rss $bin/llmr ask --no-stdin --stream --config "$work/config.yaml" -m f/m hi)
 {
-  echo "| stream | curl -N | llmr --stream | ratio | llmr peak RSS | growth over a short answer |"
+  echo "| events | answer | curl -N | llmr --stream | ratio | llmr peak RSS |"
   echo "|---|---|---|---|---|---|"
   row s20
   row s40
-  echo
-  echo "Short answer: llmr peak RSS $(python3 -c "print(f'{$base_rss/1024:.1f}')") MiB."
+  python3 - "$work/s20.json.row" "$work/s40.json.row" "$base_rss" <<'PY'
+import sys
+e1, t1, r1 = map(int, open(sys.argv[1]).read().split())
+e2, t2, r2 = map(int, open(sys.argv[2]).read().split())
+base = int(sys.argv[3])
+print()
+print(f"- a short answer: llmr peak RSS {base / 1024:.1f} MiB")
+print(f"- from {e1 / 1e6:.0f} to {e2 / 1e6:.0f} MB of events, the answer grows by {(t2 - t1) / 2**20:.2f} MiB "
+      f"and llmr's peak RSS by {(r2 - r1) / 1024:.2f} MiB (a copy per event would add {(e2 - e1) / 2**20:.0f} MiB)")
+PY
 } | tee bench-results/stream.md

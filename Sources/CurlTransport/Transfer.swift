@@ -29,6 +29,7 @@ final class Transfer: @unchecked Sendable {
     /// Past this many unread bytes the transfer is paused; below `lowWater` it resumes.
     /// A quarter of a mebibyte keeps loopback streams at full speed.
     static let highWater = 256 << 10
+    static let batchLimit = 64 << 10
     static let lowWater = 64 << 10
 
     init(request: HTTPRequest, continuation: AsyncThrowingStream<HTTPEvent, Error>.Continuation) {
@@ -129,6 +130,9 @@ final class Transfer: @unchecked Sendable {
         lastByteAt = now
         emitHead()
         pending.append(contentsOf: bytes)
+        // Hand over in pieces of at most 64 KiB: the consumer's transient
+        // allocations stay small, and memory use does not swing with timing.
+        if pending.count >= Self.batchLimit { flush() }
         return bytes.count
     }
 
@@ -137,7 +141,7 @@ final class Transfer: @unchecked Sendable {
         guard !pending.isEmpty else { return }
         outstanding.add(pending.count, ordering: .sequentiallyConsistent)
         continuation.yield(.body(pending))
-        pending.removeAll(keepingCapacity: true)
+        pending = []
     }
 
     func emitHead() {
