@@ -57,7 +57,14 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         }
         if startThread { spawnThread() }
         curl_multi_wakeup(multi)
-        return HTTPResponseStream(stream, consumed: consumed)
+        return HTTPResponseStream(stream, consumed: consumed, answering: { [weak self] in
+            // The idle clock starts now, not at the last byte before the answer.
+            if !transfer.answering.exchange(true, ordering: .sequentiallyConsistent) { self?.wake() }
+        })
+    }
+
+    private func wake() {
+        curl_multi_wakeup(multi)
     }
 
     private func resume(_ transfer: Transfer) {
@@ -148,8 +155,9 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
             let deadline: Double
             let failure: TransportFailure
             if t.paused.load(ordering: .relaxed) { continue }
-            if let _ = t.firstByteAt {
-                deadline = t.lastByteAt + t.request.timeouts.idle
+            if t.answering.load(ordering: .relaxed) {
+                if t.answerSeenAt == nil { t.answerSeenAt = now }
+                deadline = max(t.lastByteAt, t.answerSeenAt ?? now) + t.request.timeouts.idle
                 failure = .idleTimeout
             } else {
                 deadline = t.startedAt + t.request.timeouts.firstToken

@@ -14,7 +14,10 @@ final class Transfer: @unchecked Sendable {
     var headers: [(String, String)] = []
     var headEmitted = false
     var startedAt = 0.0
-    var firstByteAt: Double?
+    /// Set by the consumer once the answer has begun (see `HTTPResponseStream.answerBegan`).
+    let answering = Atomic<Bool>(false)
+    /// When the transport thread first saw `answering`; the idle clock starts no earlier.
+    var answerSeenAt: Double?
     var lastByteAt = 0.0
     var finished = false
     /// Body bytes received since the last hand-over to the consumer. The
@@ -125,9 +128,7 @@ final class Transfer: @unchecked Sendable {
             }
             paused.store(false, ordering: .sequentiallyConsistent)
         }
-        let now = Monotonic.now()
-        if firstByteAt == nil { firstByteAt = now }
-        lastByteAt = now
+        lastByteAt = Monotonic.now()
         emitHead()
         pending.append(contentsOf: bytes)
         // Hand over in pieces of at most 64 KiB: the consumer's transient

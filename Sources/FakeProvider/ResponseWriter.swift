@@ -69,8 +69,9 @@ struct ResponseWriter {
         }
         let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n\r\n"
         guard write(Array(head.utf8)) else { return false }
-        pause(b.firstTokenDelayMs)
+        // The preamble (Anthropic's message_start) comes at once; the first token may not.
         for e in api.streamStart(model: model, input: input) where !event(e) { return false }
+        pause(b.firstTokenDelayMs)
         for i in 0...chunks.count {
             if b.stallAfter == i {
                 pause(b.stallMs)

@@ -117,15 +117,40 @@ import RouterCore
         var silent = FakeBehaviour.answer("a b c")
         silent.delayMs = 5_000
         let server = try FakeServer(script: FakeScript(["stall": [stall], "silent": [silent]]))
-        let t = Timeouts(total: 30, connect: 5, firstToken: 0.3, idle: 0.3)
+        // Generous against a loaded machine: the consumer must get to run before the first-token deadline.
+        let t = Timeouts(total: 30, connect: 5, firstToken: 1.5, idle: 0.4)
         for (provider, expected) in [("stall", TransportFailure.idleTimeout), ("silent", .firstTokenTimeout)] {
+            let stream = CurlTransport().send(post(server, provider, timeouts: t))
             do {
-                _ = try await collect(CurlTransport().send(post(server, provider, timeouts: t)))
+                for try await event in stream {
+                    // What a consumer does on its first token: the idle clock takes over.
+                    if case .body = event { stream.answerBegan() }
+                }
                 Issue.record("\(provider) should time out")
             } catch let f as TransportFailure {
                 #expect(f == expected)
             }
         }
+    }
+
+    @Test func bytesBeforeTheAnswerDoNotStopTheFirstTokenClock() async throws {
+        // Anthropic-style: a preamble at once, then nothing.
+        var slow = FakeBehaviour.answer("a b c")
+        slow.firstTokenDelayMs = 5_000
+        let server = try FakeServer(script: FakeScript(["p": [slow]]))
+        let request = HTTPRequest(url: "http://127.0.0.1:\(server.port)/p/v1/messages", headers: [("Content-Type", "application/json")],
+                                  body: Array(#"{"model":"m","max_tokens":5,"messages":[],"stream":true}"#.utf8),
+                                  timeouts: Timeouts(total: 30, connect: 5, firstToken: 0.3, idle: 10))
+        var sawPreamble = false
+        do {
+            for try await event in CurlTransport().send(request) {
+                if case .body(let b) = event, String(decoding: b, as: UTF8.self).contains("message_start") { sawPreamble = true }
+            }
+            Issue.record("no first token: must time out")
+        } catch let f as TransportFailure {
+            #expect(f == .firstTokenTimeout)
+        }
+        #expect(sawPreamble)
     }
 
     @Test func droppedMidBody() async throws {

@@ -7,7 +7,7 @@ import TestSupport
 @Suite(.serialized) struct AskEndToEndTests {
     static let yaml = """
     providers:
-      primary: {api: openai, base_url: http://127.0.0.1:PORT/primary/v1, key_env: PRIMARY_KEY, idle_timeout: 400ms, first_token_timeout: 400ms}
+      primary: {api: openai, base_url: http://127.0.0.1:PORT/primary/v1, key_env: PRIMARY_KEY, idle_timeout: 1s, first_token_timeout: 1s}
       backup:  {api: openai, base_url: http://127.0.0.1:PORT/backup/v1, key_env: BACKUP_KEY}
       dead:    {api: openai, base_url: http://127.0.0.1:1/v1}
     models:

@@ -11,7 +11,7 @@ import TestSupport
     static func yaml(_ api: String) -> String {
         """
         providers:
-          primary: {api: \(api), base_url: http://127.0.0.1:PORT/primary\(api == "openai" ? "/v1" : ""), key_env: FAKE_KEY, idle_timeout: 400ms, first_token_timeout: 400ms}
+          primary: {api: \(api), base_url: http://127.0.0.1:PORT/primary\(api == "openai" ? "/v1" : ""), key_env: FAKE_KEY, idle_timeout: 1s, first_token_timeout: 1s}
           backup:  {api: \(api), base_url: http://127.0.0.1:PORT/backup\(api == "openai" ? "/v1" : ""), key_env: FAKE_KEY}
         models:
           p: {provider: primary, id: p-model, input: 1, output: 2}

@@ -107,8 +107,10 @@ extension Router {
             return nil
         }
 
+        let response = transport.send(http)
+        var answerBegan = false
         do {
-            reading: for try await event in transport.send(http) {
+            reading: for try await event in response {
                 switch event {
                 case .head(let h):
                     head = h
@@ -116,6 +118,11 @@ extension Router {
                         // A server that ignores `stream: true` answers with one JSON document.
                         let type = h.header("content-type")?.lowercased() ?? ""
                         if c.provider.stream, !type.contains("application/json") { decoder = wire.makeStreamDecoder() }
+                    }
+                    // An error body or a whole JSON answer has no first token to wait for.
+                    if decoder == nil {
+                        response.answerBegan()
+                        answerBegan = true
                     }
                 case .body(let bytes):
                     guard let h = head, (200..<300).contains(h.status) else {
@@ -127,6 +134,10 @@ extension Router {
                         if let f = consume(decoder.feed(bytes)) {
                             failure = f
                             break reading
+                        }
+                        if !answerBegan, progress.firstTextAt != nil {
+                            response.answerBegan()
+                            answerBegan = true
                         }
                     } else {
                         whole.append(contentsOf: bytes)

@@ -110,11 +110,21 @@ public struct HTTPResponseStream: AsyncSequence, Sendable {
 
     let events: AsyncThrowingStream<HTTPEvent, Error>
     let consumed: @Sendable (Int) -> Void
+    let answering: @Sendable () -> Void
 
-    public init(_ events: AsyncThrowingStream<HTTPEvent, Error>, consumed: @escaping @Sendable (Int) -> Void = { _ in }) {
+    public init(_ events: AsyncThrowingStream<HTTPEvent, Error>, consumed: @escaping @Sendable (Int) -> Void = { _ in },
+                answering: @escaping @Sendable () -> Void = {}) {
         self.events = events
         self.consumed = consumed
+        self.answering = answering
     }
+
+    /// Tells the transport the answer has begun (its first token, or a body
+    /// that is not a token stream): from now on the idle timeout applies
+    /// instead of the first-token timeout. Bytes alone do not count, since
+    /// some APIs send a preamble (Anthropic's message_start) or keep-alive
+    /// pings long before the first token.
+    public func answerBegan() { answering() }
 
     public struct Iterator: AsyncIteratorProtocol {
         var base: AsyncThrowingStream<HTTPEvent, Error>.AsyncIterator
