@@ -29,8 +29,8 @@ demo: build
 	scripts/demo.sh
 
 bench: release
-	@scripts/install-deps.sh hyperfine time
 	scripts/bench-ask.sh
+	scripts/bench-stream.sh
 
 lint-man:
 	mandoc -Tlint -W warning man/llmr.1

@@ -1,24 +1,15 @@
 #!/usr/bin/env bash
 # Whole-process cost of `llmr ask` (release, static stdlib) against curl posting
 # the same request to the fake provider on loopback, plus what a failover adds.
-# Needs hyperfine and GNU time (apt-get install hyperfine time). Writes
+# Uses hyperfine and GNU time (installed when missing). Writes
 # bench-results/ask.md and prints it.
-set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/bench-lib.sh"
 runs=${RUNS:-300}
-bin=.build/release
-[ -x "$bin/llmr" ] && [ -x "$bin/llmr-fake" ] || make release >/dev/null
-mkdir -p bench-results
-work=$(mktemp -d)
-trap 'kill "$fake" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 cat > "$work/fake.json" <<'JSON'
 {"providers": {"up": {"text": "Hello from the fake provider."}, "down": {"status": 503}}}
 JSON
-"$bin/llmr-fake" --script "$work/fake.json" --port-file "$work/port" --for 900 2>/dev/null &
-fake=$!
-for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
-port=$(cat "$work/port")
+start_fake "$work/fake.json"
 cat > "$work/config.yaml" <<YAML
 providers:
   up:      {api: openai, base_url: http://127.0.0.1:$port/up/v1}

@@ -2,15 +2,10 @@
 # A long streamed answer through `llmr ask --stream` and through `curl -N`,
 # whole-process, at two lengths (~20 MB and ~40 MB of OpenAI-format events):
 # wall time, and llmr's peak RSS against its RSS for a short answer.
-# Needs hyperfine and GNU time. Writes bench-results/stream.md and prints it.
-set -euo pipefail
-cd "$(dirname "$0")/.."
+# Uses hyperfine and GNU time (installed when missing). Writes
+# bench-results/stream.md and prints it.
+source "$(dirname "$0")/bench-lib.sh"
 runs=${RUNS:-10}
-bin=.build/release
-[ -x "$bin/llmr" ] && [ -x "$bin/llmr-fake" ] || make release >/dev/null
-mkdir -p bench-results
-work=$(mktemp -d)
-trap 'kill "$fake" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 sentence="lorem ipsum dolor sit amet, consectetur adipiscing elit. "
 cat > "$work/fake.json" <<JSON
@@ -20,11 +15,7 @@ cat > "$work/fake.json" <<JSON
   "s40": {"text": "$sentence", "repeat": 32000}
 }}
 JSON
-"$bin/llmr-fake" --script "$work/fake.json" --port-file "$work/port" --for 900 2>/dev/null &
-fake=$!
-for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
-port=$(cat "$work/port")
-printf 'providers:\n  f: {api: openai, base_url: http://127.0.0.1:%s}\n' "$port" > "$work/config.yaml"
+start_fake "$work/fake.json"
 export LLMR_STATE_DIR="$work/state"
 body='{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"include_usage":true}}'
 curl_cmd() { echo "curl -s -N -X POST -H 'Content-Type: application/json' -d '$body' http://127.0.0.1:$port/$1/v1/chat/completions"; }

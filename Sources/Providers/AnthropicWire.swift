@@ -41,7 +41,7 @@ public struct AnthropicWire: WireFormat {
 
     public func canContinue(_ provider: ProviderConfig) -> Bool { true }
 
-    public func makeStreamDecoder() -> any StreamDecoder { AnthropicStreamDecoder() }
+    public func makeStreamDecoder() -> any StreamDecoder { SSEStreamDecoder(AnthropicEventReader()) }
 
     public func decodeWhole(_ body: [UInt8]) -> Result<WholeAnswer, ProviderError> {
         let json: JSONValue
@@ -96,30 +96,13 @@ public struct AnthropicWire: WireFormat {
     }
 }
 
-/// Decodes Anthropic's event stream: message_start, content blocks, message_delta, message_stop.
-final class AnthropicStreamDecoder: StreamDecoder {
-    private var sse = SSEDecoder()
+/// Reads Anthropic's event stream: message_start, content blocks, message_delta, message_stop.
+struct AnthropicEventReader: SSEEventReader {
     private var input = 0
     private var output = 0
 
-    func feed(_ bytes: [UInt8]) -> [StreamEvent] {
-        var out: [StreamEvent] = []
-        for event in sse.feed(bytes) { decode(event, into: &out) }
-        return out
-    }
-
-    func finish() -> [StreamEvent] {
-        var out: [StreamEvent] = []
-        for event in sse.finish() { decode(event, into: &out) }
-        return out
-    }
-
-    private func decode(_ event: SSEEvent, into out: inout [StreamEvent]) {
-        let json: JSONValue
-        do { json = try JSONValue.parse(event.data) } catch {
-            out.append(.malformed("a stream event is not valid JSON (\(error)): \(ErrorText.clip(event.data))"))
-            return
-        }
+    mutating func read(_ event: SSEEvent, into out: inout [StreamEvent]) {
+        guard let json = json(event, into: &out) else { return }
         // The data's own "type" is authoritative; the SSE event name repeats it.
         switch json["type"]?.string ?? event.event {
         case "message_start":

@@ -28,7 +28,7 @@ public struct GeminiWire: WireFormat {
 
     public func canContinue(_ provider: ProviderConfig) -> Bool { false }
 
-    public func makeStreamDecoder() -> any StreamDecoder { GeminiStreamDecoder() }
+    public func makeStreamDecoder() -> any StreamDecoder { SSEStreamDecoder(GeminiEventReader()) }
 
     public func decodeWhole(_ body: [UInt8]) -> Result<WholeAnswer, ProviderError> {
         let json: JSONValue
@@ -97,29 +97,11 @@ public struct GeminiWire: WireFormat {
     }
 }
 
-/// Decodes Gemini's SSE stream: one GenerateContentResponse per event; the one
+/// Reads Gemini's SSE stream: one GenerateContentResponse per event; the one
 /// with a `finishReason` is the last, and stands for the end marker.
-final class GeminiStreamDecoder: StreamDecoder {
-    private var sse = SSEDecoder()
-
-    func feed(_ bytes: [UInt8]) -> [StreamEvent] {
-        var out: [StreamEvent] = []
-        for event in sse.feed(bytes) { decode(event, into: &out) }
-        return out
-    }
-
-    func finish() -> [StreamEvent] {
-        var out: [StreamEvent] = []
-        for event in sse.finish() { decode(event, into: &out) }
-        return out
-    }
-
-    private func decode(_ event: SSEEvent, into out: inout [StreamEvent]) {
-        let json: JSONValue
-        do { json = try JSONValue.parse(event.data) } catch {
-            out.append(.malformed("a stream event is not valid JSON (\(error)): \(ErrorText.clip(event.data))"))
-            return
-        }
+struct GeminiEventReader: SSEEventReader {
+    func read(_ event: SSEEvent, into out: inout [StreamEvent]) {
+        guard let json = json(event, into: &out) else { return }
         if json["error"] != nil {
             out.append(.error(GeminiWire.errorFrom(json: json, status: 200)))
             return

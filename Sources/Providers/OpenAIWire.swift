@@ -34,7 +34,7 @@ public struct OpenAIWire: WireFormat {
 
     public func canContinue(_ provider: ProviderConfig) -> Bool { provider.continuation != .none }
 
-    public func makeStreamDecoder() -> any StreamDecoder { OpenAIStreamDecoder() }
+    public func makeStreamDecoder() -> any StreamDecoder { SSEStreamDecoder(OpenAIEventReader()) }
 
     public func decodeWhole(_ body: [UInt8]) -> Result<WholeAnswer, ProviderError> {
         let json: JSONValue
@@ -88,34 +88,14 @@ public struct OpenAIWire: WireFormat {
     }
 }
 
-/// Decodes OpenAI's stream: `data: {chunk}` events, then `data: [DONE]`.
-final class OpenAIStreamDecoder: StreamDecoder {
-    private var sse = SSEDecoder()
-
-    func feed(_ bytes: [UInt8]) -> [StreamEvent] {
-        var out: [StreamEvent] = []
-        for event in sse.feed(bytes) {
-            decode(event, into: &out)
-        }
-        return out
-    }
-
-    func finish() -> [StreamEvent] {
-        var out: [StreamEvent] = []
-        for event in sse.finish() { decode(event, into: &out) }
-        return out
-    }
-
-    private func decode(_ event: SSEEvent, into out: inout [StreamEvent]) {
+/// Reads OpenAI's stream: `data: {chunk}` events, then `data: [DONE]`.
+struct OpenAIEventReader: SSEEventReader {
+    func read(_ event: SSEEvent, into out: inout [StreamEvent]) {
         if event.data == "[DONE]" {
             out.append(.end)
             return
         }
-        let json: JSONValue
-        do { json = try JSONValue.parse(event.data) } catch {
-            out.append(.malformed("a stream event is not valid JSON (\(error)): \(ErrorText.clip(event.data))"))
-            return
-        }
+        guard let json = json(event, into: &out) else { return }
         if let e = json["error"], !e.isNull {
             out.append(.error(OpenAIWire.errorFrom(json: json, status: 200)))
             return

@@ -81,46 +81,55 @@ import TestSupport
         #expect(r.outcomes == ["http_\(status)"])
     }
 
-    @Test func aBrokenLiveAnswerIsContinuedByAnthropic() throws {
+    /// An OpenAI-format primary whose live answer drops after two words, and a
+    /// fallback of `api` (named `next`) that has the whole answer.
+    func brokenThenFallback(_ api: String, base: String, options: String = "") throws -> (FakeWorld, LLMRRun) {
         let yaml = """
         providers:
           primary: {api: openai, base_url: http://127.0.0.1:PORT/primary/v1}
-          claude:  {api: anthropic, base_url: http://127.0.0.1:PORT/claude, key_env: FAKE_KEY}
+          next:    {api: \(api), base_url: http://127.0.0.1:PORT/next\(base), key_env: FAKE_KEY\(options)}
         models:
           p: {provider: primary, id: p-model}
-          c: {provider: claude, id: c-model}
+          n: {provider: next, id: n-model}
         routes:
-          default: {retries: 0, targets: [p], fallback: [c]}
+          default: {retries: 0, targets: [p], fallback: [n]}
         """
         var broken = FakeBehaviour.answer("one two three four")
         broken.disconnectAfter = 2
-        let w = try FakeWorld(script: FakeScript(["primary": [broken], "claude": [.answer("one two three four")]]), yaml: yaml)
-        let r = try w.run(["--stream", "count"], environment: Self.env)
+        let w = try FakeWorld(script: FakeScript(["primary": [broken], "next": [.answer("one two three four")]]), yaml: yaml)
+        return (w, try w.run(["--stream", "count"], environment: Self.env))
+    }
+
+    @Test func aBrokenLiveAnswerIsContinuedByAnthropic() throws {
+        let (w, r) = try brokenThenFallback("anthropic", base: "")
         #expect(r.exitCode == 0)
         #expect(r.stdout == "one two three four\n") // one answer, no seam
-        #expect(r.stderr.contains("claude/c-model continues it"))
+        #expect(r.stderr.contains("next/n-model continues it"))
         let sent = try #require(w.server.requests.last?.bodyText)
         #expect(sent.contains(#"{"role":"assistant","content":"one two"}"#)) // the prefill, trailing space trimmed
     }
 
-    @Test func aBrokenLiveAnswerRestartsOnGemini() throws {
-        let yaml = """
-        providers:
-          primary: {api: openai, base_url: http://127.0.0.1:PORT/primary/v1}
-          gem:     {api: gemini, base_url: http://127.0.0.1:PORT/gem, key_env: FAKE_KEY}
-        models:
-          p: {provider: primary, id: p-model}
-          g: {provider: gem, id: g-model}
-        routes:
-          default: {retries: 0, targets: [p], fallback: [g]}
-        """
-        var broken = FakeBehaviour.answer("one two three four")
-        broken.disconnectAfter = 2
-        let w = try FakeWorld(script: FakeScript(["primary": [broken], "gem": [.answer("one two three four")]]), yaml: yaml)
-        let r = try w.run(["--stream", "count"], environment: Self.env)
+    @Test func aBrokenLiveAnswerIsContinuedByAPrefixServer() throws {
+        let (w, r) = try brokenThenFallback("openai", base: "/v1", options: ", continuation: prefix")
+        #expect(r.exitCode == 0)
+        #expect(r.stdout == "one two three four\n")
+        let sent = try #require(w.server.requests.last?.bodyText)
+        #expect(sent.contains(#"{"role":"assistant","content":"one two ","prefix":true}"#))
+    }
+
+    @Test func aBrokenLiveAnswerRestartsOnAPlainOpenAIServer() throws {
+        let (w, r) = try brokenThenFallback("openai", base: "/v1")
+        // Without `continuation:` an OpenAI-format server cannot continue: the answer restarts.
         #expect(r.exitCode == 0)
         #expect(r.stdout == "one two \none two three four\n")
-        #expect(r.stderr.contains("it starts again below, on gem/g-model"))
+        #expect(w.server.requests.last?.bodyText.contains("assistant") == false)
+    }
+
+    @Test func aBrokenLiveAnswerRestartsOnGemini() throws {
+        let (_, r) = try brokenThenFallback("gemini", base: "")
+        #expect(r.exitCode == 0)
+        #expect(r.stdout == "one two \none two three four\n")
+        #expect(r.stderr.contains("it starts again below, on next/n-model"))
         #expect(r.stderr.contains("the complete answer is the one after the last break"))
     }
 }
