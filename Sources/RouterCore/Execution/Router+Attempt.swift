@@ -177,7 +177,8 @@ extension Router {
                         progress.text.append(text)
                     }
                 case .failure(let e):
-                    failure = (.malformed, e.message)
+                    // Unreadable is malformed; an error the provider reported in a 200 is its own outcome.
+                    failure = e.kind == .other ? (.malformed, e.message) : (.streamError, "\(e.kind.rawValue): \(e.message)")
                 }
             }
         }
