@@ -11,6 +11,8 @@ fake=$!
 for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
 port=$(cat "$work/port")
 sed "s/FAKE_PORT/$port/g" demo/config.yaml > "$work/config.yaml"
+# The demo keeps its attempt log to itself, out of your real state database.
+export LLMR_STATE_DIR="$work/state"
 echo "\$ llmr ask -v --config demo/config.yaml \"What does a circuit breaker do?\""
 "$bin/llmr" ask -v --config "$work/config.yaml" "What does a circuit breaker do?"
 echo
