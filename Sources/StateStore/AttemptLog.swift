@@ -23,13 +23,16 @@ public final class AttemptLog: Sendable {
     }
 
     public let path: String
-    private let queue: DatabaseQueue
+    let queue: DatabaseQueue
+    /// Who this process is, for half-open probes it claims.
+    public let owner: String
 
-    static let schemaVersion = 1
+    static let schemaVersion = 2
 
     /// Opens (creating if needed) the database at `path`.
-    public init(path: String) throws(Failure) {
+    public init(path: String, owner: String = AttemptLog.newOwner()) throws(Failure) {
         self.path = path
+        self.owner = owner
         var config = Configuration()
         // WAL is a property of the file: it is set once, when the schema is
         // created, rather than checked by every connection of every process.
@@ -118,16 +121,35 @@ public final class AttemptLog: Sendable {
                 );
                 CREATE INDEX IF NOT EXISTS attempts_provider_at ON attempts(provider, at);
                 CREATE INDEX IF NOT EXISTS attempts_at ON attempts(at);
-                PRAGMA user_version = \(schemaVersion);
+                CREATE TABLE IF NOT EXISTS breakers (
+                    provider TEXT PRIMARY KEY,
+                    state TEXT NOT NULL,
+                    closed_at REAL NOT NULL,
+                    open_until REAL NOT NULL,
+                    probe_owner TEXT,
+                    probe_started REAL
+                );
+                CREATE TABLE IF NOT EXISTS cooldowns (
+                    provider TEXT PRIMARY KEY,
+                    until REAL NOT NULL
+                );
                 """)
+            // Version 2: whether an attempt counts against its provider's breaker.
+            let columns = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('attempts')")
+            if !columns.contains("failure") {
+                try db.execute(sql: "ALTER TABLE attempts ADD COLUMN failure INTEGER NOT NULL DEFAULT 0")
+            }
+            try db.execute(sql: "PRAGMA user_version = \(schemaVersion)")
         }
         // Fold the new schema into the main file, whose header the next process
         // reads to see that no set-up is needed.
         try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
     }
 
-    /// Appends every attempt of one request in a single transaction.
-    public func record(_ result: RouteResult, requestID: String, at time: Double, prices: (String) -> ModelEntry?) throws(Failure) {
+    /// Appends every attempt of one request, and updates the breakers and
+    /// cooldowns of the providers it tried, in a single transaction.
+    public func record(_ result: RouteResult, requestID: String, at time: Double, breaker: Breaker? = nil,
+                       prices: (String) -> ModelEntry?) throws(Failure) {
         do {
             try queue.write { db in
                 for (i, a) in result.attempts.enumerated() {
@@ -135,14 +157,15 @@ public final class AttemptLog: Sendable {
                     let cost = a.usage.flatMap { u in prices(a.model)?.cost(of: u) }
                     try db.execute(sql: """
                         INSERT INTO attempts (request_id, at, route, provider, model, model_id, tier, outcome, status,
-                            latency_ms, ttft_ms, input_tokens, output_tokens, cost_usd, fallback, retry_after_s, message)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            latency_ms, ttft_ms, input_tokens, output_tokens, cost_usd, fallback, retry_after_s, message, failure)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """, arguments: [
                             requestID, time, result.route, a.provider, a.model, a.modelID, a.tier.rawValue, "\(a.outcome)", a.status,
                             a.latencyMs, a.ttftMs, a.usage?.inputTokens, a.usage?.outputTokens, cost,
-                            isAnswer && result.fallback ? 1 : 0, a.retryAfterS, a.message,
+                            isAnswer && result.fallback ? 1 : 0, a.retryAfterS, a.message, Breaker.countsAsFailure(a.outcome) ? 1 : 0,
                         ])
                 }
+                if let breaker { try Self.updateHealth(db, result.attempts, breaker: breaker, owner: owner, now: time) }
             }
         } catch {
             throw Failure(path: path, reason: Self.reason(error))

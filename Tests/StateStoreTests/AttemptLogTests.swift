@@ -1,5 +1,6 @@
 import Testing
 import Foundation
+import Dispatch
 @testable import RouterCore
 @testable import StateStore
 
@@ -55,5 +56,70 @@ import Foundation
         } catch {
             #expect(error.reason.contains("not a usable SQLite database"))
         }
+    }
+}
+
+@Suite struct HealthStoreTests {
+    let breaker = Breaker(config: BreakerConfig(failures: 5, window: 60, openFor: 300))
+
+    func tempPath() throws -> String {
+        let dir = NSTemporaryDirectory() + "llmr-health-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir + "/state.sqlite"
+    }
+
+    func result(_ outcome: Outcome, status: Int? = nil, retryAfter: Double? = nil) -> RouteResult {
+        RouteResult(route: "r", pieces: nil, provider: nil, model: nil, modelID: nil, usage: nil, costUSD: nil, latencyMs: 1, ttftMs: nil,
+                    fallback: false, attempts: [AttemptRecord(provider: "p", model: "m", modelID: "m", tier: .primary, outcome: outcome,
+                                                              status: status, retryAfterS: retryAfter)],
+                    failure: nil, brokenOff: false, continued: false)
+    }
+
+    @Test func fiveFailuresFromFiveProcessesOpenTheBreaker() throws {
+        let path = try tempPath()
+        for i in 0..<5 {
+            let log = try AttemptLog(path: path)
+            #expect(breaker.view(try log.snapshot(providers: ["p"], now: Double(1000 + i)).breakers["p"], now: Double(1000 + i)) == .closed)
+            try log.record(result(.http(503), status: 503), requestID: "r\(i)", at: Double(1000 + i), breaker: breaker) { _ in nil }
+        }
+        let health = try AttemptLog(path: path).snapshot(providers: ["p"], now: 1005)
+        #expect(breaker.view(health.breakers["p"], now: 1005) == .open(until: 1304))
+    }
+
+    @Test func exactlyOneOfManyClaimsTheProbe() throws {
+        let path = try tempPath()
+        let first = try AttemptLog(path: path)
+        for i in 0..<5 {
+            try first.record(result(.connect), requestID: "r\(i)", at: 1000, breaker: breaker) { _ in nil }
+        }
+        let logs = try (0..<16).map { _ in try AttemptLog(path: path) }
+        nonisolated(unsafe) var wins = [Bool](repeating: false, count: logs.count)
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: logs.count) { i in
+            let won = logs[i].claimProbe(provider: "p", now: 1300)
+            lock.lock()
+            wins[i] = won
+            lock.unlock()
+        }
+        #expect(wins.filter { $0 }.count == 1)
+        #expect(!logs[0].claimProbe(provider: "p", now: 1310) || wins[0])
+    }
+
+    @Test func retryAfterSetsASharedCooldown() throws {
+        let path = try tempPath()
+        try AttemptLog(path: path).record(result(.http(429), status: 429, retryAfter: 30), requestID: "r", at: 1000, breaker: breaker) { _ in nil }
+        let health = try AttemptLog(path: path).snapshot(providers: ["p"], now: 1001)
+        #expect(health.cooldowns["p"] == 1030)
+        #expect(try AttemptLog(path: path).snapshot(providers: ["p"], now: 1031).cooldowns.isEmpty)
+    }
+
+    @Test func resetClosesBreakersAndClearsCooldowns() throws {
+        let path = try tempPath()
+        let log = try AttemptLog(path: path)
+        for i in 0..<5 { try log.record(result(.http(500), status: 500), requestID: "r\(i)", at: 1000, breaker: breaker) { _ in nil } }
+        try log.record(result(.http(429), status: 429, retryAfter: 60), requestID: "x", at: 1000, breaker: breaker) { _ in nil }
+        try log.reset(providers: [])
+        let health = try log.snapshot(providers: ["p"], now: 1001)
+        #expect(health.breakers.isEmpty && health.cooldowns.isEmpty)
     }
 }

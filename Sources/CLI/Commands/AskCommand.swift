@@ -72,6 +72,9 @@ struct AskCommand {
             return report.fail(error.code, kind: error.kind, error.message)
         }
 
+        // The state database opens on another thread while the config is read.
+        let opening = Self.openState(terminal.environment)
+
         // Config and plan.
         let config: Config
         do { config = try ConfigLocator.load(explicit: parsed.value("config"), environment: terminal.environment) } catch {
@@ -89,9 +92,17 @@ struct AskCommand {
 
         // Execute.
         let live = !json && (terminal.stdoutIsTTY || parsed.has("stream"))
-        let router = Router(transport: CurlTransport.shared, wires: Wires.all, keys: EnvironmentKeys(environment: terminal.environment))
+        var router = Router(transport: CurlTransport.shared, wires: Wires.all, keys: EnvironmentKeys(environment: terminal.environment))
         let verbose = parsed.has("verbose")
-        let state = Self.openState(terminal.environment)
+        // Breakers and cooldowns are shared by every llmr process through the
+        // state database; without it, every candidate is tried.
+        let state = await opening?.value
+        if case .success(let log)? = state {
+            router.breaker = Breaker(config: config.breaker)
+            router.claimer = log
+            let providers = Array(Set(plan.candidates.map(\.provider.name)))
+            if let health = try? log.snapshot(providers: providers, now: SystemClock().wallTime()) { router.health = health }
+        }
         var lastChar: Character?
         let result = await router.execute(plan, request: request, live: live, using: &rng) { event in
             switch event {
@@ -113,13 +124,13 @@ struct AskCommand {
         }
         let code = report.finish(result, live: live, lastChar: lastChar)
         // After the answer is out: a slow or full disk never delays or loses it.
-        await record(result, into: state, config: config, report: report)
+        record(result, into: state, config: config, report: report)
         return code
     }
 
-    /// Opens the state database on another thread while the request is in
-    /// flight, so the cost of opening hides behind the network. Nil when there is
-    /// nowhere to keep state (no HOME and no state directory set).
+    /// Opens the state database on another thread, while the config is read and
+    /// the request planned. Nil when there is nowhere to keep state (no HOME and
+    /// no state directory set).
     static func openState(_ env: [String: String]) -> Task<Result<AttemptLog, AttemptLog.Failure>, Never>? {
         guard let dir = StatePath.directory(env) else { return nil }
         return Task.detached {
@@ -131,13 +142,15 @@ struct AskCommand {
     }
 
     /// Appends the request's attempts to the state database; a failure is a warning only.
-    func record(_ result: RouteResult, into state: Task<Result<AttemptLog, AttemptLog.Failure>, Never>?, config: Config, report: Report) async {
+    func record(_ result: RouteResult, into state: Result<AttemptLog, AttemptLog.Failure>?, config: Config, report: Report) {
         guard let state, !result.attempts.isEmpty else { return }
         var generator = SystemRandomNumberGenerator()
         let id = String(generator.next(), radix: 16)
         do {
-            let log = try await state.value.get()
-            try log.record(result, requestID: id, at: SystemClock().wallTime()) { config.model(named: $0) }
+            let log = try state.get()
+            try log.record(result, requestID: id, at: SystemClock().wallTime(), breaker: Breaker(config: config.breaker)) {
+                config.model(named: $0)
+            }
         } catch {
             report.note("warning: this request was not recorded in the state database (\(error)); the answer is unaffected")
         }

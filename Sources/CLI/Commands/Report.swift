@@ -62,6 +62,8 @@ struct Report {
             Output.stderr(line + "\n")
         case .waiting(let seconds, let c):
             Output.stderr("llmr: waiting \(DurationParser.format(seconds)) before retrying \(c.label)\n")
+        case .skipped(let skip):
+            Output.stderr("llmr: ⤼ \(skip.provider)/\(skip.modelID) \(paint("skipped", "33")): \(skip.reason); nothing sent\n")
         case .delta, .resuming:
             break
         }
@@ -120,6 +122,11 @@ struct Report {
                 ])
             })),
         ]
+        if !r.skipped.isEmpty {
+            members.append(("skipped", .array(r.skipped.map {
+                .object([("provider", .string($0.provider)), ("model", .string($0.model)), ("reason", .string($0.reason))])
+            })))
+        }
         if let f = r.failure {
             members.append(("error", .object([("kind", .string(f.kind.rawValue)), ("message", .string(f.message))])))
         }

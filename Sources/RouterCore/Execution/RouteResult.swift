@@ -34,6 +34,22 @@ public struct AttemptRecord: Sendable, Equatable {
     }
 }
 
+/// A candidate that was not tried, and why.
+public struct SkippedCandidate: Sendable, Equatable {
+    public var provider: String
+    public var model: String
+    public var modelID: String
+    public var availability: Availability
+
+    public var reason: String {
+        switch availability {
+        case .available, .probe: return "available"
+        case .breakerOpen(let why): return why
+        case .coolingDown: return "cooling down after Retry-After"
+        }
+    }
+}
+
 /// Why a request produced no complete answer; the CLI maps each kind to an exit code.
 public struct RouteFailure: Error, Sendable, Equatable {
     public enum Kind: String, Sendable, Equatable {
@@ -68,6 +84,8 @@ public struct RouteResult: Sendable, Equatable {
     /// The answer came from another target than the first one tried.
     public var fallback: Bool
     public var attempts: [AttemptRecord]
+    /// Candidates the breaker or a cooldown kept from being tried.
+    public var skipped: [SkippedCandidate] = []
     public var failure: RouteFailure?
     /// The user saw text that is not part of the final answer: the answer was
     /// started again after a break, or (on failure) it is incomplete.
@@ -83,6 +101,8 @@ public enum RouterEvent: Sendable, Equatable {
     case delta(String)
     case attemptFinished(AttemptRecord, verdict: FallbackWalk.Verdict)
     case waiting(seconds: Double, candidate: Candidate)
+    /// A candidate not tried: its breaker is open or it is cooling down.
+    case skipped(SkippedCandidate)
     /// Text already shown broke off; the next attempt, on `on`, either continues
     /// it (a prefill) or starts the answer again.
     case resuming(failed: AttemptRecord, shownBytes: Int, continuing: Bool, on: Candidate)

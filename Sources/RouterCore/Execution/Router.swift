@@ -4,12 +4,31 @@ public struct Router: Sendable {
     public let wires: [WireAPI: any WireFormat]
     public let keys: any KeySource
     public let clock: any RouterClock
+    /// The breaker rules; nil sends to every candidate regardless of health.
+    public var breaker: Breaker?
+    /// Breakers and cooldowns as the state database had them when the request began.
+    public var health = HealthSnapshot()
+    /// Claims half-open probes in the state database.
+    public var claimer: (any ProbeClaimer)?
 
     public init(transport: any HTTPTransport, wires: [WireAPI: any WireFormat], keys: any KeySource, clock: any RouterClock = SystemClock()) {
         self.transport = transport
         self.wires = wires
         self.keys = keys
         self.clock = clock
+    }
+
+    /// Whether a candidate may be tried now; claims the half-open probe when that is what it takes.
+    func admit(_ c: Candidate, probes: inout Set<String>) -> Availability {
+        guard let breaker else { return .available }
+        let availability = breaker.availability(c.provider.name, in: health, now: clock.wallTime())
+        guard availability == .probe else { return availability }
+        if probes.contains(c.provider.name) { return .probe }
+        if claimer?.claimProbe(provider: c.provider.name, now: clock.wallTime()) ?? true {
+            probes.insert(c.provider.name)
+            return .probe
+        }
+        return .breakerOpen("breaker half-open; another request is probing")
     }
 
     /// Runs `request` through `plan`. With `live`, answer text is reported as
@@ -26,6 +45,8 @@ public struct Router: Sendable {
         var walk = FallbackWalk(candidates: plan.candidates.count, retries: plan.retries,
                                 maxAttempts: plan.maxAttempts, maxRetryWait: plan.maxRetryWait)
         var attempts: [AttemptRecord] = []
+        var skipped: [SkippedCandidate] = []
+        var probes: Set<String> = []
         var firstTried: Int?
         /// The text of the current answer the user has seen (live mode only).
         var shown = TextBuffer()
@@ -34,18 +55,27 @@ public struct Router: Sendable {
 
         while true {
             if Task.isCancelled {
-                return finish(plan, attempts, started, failure: RouteFailure(kind: .interrupted, message: "interrupted"), brokenOff: !shown.isEmpty)
+                return finish(plan, attempts, skipped, started, failure: RouteFailure(kind: .interrupted, message: "interrupted"), brokenOff: !shown.isEmpty)
             }
             switch walk.next(now: clock.now()) {
             case .finished:
-                return finish(plan, attempts, started, failure: failure(for: attempts, plan: plan), brokenOff: !shown.isEmpty)
+                return finish(plan, attempts, skipped, started, failure: failure(for: attempts, skipped: skipped, plan: plan), brokenOff: !shown.isEmpty)
             case .wait(let until, let i):
                 observe(.waiting(seconds: max(0, until - clock.now()), candidate: plan.candidates[i]))
                 do { try await clock.sleep(until: until) } catch {
-                    return finish(plan, attempts, started, failure: RouteFailure(kind: .interrupted, message: "interrupted"), brokenOff: !shown.isEmpty)
+                    return finish(plan, attempts, skipped, started, failure: RouteFailure(kind: .interrupted, message: "interrupted"), brokenOff: !shown.isEmpty)
                 }
             case .attempt(let i):
                 let candidate = plan.candidates[i]
+                let availability = admit(candidate, probes: &probes)
+                guard availability.isSendable else {
+                    walk.skip(i)
+                    let skip = SkippedCandidate(provider: candidate.provider.name, model: candidate.model.name,
+                                                modelID: candidate.model.id, availability: availability)
+                    skipped.append(skip)
+                    observe(.skipped(skip))
+                    continue
+                }
                 if firstTried == nil { firstTried = i }
                 var attemptRequest = request
                 var lead = ""
@@ -81,7 +111,7 @@ public struct Router: Sendable {
                 attempts.append(outcome.record)
                 observe(.attemptFinished(outcome.record, verdict: verdict))
                 if outcome.record.outcome == .ok {
-                    var result = finish(plan, attempts, started, failure: nil, brokenOff: restarted)
+                    var result = finish(plan, attempts, skipped, started, failure: nil, brokenOff: restarted)
                     result.pieces = live ? shown.pieces : outcome.text.pieces
                     result.continued = continuing
                     result.provider = candidate.provider.name
@@ -97,30 +127,34 @@ public struct Router: Sendable {
         }
     }
 
-    private func finish(_ plan: Plan, _ attempts: [AttemptRecord], _ started: Double, failure: RouteFailure?, brokenOff: Bool) -> RouteResult {
+    private func finish(_ plan: Plan, _ attempts: [AttemptRecord], _ skipped: [SkippedCandidate], _ started: Double,
+                        failure: RouteFailure?, brokenOff: Bool) -> RouteResult {
         RouteResult(route: plan.route, pieces: nil, provider: nil, model: nil, modelID: nil, usage: nil, costUSD: nil,
                     latencyMs: Self.ms(clock.now() - started), ttftMs: nil, fallback: false, attempts: attempts,
-                    failure: failure, brokenOff: brokenOff, continued: false)
+                    skipped: skipped, failure: failure, brokenOff: brokenOff, continued: false)
     }
 
-    /// The failure kind for a request whose every candidate failed: credentials when
-    /// every candidate's last word was about credentials, temporary when every one
-    /// was rate-limited or asked to wait, else exhausted.
-    func failure(for attempts: [AttemptRecord], plan: Plan) -> RouteFailure {
+    /// The failure kind for a request whose every candidate failed or was skipped:
+    /// credentials when every candidate's last word was about credentials,
+    /// temporary when every one was rate-limited, asked to wait, or is cooling
+    /// down, else exhausted.
+    func failure(for attempts: [AttemptRecord], skipped: [SkippedCandidate], plan: Plan) -> RouteFailure {
         var last: [String: AttemptRecord] = [:]
         for a in attempts { last["\(a.provider)/\(a.modelID)"] = a }
         let finals = plan.candidates.compactMap { last[$0.label] }
-        guard !finals.isEmpty else {
+        guard !finals.isEmpty || !skipped.isEmpty else {
             return RouteFailure(kind: .exhausted, message: "no candidate could be tried")
         }
-        let summary = finals.map { "\($0.provider)/\($0.modelID): \(Self.describe($0))" }.joined(separator: "; ")
-        if finals.allSatisfy({ $0.outcome.isCredentialProblem }) {
+        let summary = (finals.map { "\($0.provider)/\($0.modelID): \(Self.describe($0))" }
+            + skipped.map { "\($0.provider)/\($0.modelID): skipped (\($0.reason))" }).joined(separator: "; ")
+        if skipped.isEmpty, finals.allSatisfy({ $0.outcome.isCredentialProblem }) {
             return RouteFailure(kind: .credentials, message: "every candidate refused our credentials or has no key — \(summary)")
         }
-        if finals.allSatisfy({ $0.outcome == .http(429) || ($0.retryAfterS != nil && $0.outcome.isRetryable) }) {
+        let coolingDown = skipped.allSatisfy { if case .coolingDown = $0.availability { return true } else { return false } }
+        if coolingDown, finals.allSatisfy({ $0.outcome == .http(429) || ($0.retryAfterS != nil && $0.outcome.isRetryable) }) {
             return RouteFailure(kind: .temporary, message: "every candidate is rate-limited or asked us to wait — \(summary)")
         }
-        return RouteFailure(kind: .exhausted, message: "every candidate failed — \(summary)")
+        return RouteFailure(kind: .exhausted, message: "every candidate failed or is unavailable — \(summary)")
     }
 
     /// A short human description of an attempt's outcome.

@@ -1,0 +1,48 @@
+/// What the state database knew about providers when a request was planned:
+/// breaker records and `Retry-After` cooldowns (seconds since the epoch).
+public struct HealthSnapshot: Sendable, Equatable {
+    public var breakers: [String: BreakerRecord]
+    public var cooldowns: [String: Double]
+
+    public init(breakers: [String: BreakerRecord] = [:], cooldowns: [String: Double] = [:]) {
+        self.breakers = breakers
+        self.cooldowns = cooldowns
+    }
+}
+
+/// Whether a candidate may be sent to now, and why not.
+public enum Availability: Sendable, Equatable {
+    case available
+    /// Its breaker is half-open and this request may send the one probe.
+    case probe
+    /// Its breaker is open, or another request is probing it.
+    case breakerOpen(String)
+    /// It asked us (Retry-After) to wait until then.
+    case coolingDown(until: Double)
+
+    public var isSendable: Bool {
+        switch self {
+        case .available, .probe: return true
+        case .breakerOpen, .coolingDown: return false
+        }
+    }
+}
+
+/// Claims the half-open probe of a provider for this process, atomically
+/// across every process on the machine; false when another got it first.
+public protocol ProbeClaimer: Sendable {
+    func claimProbe(provider: String, now: Double) -> Bool
+}
+
+extension Breaker {
+    /// A provider's availability from a snapshot, before any probe is claimed.
+    public func availability(_ provider: String, in health: HealthSnapshot, now: Double) -> Availability {
+        if let until = health.cooldowns[provider], until > now { return .coolingDown(until: until) }
+        switch view(health.breakers[provider], now: now) {
+        case .closed: return .available
+        case .probeAvailable: return .probe
+        case .open(let until): return .breakerOpen("breaker open for \(DurationParser.format(until - now)) more")
+        case .probing: return .breakerOpen("breaker half-open; another request is probing")
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import GRDB
+import RouterCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Breakers and cooldowns: read before a request, claimed for probes, updated
+/// with the attempt log. Every write is one transaction, so concurrent
+/// processes see each other's changes whole.
+extension AttemptLog: ProbeClaimer {
+    /// A name for this process's probes: its pid and a random part.
+    public static func newOwner() -> String {
+        var g = SystemRandomNumberGenerator()
+        return "\(getpid())-\(String(g.next() & 0xFFFF_FFFF, radix: 16))"
+    }
+
+    /// The breakers and live cooldowns of `providers`.
+    public func snapshot(providers: [String], now: Double) throws(Failure) -> HealthSnapshot {
+        do {
+            return try queue.read { db in
+                var health = HealthSnapshot()
+                let marks = databaseQuestionMarks(count: max(1, providers.count))
+                let args = StatementArguments(providers.isEmpty ? [""] : providers)
+                for row in try Row.fetchAll(db, sql: "SELECT * FROM breakers WHERE provider IN (\(marks))", arguments: args) {
+                    let r = Self.breaker(row)
+                    health.breakers[r.provider] = r
+                }
+                for row in try Row.fetchAll(db, sql: "SELECT provider, until FROM cooldowns WHERE provider IN (\(marks))", arguments: args) {
+                    let until: Double = row["until"]
+                    if until > now { health.cooldowns[row["provider"]] = until }
+                }
+                return health
+            }
+        } catch {
+            throw Failure(path: path, reason: Self.reason(error))
+        }
+    }
+
+    /// Takes the half-open probe of `provider` if its open period is over and
+    /// nobody holds a live claim: exactly one of many processes gets it.
+    public func claimProbe(provider: String, now: Double) -> Bool {
+        claimProbe(provider: provider, now: now, probeTimeout: Breaker(config: BreakerConfig()).probeTimeout)
+    }
+
+    func claimProbe(provider: String, now: Double, probeTimeout: Double) -> Bool {
+        do {
+            return try queue.write { db in
+                try db.execute(sql: """
+                    UPDATE breakers SET probe_owner = ?, probe_started = ?
+                    WHERE provider = ? AND state = 'open' AND open_until <= ?
+                      AND (probe_owner IS NULL OR probe_started <= ?)
+                    """, arguments: [owner, now, provider, now, now - probeTimeout])
+                return db.changesCount == 1
+            }
+        } catch {
+            return false
+        }
+    }
+
+    /// Closes every breaker and clears every cooldown of `providers` (all when empty).
+    public func reset(providers: [String]) throws(Failure) {
+        do {
+            try queue.write { db in
+                if providers.isEmpty {
+                    try db.execute(sql: "DELETE FROM breakers")
+                    try db.execute(sql: "DELETE FROM cooldowns")
+                } else {
+                    let marks = databaseQuestionMarks(count: providers.count)
+                    try db.execute(sql: "DELETE FROM breakers WHERE provider IN (\(marks))", arguments: StatementArguments(providers))
+                    try db.execute(sql: "DELETE FROM cooldowns WHERE provider IN (\(marks))", arguments: StatementArguments(providers))
+                }
+            }
+        } catch {
+            throw Failure(path: path, reason: Self.reason(error))
+        }
+    }
+
+    static func breaker(_ row: Row) -> BreakerRecord {
+        BreakerRecord(provider: row["provider"], state: BreakerRecord.State(rawValue: row["state"]) ?? .closed,
+                      closedAt: row["closed_at"], openUntil: row["open_until"],
+                      probeOwner: row["probe_owner"], probeStarted: row["probe_started"])
+    }
+
+    /// Applies one request's attempts to its providers' breakers and cooldowns.
+    static func updateHealth(_ db: Database, _ attempts: [AttemptRecord], breaker: Breaker, owner: String, now: Double) throws {
+        var order: [String] = []
+        for a in attempts where !order.contains(a.provider) && a.outcome != .noKey && a.outcome != .unsupported {
+            order.append(a.provider)
+        }
+        for provider in order {
+            let mine = attempts.filter { $0.provider == provider }
+            let record = try Row.fetchOne(db, sql: "SELECT * FROM breakers WHERE provider = ?", arguments: [provider]).map(breaker(_:))
+            let failures = try Int.fetchOne(db, sql: "SELECT count(*) FROM attempts WHERE provider = ? AND failure = 1 AND at >= ?",
+                                            arguments: [provider, breaker.windowStart(record, now: now)]) ?? 0
+            let next = breaker.after(record, provider: provider, succeeded: mine.contains { $0.outcome == .ok },
+                                     failedNow: mine.contains { Breaker.countsAsFailure($0.outcome) },
+                                     failuresInWindow: failures, owner: owner, now: now)
+            if let next, next != record {
+                try db.execute(sql: """
+                    INSERT INTO breakers (provider, state, closed_at, open_until, probe_owner, probe_started)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(provider) DO UPDATE SET state = excluded.state, closed_at = excluded.closed_at,
+                      open_until = excluded.open_until, probe_owner = excluded.probe_owner, probe_started = excluded.probe_started
+                    """, arguments: [provider, next.state.rawValue, next.closedAt, next.openUntil, next.probeOwner, next.probeStarted])
+            }
+            // Retry-After on a 429 or 503 holds the provider back until then, for every process.
+            let waits = mine.compactMap { a -> Double? in
+                guard let s = a.status, [429, 503, 529].contains(s), let r = a.retryAfterS, r > 0 else { return nil }
+                return now + r
+            }
+            if let until = waits.max() {
+                try db.execute(sql: """
+                    INSERT INTO cooldowns (provider, until) VALUES (?, ?)
+                    ON CONFLICT(provider) DO UPDATE SET until = max(until, excluded.until)
+                    """, arguments: [provider, until])
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import Testing
+@testable import RouterCore
+
+@Suite struct BreakerTests {
+    let breaker = Breaker(config: BreakerConfig(failures: 5, window: 60, openFor: 300), probeTimeout: 120)
+
+    func fail(_ r: BreakerRecord?, failures: Int, at now: Double, owner: String = "me") -> BreakerRecord? {
+        breaker.after(r, provider: "p", succeeded: false, failedNow: true, failuresInWindow: failures, owner: owner, now: now)
+    }
+
+    @Test func fourFailuresKeepItClosedTheFifthOpensIt() throws {
+        var r: BreakerRecord?
+        for n in 1...4 {
+            r = fail(r, failures: n, at: Double(n))
+            #expect(breaker.view(r, now: Double(n)) == .closed)
+        }
+        r = fail(r, failures: 5, at: 5)
+        #expect(breaker.view(r, now: 5) == .open(until: 305))
+        #expect(breaker.view(r, now: 304.9) == .open(until: 305))
+    }
+
+    @Test func theWindowSlides() {
+        // Failures at 0, 10, 20, 30 and 61: at 61 the one at 0 has left the window.
+        #expect(breaker.windowStart(nil, now: 61) == 1)
+        #expect(breaker.windowStart(nil, now: 60) == 0)
+        // The store counts what lies in the window; four are not enough.
+        #expect(fail(nil, failures: 4, at: 61) == nil)
+    }
+
+    @Test func failuresBeforeTheBreakerClosedDoNotCount() {
+        let closed = BreakerRecord(provider: "p", state: .closed, closedAt: 100)
+        #expect(breaker.windowStart(closed, now: 120) == 100)
+    }
+
+    @Test func afterOpenForExactlyOneProbe() throws {
+        let open = try #require(fail(nil, failures: 5, at: 0))
+        #expect(breaker.view(open, now: 300) == .probeAvailable)
+        var claimed = open
+        claimed.probeOwner = "me"
+        claimed.probeStarted = 300
+        #expect(breaker.view(claimed, now: 301) == .probing(since: 300))
+        // A probe whose process vanished is given up after probeTimeout.
+        #expect(breaker.view(claimed, now: 420) == .probeAvailable)
+    }
+
+    @Test func theProbesSuccessClosesIt() throws {
+        var r = try #require(fail(nil, failures: 5, at: 0))
+        r.probeOwner = "me"
+        r.probeStarted = 300
+        let after = breaker.after(r, provider: "p", succeeded: true, failedNow: false, failuresInWindow: 5, owner: "me", now: 301)
+        #expect(after == BreakerRecord(provider: "p", state: .closed, closedAt: 301))
+        #expect(breaker.view(after, now: 301) == .closed)
+        #expect(breaker.windowStart(after, now: 302) == 301) // the old failures no longer count
+    }
+
+    @Test func theProbesFailureOpensItAgain() throws {
+        var r = try #require(fail(nil, failures: 5, at: 0))
+        r.probeOwner = "me"
+        r.probeStarted = 300
+        let after = fail(r, failures: 6, at: 302)
+        #expect(breaker.view(after, now: 302) == .open(until: 602))
+        #expect(after?.probeOwner == nil)
+    }
+
+    @Test func someoneElsesResultDoesNotTouchAnOpenBreaker() throws {
+        var r = try #require(fail(nil, failures: 5, at: 0))
+        r.probeOwner = "prober"
+        r.probeStarted = 300
+        #expect(breaker.after(r, provider: "p", succeeded: true, failedNow: false, failuresInWindow: 0, owner: "other", now: 301) == r)
+        #expect(fail(r, failures: 9, at: 301, owner: "other") == r)
+    }
+
+    @Test(arguments: [Outcome.http(500), .http(503), .http(529), .connect, .timeout, .idleTimeout, .truncated, .dropped, .malformed, .streamError])
+    func troubleCounts(outcome: Outcome) {
+        #expect(Breaker.countsAsFailure(outcome))
+    }
+
+    @Test(arguments: [Outcome.ok, .http(400), .http(401), .http(404), .http(429), .noKey, .unsupported])
+    func ourOwnMistakesAndRateLimitsDoNot(outcome: Outcome) {
+        #expect(!Breaker.countsAsFailure(outcome))
+    }
+
+    @Test func availabilityFromASnapshot() throws {
+        let open = try #require(fail(nil, failures: 5, at: 0))
+        let health = HealthSnapshot(breakers: ["p": open], cooldowns: ["q": 50])
+        #expect(breaker.availability("p", in: health, now: 10) == .breakerOpen("breaker open for 290s more"))
+        #expect(breaker.availability("p", in: health, now: 300) == .probe)
+        #expect(breaker.availability("q", in: health, now: 10) == .coolingDown(until: 50))
+        #expect(breaker.availability("q", in: health, now: 50) == .available)
+        #expect(breaker.availability("r", in: health, now: 10) == .available)
+    }
+}
