@@ -91,9 +91,9 @@ import RouterCore
     }
 
     @Test func invalidUTF8Offset() {
-        #expect(AskCommand.firstInvalidUTF8(Array("abc".utf8)) == 3)
-        #expect(AskCommand.firstInvalidUTF8([0x61, 0xC3, 0xA9, 0xFF, 0x62]) == 3)
-        #expect(AskCommand.firstInvalidUTF8([0x61, 0xE2, 0x82]) == 1)
-        #expect(AskCommand.firstInvalidUTF8([0xED, 0xA0, 0x80]) == 0) // a surrogate encoded in UTF-8
+        #expect(RequestInput.firstInvalidUTF8(Array("abc".utf8)) == 3)
+        #expect(RequestInput.firstInvalidUTF8([0x61, 0xC3, 0xA9, 0xFF, 0x62]) == 3)
+        #expect(RequestInput.firstInvalidUTF8([0x61, 0xE2, 0x82]) == 1)
+        #expect(RequestInput.firstInvalidUTF8([0xED, 0xA0, 0x80]) == 0) // a surrogate encoded in UTF-8
     }
 }

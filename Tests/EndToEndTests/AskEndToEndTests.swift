@@ -235,7 +235,7 @@ import TestSupport
         let r = try w.run(["-"], stdin: Array(String(repeating: "word ", count: 10_000).utf8), environment: Self.keys)
         #expect(r.exitCode == 65)
         #expect(r.stderr.contains("too large for every candidate"))
-        #expect(r.stderr.contains("primary/p-model holds 4000"))
+        #expect(r.stderr.contains("primary/p-model: skipped (context window 4000 tokens is too small for about"))
     }
 
     @Test func usageErrorsExit64() throws {

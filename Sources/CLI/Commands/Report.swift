@@ -95,6 +95,8 @@ struct Report {
         case .temporary: return ExitCode.temporary.rawValue
         case .credentials: return ExitCode.noPermission.rawValue
         case .interrupted: return ExitCode.interrupted.rawValue
+        case .budget: return ExitCode.temporary.rawValue
+        case .tooLarge: return ExitCode.dataError.rawValue
         }
     }
 

@@ -13,6 +13,8 @@ public struct AttemptRecord: Sendable, Equatable {
     /// What went wrong, in the provider's words where it gave any.
     public var message: String?
     public var usage: Usage?
+    /// What the attempt cost, from its usage and the catalog's prices.
+    public var costUSD: Double?
     /// Bytes of answer text the user had already seen when this attempt failed.
     public var deliveredBytes: Int
 
@@ -41,13 +43,7 @@ public struct SkippedCandidate: Sendable, Equatable {
     public var modelID: String
     public var availability: Availability
 
-    public var reason: String {
-        switch availability {
-        case .available, .probe: return "available"
-        case .breakerOpen(let why): return why
-        case .coolingDown: return "cooling down after Retry-After"
-        }
-    }
+    public var reason: String { availability.reason }
 }
 
 /// Why a request produced no complete answer; the CLI maps each kind to an exit code.
@@ -61,6 +57,10 @@ public struct RouteFailure: Error, Sendable, Equatable {
         case credentials
         /// The user interrupted the request (exit 130).
         case interrupted
+        /// Every candidate would go over `--max-cost` (exit 75).
+        case budget
+        /// The prompt fits no candidate's context window (exit 65).
+        case tooLarge
     }
 
     public var kind: Kind

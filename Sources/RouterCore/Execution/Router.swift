@@ -10,6 +10,8 @@ public struct Router: Sendable {
     public var health = HealthSnapshot()
     /// Claims half-open probes in the state database.
     public var claimer: (any ProbeClaimer)?
+    /// `--max-cost`: the most the whole request may cost, retries and fallbacks included.
+    public var maxCost: Double?
 
     public init(transport: any HTTPTransport, wires: [WireAPI: any WireFormat], keys: any KeySource, clock: any RouterClock = SystemClock()) {
         self.transport = transport
@@ -18,10 +20,23 @@ public struct Router: Sendable {
         self.clock = clock
     }
 
-    /// Whether a candidate may be tried now; claims the half-open probe when that is what it takes.
-    func admit(_ c: Candidate, probes: inout Set<String>) -> Availability {
+    /// Whether a candidate could be tried now, checked in the order a user would
+    /// fix them: key, context window, budget, cooldown and breaker. No side
+    /// effects: a half-open breaker shows as `.probe`, unclaimed.
+    public func availability(of c: Candidate, request: ChatRequest, spent: Double = 0) -> Availability {
+        if case .missing(let why) = keys.key(for: c.provider) { return .noKey(why) }
+        let needed = request.estimatedPromptTokens + (request.maxTokens ?? 0)
+        if let window = c.model.context, needed > window { return .contextTooSmall(needed: needed, window: window) }
+        if let maxCost, let worst = Planner.worstCase(request, c.model), spent + worst > maxCost {
+            return .overBudget(worstCase: worst, left: max(0, maxCost - spent))
+        }
         guard let breaker else { return .available }
-        let availability = breaker.availability(c.provider.name, in: health, now: clock.wallTime())
+        return breaker.availability(c.provider.name, in: health, now: clock.wallTime())
+    }
+
+    /// `availability`, claiming the half-open probe when that is what it takes.
+    func admit(_ c: Candidate, request: ChatRequest, spent: Double, probes: inout Set<String>) -> Availability {
+        let availability = availability(of: c, request: request, spent: spent)
         guard availability == .probe else { return availability }
         if probes.contains(c.provider.name) { return .probe }
         if claimer?.claimProbe(provider: c.provider.name, now: clock.wallTime()) ?? true {
@@ -67,7 +82,8 @@ public struct Router: Sendable {
                 }
             case .attempt(let i):
                 let candidate = plan.candidates[i]
-                let availability = admit(candidate, probes: &probes)
+                let spent = attempts.reduce(0.0) { $0 + ($1.costUSD ?? 0) }
+                let availability = admit(candidate, request: request, spent: spent, probes: &probes)
                 guard availability.isSendable else {
                     walk.skip(i)
                     let skip = SkippedCandidate(provider: candidate.provider.name, model: candidate.model.name,
@@ -100,6 +116,7 @@ public struct Router: Sendable {
                     observe(event)
                 }
                 outcome.record.deliveredBytes = outcome.delivered
+                outcome.record.costUSD = outcome.record.usage.flatMap { candidate.model.cost(of: $0) }
                 let verdict: FallbackWalk.Verdict
                 if outcome.record.outcome == .noKey || outcome.record.outcome == .unsupported {
                     walk.skip(i)
@@ -147,11 +164,20 @@ public struct Router: Sendable {
         }
         let summary = (finals.map { "\($0.provider)/\($0.modelID): \(Self.describe($0))" }
             + skipped.map { "\($0.provider)/\($0.modelID): skipped (\($0.reason))" }).joined(separator: "; ")
-        if skipped.isEmpty, finals.allSatisfy({ $0.outcome.isCredentialProblem }) {
+        func all(_ attempt: (AttemptRecord) -> Bool, _ skip: (Availability) -> Bool) -> Bool {
+            finals.allSatisfy(attempt) && skipped.allSatisfy { skip($0.availability) }
+        }
+        if all({ $0.outcome.isCredentialProblem }, { if case .noKey = $0 { return true } else { return false } }) {
             return RouteFailure(kind: .credentials, message: "every candidate refused our credentials or has no key — \(summary)")
         }
-        let coolingDown = skipped.allSatisfy { if case .coolingDown = $0.availability { return true } else { return false } }
-        if coolingDown, finals.allSatisfy({ $0.outcome == .http(429) || ($0.retryAfterS != nil && $0.outcome.isRetryable) }) {
+        if finals.isEmpty, skipped.allSatisfy({ if case .contextTooSmall = $0.availability { return true } else { return false } }) {
+            return RouteFailure(kind: .tooLarge, message: "the prompt is too large for every candidate — \(summary)")
+        }
+        if finals.isEmpty, skipped.allSatisfy({ if case .overBudget = $0.availability { return true } else { return false } }) {
+            return RouteFailure(kind: .budget, message: "--max-cost would be exceeded on every candidate — \(summary)")
+        }
+        if all({ $0.outcome == .http(429) || ($0.retryAfterS != nil && $0.outcome.isRetryable) },
+               { if case .coolingDown = $0 { return true } else { return false } }) {
             return RouteFailure(kind: .temporary, message: "every candidate is rate-limited or asked us to wait — \(summary)")
         }
         return RouteFailure(kind: .exhausted, message: "every candidate failed or is unavailable — \(summary)")

@@ -19,12 +19,38 @@ public enum Availability: Sendable, Equatable {
     case breakerOpen(String)
     /// It asked us (Retry-After) to wait until then.
     case coolingDown(until: Double)
+    /// Its key is missing; the text names the variable or command.
+    case noKey(String)
+    /// The prompt plus `--max-tokens` does not fit its context window.
+    case contextTooSmall(needed: Int, window: Int)
+    /// Its worst case would take the request past `--max-cost`.
+    case overBudget(worstCase: Double, left: Double)
 
     public var isSendable: Bool {
         switch self {
         case .available, .probe: return true
-        case .breakerOpen, .coolingDown: return false
+        default: return false
         }
+    }
+
+    /// Why a candidate is not sendable, as the user reads it.
+    public var reason: String {
+        switch self {
+        case .available: return "available"
+        case .probe: return "half-open: this request sends the probe"
+        case .breakerOpen(let why): return why
+        case .coolingDown: return "cooling down after Retry-After"
+        case .noKey(let why): return why
+        case .contextTooSmall(let needed, let window):
+            return "context window \(window) tokens is too small for about \(needed)"
+        case .overBudget(let worst, let left):
+            return "worst case \(Self.usd(worst)) is over the \(Self.usd(left)) left of --max-cost"
+        }
+    }
+
+    static func usd(_ x: Double) -> String {
+        let cents = (x * 1_000_000).rounded() / 1_000_000
+        return "$\(cents)"
     }
 }
 

@@ -152,6 +152,13 @@ public struct Planner: Sendable {
         return entry.cost(of: Usage(inputTokens: request.estimatedPromptTokens, outputTokens: output))
     }
 
+    /// The most a request can cost on a model: the prompt estimate at the input
+    /// price plus every allowed output token (`--max-tokens`, else the expected
+    /// output) at the output price. Nil when the catalog has no prices.
+    public static func worstCase(_ request: ChatRequest, _ entry: ModelEntry) -> Double? {
+        entry.cost(of: Usage(inputTokens: request.estimatedPromptTokens, outputTokens: request.maxTokens ?? expectedOutputTokens))
+    }
+
     /// Orders a primary tier by the route's strategy and fills in each candidate's reason.
     public func order<G: RandomNumberGenerator>(_ tier: [Candidate], by strategy: Strategy, using rng: inout G) -> [Candidate] {
         switch strategy {

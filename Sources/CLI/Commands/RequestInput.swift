@@ -1,9 +1,9 @@
 import RouterCore
 
-/// A problem with what the user gave `ask`, before anything is sent.
+/// A problem with what the user gave a command, before anything is sent.
 struct InputProblem: Error {
     var code: ExitCode
-    /// The `--json` error kind: usage, input, or no-prompt (a bare `llmr ask`).
+    /// The `--json` error kind: usage, input, config, or no-prompt (a bare `llmr ask`).
     var kind: String
     var message: String
 
@@ -11,9 +11,33 @@ struct InputProblem: Error {
     static func data(_ message: String) -> InputProblem { InputProblem(code: .dataError, kind: "input", message: message) }
 }
 
-extension AskCommand {
-    /// The request, the seed and the route selection the options and prompt describe.
-    func options(_ parsed: ParsedArguments) throws(InputProblem) -> (ChatRequest, UInt64?, RouteSelection) {
+/// What `ask` and `route` read from their options, prompt and stdin.
+struct RequestInput {
+    var request: ChatRequest
+    var seed: UInt64?
+    var selection: RouteSelection
+    var maxCost: Double?
+
+    /// The options `ask` and `route` share, in help order.
+    static let sharedOptions: [OptionSpec] = [
+        OptionSpec("model", short: "m", value: "MODEL", help: "a catalog model or provider/model-id; bypasses routing"),
+        OptionSpec("route", short: "r", value: "NAME", help: "the route to use (default: 'default')"),
+        OptionSpec("task", short: "t", value: "NAME", help: "pick the route for a task (chat, code, reasoning, …)"),
+        OptionSpec("system", short: "s", value: "TEXT", help: "a system prompt"),
+        OptionSpec("max-tokens", value: "N", help: "the most tokens the answer may have"),
+        OptionSpec("temperature", value: "X", help: "sampling temperature, 0 to 2"),
+        OptionSpec("max-cost", value: "USD", help: "refuse candidates whose worst case would take the request past this"),
+        OptionSpec("seed", value: "N", help: "seed for weighted picks and jitter (reproducible plans)"),
+        OptionSpec("no-stdin", help: "never read stdin"),
+        OptionSpec("config", value: "FILE", help: "the config file (default: $LLMR_CONFIG, ~/.config/llmr/config.yaml)"),
+        OptionSpec("color", value: "WHEN", help: "colour on stderr: auto, always or never"),
+    ]
+
+    /// The largest stdin llmr reads: past this it refuses rather than truncate.
+    static let stdinLimit = 64 << 20
+
+    /// Reads the shared options; a missing prompt is an error only when `promptRequired`.
+    init(_ parsed: ParsedArguments, terminal: Terminal, promptRequired: Bool) throws(InputProblem) {
         var request = ChatRequest(messages: [])
         if let v = parsed.value("max-tokens") {
             guard let n = Int(v), n > 0 else { throw .usage("--max-tokens needs a whole number above 0, not '\(v)'") }
@@ -23,28 +47,30 @@ extension AskCommand {
             guard let t = Double(v), t >= 0, t <= 2 else { throw .usage("--temperature needs a number from 0 to 2, not '\(v)'") }
             request.temperature = t
         }
-        var seed: UInt64?
         if let v = parsed.value("seed") {
             guard let s = UInt64(v) else { throw .usage("--seed needs a whole number, not '\(v)'") }
             seed = s
+        }
+        if let v = parsed.value("max-cost") {
+            guard let c = Double(v), c >= 0, c.isFinite else { throw .usage("--max-cost needs an amount in USD such as 0.05, not '\(v)'") }
+            maxCost = c
         }
         let chosen = ["model", "route", "task"].filter { parsed.value($0) != nil }
         if chosen.count > 1 {
             throw .usage("use only one of --model, --route and --task (got --\(chosen.joined(separator: " and --")))")
         }
-        let selection: RouteSelection
         if let m = parsed.value("model") { selection = .model(m) }
         else if let r = parsed.value("route") { selection = .route(r) }
         else if let t = parsed.value("task") { selection = .task(t) }
         else { selection = .automatic }
 
         if let system = parsed.value("system") { request.messages.append(Message(role: .system, content: system)) }
-        request.messages.append(Message(role: .user, content: try prompt(parsed)))
-        return (request, seed, selection)
+        request.messages.append(Message(role: .user, content: try Self.prompt(parsed, terminal: terminal, required: promptRequired)))
+        self.request = request
     }
 
     /// The prompt: the words, then (when stdin is not a terminal) a blank line and stdin.
-    func prompt(_ parsed: ParsedArguments) throws(InputProblem) -> String {
+    static func prompt(_ parsed: ParsedArguments, terminal: Terminal, required: Bool) throws(InputProblem) -> String {
         let words = parsed.positionals
         let stdinOnly = words == ["-"]
         var prompt = stdinOnly ? "" : words.joined(separator: " ")
@@ -52,10 +78,10 @@ extension AskCommand {
         if stdinOnly, parsed.has("no-stdin") { throw .usage("'-' asks for stdin, but --no-stdin forbids reading it") }
         if stdinOnly, terminal.stdinIsTTY { throw .usage("'-' asks for stdin, but stdin is a terminal; pipe text in") }
         if readStdin {
-            let text = try readStandardInput()
+            let text = try Self.readStandardInput()
             if !text.isEmpty { prompt = prompt.isEmpty ? text : prompt + "\n\n" + text }
         }
-        if prompt.trimmingWhitespace().isEmpty {
+        if prompt.trimmingWhitespace().isEmpty, required {
             if words.isEmpty, !readStdin { throw InputProblem(code: .usage, kind: "no-prompt", message: "no prompt") }
             throw .usage("the prompt is empty: give words, or pipe text on stdin")
         }
@@ -63,7 +89,7 @@ extension AskCommand {
     }
 
     /// All of stdin as text: refused, never cut, when it is too large, not UTF-8, or binary.
-    func readStandardInput() throws(InputProblem) -> String {
+    static func readStandardInput() throws(InputProblem) -> String {
         let bytes: [UInt8]
         do { bytes = try FileIO.readAll(fd: 0, limit: Self.stdinLimit) } catch {
             throw .data("cannot read stdin: \(error.message); llmr reads at most \(Self.stdinLimit >> 20) MiB")
