@@ -5,7 +5,7 @@ import Glibc
 
 /// The command-line entry: dispatches argv to a command and returns the exit code.
 public enum LLMR {
-    static let commands: [CommandSpec] = [AskCommand.spec]
+    static let commands: [CommandSpec] = [AskCommand.spec, RouteCommand.spec]
 
     static var help: String {
         var s = """
@@ -57,6 +57,8 @@ public enum LLMR {
             return ExitCode.ok.rawValue
         case "ask":
             return await AskCommand(terminal: terminal).run(Array(args.dropFirst()))
+        case "route":
+            return await RouteCommand(terminal: terminal).run(Array(args.dropFirst()))
         default:
             if first.hasPrefix("-") {
                 Output.stderr("llmr: unknown option '\(first)'\(Suggest.hint(first, in: ["--help", "--version"])); a command comes first, such as 'llmr ask'\n")

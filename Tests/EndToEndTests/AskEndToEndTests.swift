@@ -266,6 +266,19 @@ import TestSupport
         #expect(viaEnv.exitCode == 78)
     }
 
+    @Test func maxCostRefusesBeforeSending() throws {
+        let w = try world(primary: [.answer("ok")])
+        // p costs $2 per million output tokens: 3,000 tokens are $0.006 (b's $1: $0.003).
+        let r = try w.run(["--max-tokens", "3000", "--max-cost", "0.002", "--json", "hi"], environment: Self.keys)
+        #expect(r.exitCode == 75)
+        #expect(w.server.requests.isEmpty)
+        let message = ((r.json?["error"] as? [String: Any])?["message"] as? String) ?? ""
+        #expect(message.contains("--max-cost would be exceeded"))
+        #expect(message.contains("worst case $0.006"))
+        #expect(try w.run(["--max-tokens", "3000", "--max-cost", "0.05", "hi"], environment: Self.keys).exitCode == 0)
+        #expect(try w.run(["--max-cost", "cheap", "hi"], environment: Self.keys).exitCode == 64)
+    }
+
     @Test func keysAreNeverPrinted() throws {
         let w = try world(primary: [.status(401)])
         let r = try w.run(["-v", "--json", "hi"], environment: Self.keys)

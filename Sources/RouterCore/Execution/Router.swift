@@ -2,7 +2,7 @@
 public struct Router: Sendable {
     public let transport: any HTTPTransport
     public let wires: [WireAPI: any WireFormat]
-    public let keys: any KeySource
+    public var keys: any KeySource
     public let clock: any RouterClock
     /// The breaker rules; nil sends to every candidate regardless of health.
     public var breaker: Breaker?

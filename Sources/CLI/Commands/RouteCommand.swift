@@ -1,0 +1,185 @@
+import RouterCore
+
+/// `llmr route`: the plan for a request, explained, without sending anything.
+struct RouteCommand {
+    static let spec = CommandSpec(
+        name: "route",
+        summary: "show the routing plan for a prompt, without sending anything",
+        usage: "llmr route [options] [PROMPT...]",
+        description: """
+        Plans PROMPT (and stdin, as 'llmr ask' reads it) and prints every candidate
+        in the order ask would try them: its tier and why it stands there, its
+        weight or estimated cost, whether the prompt fits its context window,
+        whether its key is there, its breaker and cooldown, and why it would be
+        skipped. Nothing is sent, and no key command is run. --seed makes a
+        weighted plan reproducible.
+        """,
+        options: RequestInput.sharedOptions + [
+            OptionSpec("json", help: "print one llmr.route/1 JSON object"),
+            OptionSpec("help", short: "h", help: "show this help"),
+        ]
+    )
+
+    let terminal: Terminal
+
+    func run(_ args: [String]) async -> Int32 {
+        let parsed: ParsedArguments
+        do { parsed = try ArgumentParser(spec: Self.spec).parse(args) } catch {
+            return Report(json: args.contains("--json"), terminal: terminal, color: nil)
+                .fail(.usage, kind: "usage", error.message + "\n'llmr route --help' lists the options")
+        }
+        if parsed.has("help") {
+            Output.stdout(Self.spec.help)
+            return ExitCode.ok.rawValue
+        }
+        let report = Report(json: parsed.has("json"), terminal: terminal, color: parsed.value("color"))
+        let input: RequestInput
+        var routing: Routing
+        do {
+            input = try RequestInput(parsed, terminal: terminal, promptRequired: false)
+            routing = try await Routing.prepare(input, parsed: parsed, terminal: terminal)
+        } catch {
+            return report.fail(error.code, kind: error.kind, error.message)
+        }
+        // Presence only: a key command (a password manager, say) is not run to draw a plan.
+        routing.router.keys = PresenceKeys(environment: terminal.environment)
+        let rows = Self.rows(routing, input: input)
+        if parsed.has("json") {
+            Output.stdout(Self.json(routing, input: input, rows: rows).serialized() + "\n")
+        } else {
+            Output.stdout(Self.table(routing, input: input, rows: rows))
+        }
+        return ExitCode.ok.rawValue
+    }
+
+    /// One candidate of the plan, with everything the table and JSON show.
+    struct Row {
+        var candidate: Candidate
+        var availability: Availability
+        var key: String
+        var breaker: String
+        var breakerOpenUntil: Double?
+        var cooldownUntil: Double?
+        var worstCase: Double?
+    }
+
+    static func rows(_ routing: Routing, input: RequestInput) -> [Row] {
+        let now = SystemClock().wallTime()
+        let router = routing.router
+        let breaker = router.breaker ?? Breaker(config: routing.config.breaker)
+        return routing.plan.candidates.map { c in
+            let key: String
+            switch router.keys.key(for: c.provider) {
+            case .key(let how): key = how
+            case .notNeeded: key = "not needed"
+            case .missing: key = "missing"
+            }
+            let record = router.health.breakers[c.provider.name]
+            var state = "closed"
+            var openUntil: Double?
+            switch breaker.view(record, now: now) {
+            case .closed: break
+            case .open(let until): state = "open"; openUntil = until
+            case .probeAvailable: state = "half-open"
+            case .probing: state = "half-open, probing"
+            }
+            return Row(candidate: c, availability: router.availability(of: c, request: input.request),
+                       key: key, breaker: state, breakerOpenUntil: openUntil,
+                       cooldownUntil: router.health.cooldowns[c.provider.name].flatMap { $0 > now ? $0 : nil },
+                       worstCase: Planner.worstCase(input.request, c.model))
+        }
+    }
+
+    static func usd(_ x: Double?) -> String {
+        guard let x else { return "?" }
+        return "$" + format6(x)
+    }
+
+    static func format6(_ x: Double) -> String {
+        let scaled = Int((x * 1_000_000).rounded())
+        let whole = scaled / 1_000_000
+        let frac = String(scaled % 1_000_000)
+        return "\(whole)." + String(repeating: "0", count: 6 - frac.count) + frac
+    }
+
+    static func table(_ routing: Routing, input: RequestInput, rows: [Row]) -> String {
+        let plan = routing.plan
+        var head = plan.route.map { "route \($0) (\(plan.strategy.rawValue))" } ?? "model named with -m"
+        if let seed = input.seed { head += ", seed \(seed)" }
+        head += "; retries \(plan.retries), at most \(plan.maxAttempts) attempts; prompt about \(input.request.estimatedPromptTokens) tokens"
+        if let m = input.maxCost { head += "; --max-cost \(usd(m))" }
+        var lines = [head, "config \(routing.config.source)"]
+        let headers = ["#", "candidate", "tier", "placed by", "est. cost", "window", "key", "breaker", "status"]
+        var cells: [[String]] = [headers]
+        for (i, r) in rows.enumerated() {
+            let c = r.candidate
+            let window = c.model.context.map(String.init) ?? "?"
+            let status: String
+            switch r.availability {
+            case .available: status = "ready"
+            case .probe: status = "ready (sends the half-open probe)"
+            default: status = "skipped: " + r.availability.reason
+            }
+            var breaker = r.breaker
+            if let until = r.breakerOpenUntil { breaker += " \(DurationParser.format(max(0, until - SystemClock().wallTime())))" }
+            if let until = r.cooldownUntil { breaker += ", cooling down \(DurationParser.format(max(0, until - SystemClock().wallTime())))" }
+            cells.append(["\(i + 1)", c.label, c.tier.rawValue, c.reason, usd(c.estimatedCost), window, r.key, breaker, status])
+        }
+        let widths = (0..<headers.count).map { col in cells.map { $0[col].count }.max() ?? 0 }
+        for row in cells {
+            lines.append(row.enumerated().map { col, cell in col == row.count - 1 ? cell : cell.padding(to: widths[col]) }
+                .joined(separator: "  "))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func json(_ routing: Routing, input: RequestInput, rows: [Row]) -> JSONValue {
+        func num(_ x: Double?) -> JSONValue { x.map { .number(($0 * 1e9).rounded() / 1e9) } ?? .null }
+        let plan = routing.plan
+        return .object([
+            ("schema", "llmr.route/1"),
+            ("route", plan.route.map { .string($0) } ?? .null),
+            ("strategy", .string(plan.strategy.rawValue)),
+            ("seed", input.seed.map { .number(Double($0)) } ?? .null),
+            ("retries", .number(Double(plan.retries))),
+            ("max_attempts", .number(Double(plan.maxAttempts))),
+            ("prompt_tokens", .number(Double(input.request.estimatedPromptTokens))),
+            ("max_cost_usd", num(input.maxCost)),
+            ("candidates", .array(rows.enumerated().map { i, r in
+                let c = r.candidate
+                return .object([
+                    ("position", .number(Double(i + 1))),
+                    ("provider", .string(c.provider.name)),
+                    ("model", .string(c.model.name)),
+                    ("model_id", .string(c.model.id)),
+                    ("tier", .string(c.tier.rawValue)),
+                    ("placed_by", .string(c.reason)),
+                    ("weight", .number(c.weight)),
+                    ("estimated_cost_usd", num(c.estimatedCost)),
+                    ("worst_case_usd", num(r.worstCase)),
+                    ("context", c.model.context.map { .number(Double($0)) } ?? .null),
+                    ("key", .string(r.key)),
+                    ("breaker", .string(r.breaker)),
+                    ("breaker_open_until", num(r.breakerOpenUntil)),
+                    ("cooldown_until", num(r.cooldownUntil)),
+                    ("available", .bool(r.availability.isSendable)),
+                    ("skip_reason", r.availability.isSendable ? .null : .string(r.availability.reason)),
+                ])
+            })),
+        ])
+    }
+}
+
+/// Keys as `route` sees them, without the keys: "present" when the variable
+/// is set, "key_cmd" when a key command is configured (it is not run),
+/// missing otherwise.
+struct PresenceKeys: KeySource {
+    let environment: [String: String]
+
+    func key(for p: ProviderConfig) -> KeyLookup {
+        if let name = p.keyEnv, let v = environment[name], !v.trimmingWhitespace().isEmpty { return .key("present") }
+        if p.keyCmd != nil { return .key("key_cmd") }
+        if let name = p.keyEnv { return .missing("\(name) is not set (provider \(p.name) needs it)") }
+        return .notNeeded
+    }
+}
