@@ -1,10 +1,12 @@
 # bash completion for llmr
 _llmr() {
-    local cur prev words cword
+    local cur prev
     cur="${COMP_WORDS[COMP_CWORD]}"
     prev="${COMP_WORDS[COMP_CWORD-1]}"
-    local commands="ask help"
-    local ask_opts="-m --model -r --route -t --task -s --system --max-tokens --temperature --seed --stream --no-stdin --json --config -v --verbose --color -h --help"
+    local commands="ask route help"
+    local shared="-m --model -r --route -t --task -s --system --max-tokens --temperature --max-cost --seed --no-stdin --config --color -h --help"
+    local ask_opts="$shared --stream --json -v --verbose"
+    local route_opts="$shared --json"
 
     if [ "$COMP_CWORD" -eq 1 ]; then
         COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
@@ -12,17 +14,21 @@ _llmr() {
     fi
     case "${COMP_WORDS[1]}" in
         help)
-            COMPREPLY=($(compgen -W "ask" -- "$cur"))
+            COMPREPLY=($(compgen -W "ask route" -- "$cur"))
             ;;
-        ask)
+        ask|route)
             case "$prev" in
                 --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
                 --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
                 -t|--task) COMPREPLY=($(compgen -W "chat code reasoning creative analysis" -- "$cur")); return ;;
-                -m|--model|-r|--route|-s|--system|--max-tokens|--temperature|--seed) return ;;
+                -m|--model|-r|--route|-s|--system|--max-tokens|--temperature|--max-cost|--seed) return ;;
             esac
             if [[ "$cur" == -* ]]; then
-                COMPREPLY=($(compgen -W "$ask_opts" -- "$cur"))
+                if [ "${COMP_WORDS[1]}" = ask ]; then
+                    COMPREPLY=($(compgen -W "$ask_opts" -- "$cur"))
+                else
+                    COMPREPLY=($(compgen -W "$route_opts" -- "$cur"))
+                fi
             fi
             ;;
     esac
