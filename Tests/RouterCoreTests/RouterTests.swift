@@ -153,6 +153,36 @@ import TestSupport
         #expect(transport.sent.count == 1)
     }
 
+    @Test func aContextLengthErrorGoesOnToALargerWindowOnly() async throws {
+        let yaml = """
+        providers:
+          a: {api: openai, base_url: http://a/v1}
+          b: {api: openai, base_url: http://b/v1}
+          c: {api: openai, base_url: http://c/v1}
+        models:
+          mid: {provider: a, context: 8000}
+          same: {provider: b, context: 8000}
+          big: {provider: c, context: 200000}
+        routes:
+          default: {strategy: fallback, targets: [mid, same, big]}
+        """
+        let config = try ConfigLoader.load(yaml: yaml, source: "t")
+        let clock = ManualClock()
+        let tooLong = ScriptedTransport.Reply.response(status: 400, headers: [], chunks: [
+            #"{"error":{"message":"This model's maximum context length is 8000 tokens.","type":"invalid_request_error","code":"context_length_exceeded"}}"#,
+        ])
+        let transport = ScriptedTransport(["http://a": [tooLong], "http://b": [tooLong], "http://c": [ScriptedTransport.openAIStream("big enough")]], clock: clock)
+        let router = Router(transport: transport, wires: Wires.all, keys: FixedKeys([:]), clock: clock)
+        var rng = SeededRandom(seed: 1)
+        let request = ChatRequest(messages: [Message(role: .user, content: "a prompt the estimate thinks is short")])
+        let plan = try Planner(config: config).plan(request, selection: .automatic, using: &rng)
+        let r = await router.execute(plan, request: request, live: false, using: &rng) { _ in }
+        #expect(r.text == "big enough")
+        #expect(r.attempts.map(\.provider) == ["a", "c"]) // b's window is no larger than a's: skipped
+        #expect(r.attempts.first?.errorKind == .contextLength)
+        #expect(r.skipped.map(\.provider) == ["b"])
+    }
+
     @Test func maxCostRefusesBeforeSendingAndCountsWhatWasSpent() async throws {
         // ma and mb cost $1/M in and $2/M out: 500 output tokens are $0.001.
         var rng = SeededRandom(seed: 3)

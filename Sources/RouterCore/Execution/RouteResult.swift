@@ -12,6 +12,8 @@ public struct AttemptRecord: Sendable, Equatable {
     public var retryAfterS: Double?
     /// What went wrong, in the provider's words where it gave any.
     public var message: String?
+    /// How the provider's error classified, when it sent one.
+    public var errorKind: ProviderError.Kind?
     public var usage: Usage?
     /// What the attempt cost, from its usage and the catalog's prices.
     public var costUSD: Double?

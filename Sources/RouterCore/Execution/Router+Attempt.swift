@@ -84,6 +84,7 @@ extension Router {
         var progress = StreamProgress(keepText: !live)
         var delivered = 0
         var failure: (Outcome, String?)?
+        var errorKind: ProviderError.Kind?
         var lead = LeadTrimmer(dropLeading)
 
         /// Applies a batch of events; the batch's text reaches the user as one delta.
@@ -154,6 +155,7 @@ extension Router {
         if failure == nil {
             if let h = head, !(200..<300).contains(h.status) {
                 let e = wire.classify(status: h.status, body: errorBody)
+                errorKind = e.kind
                 failure = (.http(h.status), "\(e.kind.rawValue): \(e.message)")
             } else if head == nil {
                 failure = (.dropped, "the server closed the connection without answering")
@@ -193,6 +195,7 @@ extension Router {
         if let (outcome, message) = failure {
             record.outcome = outcome
             record.message = message
+            record.errorKind = errorKind
         } else {
             record.outcome = .ok
             record.usage = progress.usage

@@ -23,10 +23,14 @@ public struct Router: Sendable {
     /// Whether a candidate could be tried now, checked in the order a user would
     /// fix them: key, context window, budget, cooldown and breaker. No side
     /// effects: a half-open breaker shows as `.probe`, unclaimed.
-    public func availability(of c: Candidate, request: ChatRequest, spent: Double = 0) -> Availability {
+    public func availability(of c: Candidate, request: ChatRequest, spent: Double = 0, refusedWindow: Int? = nil) -> Availability {
         if case .missing(let why) = keys.key(for: c.provider) { return .noKey(why) }
         let needed = request.estimatedPromptTokens + (request.maxTokens ?? 0)
         if let window = c.model.context, needed > window { return .contextTooSmall(needed: needed, window: window) }
+        // A provider said the prompt exceeds a window of this size: only larger ones may help.
+        if let refused = refusedWindow, let window = c.model.context, window <= refused {
+            return .contextTooSmall(needed: refused + 1, window: window)
+        }
         if let maxCost, let worst = Planner.worstCase(request, c.model), spent + worst > maxCost {
             return .overBudget(worstCase: worst, left: max(0, maxCost - spent))
         }
@@ -35,8 +39,8 @@ public struct Router: Sendable {
     }
 
     /// `availability`, claiming the half-open probe when that is what it takes.
-    func admit(_ c: Candidate, request: ChatRequest, spent: Double, probes: inout Set<String>) -> Availability {
-        let availability = availability(of: c, request: request, spent: spent)
+    func admit(_ c: Candidate, request: ChatRequest, spent: Double, refusedWindow: Int?, probes: inout Set<String>) -> Availability {
+        let availability = availability(of: c, request: request, spent: spent, refusedWindow: refusedWindow)
         guard availability == .probe else { return availability }
         if probes.contains(c.provider.name) { return .probe }
         if claimer?.claimProbe(provider: c.provider.name, now: clock.wallTime()) ?? true {
@@ -62,6 +66,8 @@ public struct Router: Sendable {
         var attempts: [AttemptRecord] = []
         var skipped: [SkippedCandidate] = []
         var probes: Set<String> = []
+        /// The largest context window a provider said the prompt does not fit.
+        var refusedWindow: Int?
         var firstTried: Int?
         /// The text of the current answer the user has seen (live mode only).
         var shown = TextBuffer()
@@ -83,7 +89,7 @@ public struct Router: Sendable {
             case .attempt(let i):
                 let candidate = plan.candidates[i]
                 let spent = attempts.reduce(0.0) { $0 + ($1.costUSD ?? 0) }
-                let availability = admit(candidate, request: request, spent: spent, probes: &probes)
+                let availability = admit(candidate, request: request, spent: spent, refusedWindow: refusedWindow, probes: &probes)
                 guard availability.isSendable else {
                     walk.skip(i)
                     let skip = SkippedCandidate(provider: candidate.provider.name, model: candidate.model.name,
@@ -124,6 +130,10 @@ public struct Router: Sendable {
                 } else {
                     verdict = walk.record(candidate: i, outcome: outcome.record.outcome,
                                           retryAfter: outcome.record.retryAfterS, now: clock.now(), using: &rng)
+                }
+                if outcome.record.errorKind == .contextLength {
+                    let window = candidate.model.context ?? request.estimatedPromptTokens
+                    refusedWindow = max(refusedWindow ?? 0, window)
                 }
                 attempts.append(outcome.record)
                 observe(.attemptFinished(outcome.record, verdict: verdict))
