@@ -31,6 +31,7 @@ demo: build
 bench: release
 	scripts/bench-ask.sh
 	scripts/bench-stream.sh
+	scripts/bench-breaker.sh
 
 lint-man:
 	mandoc -Tlint -W warning man/llmr.1

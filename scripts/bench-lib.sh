@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bin=.build/release
-[ -x "$bin/llmr" ] && [ -x "$bin/llmr-fake" ] || make release >/dev/null
+# Always (re)build: a benchmark of a stale binary measures the wrong code.
+make release >/dev/null
 command -v hyperfine >/dev/null && [ -x /usr/bin/time ] || scripts/install-deps.sh hyperfine time
 mkdir -p bench-results
 work=$(mktemp -d)
