@@ -11,6 +11,7 @@ public final class ManualClock: RouterClock, @unchecked Sendable {
 
     public init(epoch: Double = 1_700_000_000) {
         self.epoch = epoch
+        holdSleeps = false
     }
 
     public func now() -> Double { time.withLock { $0 } }
@@ -18,8 +19,21 @@ public final class ManualClock: RouterClock, @unchecked Sendable {
     public func advance(_ seconds: Double) { time.withLock { $0 += seconds } }
     public var sleeps: [Double] { sleepsStore.withLock { $0 } }
 
+    /// When set, a sleep lasts until the test advances the clock past its
+    /// deadline (or the sleeper is cancelled) instead of jumping there at once.
+    public let holdSleeps: Bool
+
+    public init(epoch: Double = 1_700_000_000, holdSleeps: Bool) {
+        self.epoch = epoch
+        self.holdSleeps = holdSleeps
+    }
+
     public func sleep(until deadline: Double) async throws {
         sleepsStore.withLock { $0.append(deadline) }
-        time.withLock { $0 = max($0, deadline) }
+        guard holdSleeps else {
+            time.withLock { $0 = max($0, deadline) }
+            return
+        }
+        while now() < deadline { try await Task.sleep(nanoseconds: 1_000_000) }
     }
 }

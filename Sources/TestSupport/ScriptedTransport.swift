@@ -7,9 +7,15 @@ public final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
     public enum Reply: Sendable {
         case response(status: Int, headers: [(String, String)], chunks: [String])
         case failure(TransportFailure, afterChunks: [String] = [])
+        /// A 200 head, then nothing until the consumer goes away.
+        case hang
     }
 
     private let state: Mutex<(replies: [String: [Reply]], sent: [HTTPRequest])>
+    private let cancelledStore = Mutex<[String]>([])
+
+    /// URLs of transfers whose consumer went away before they finished.
+    public var cancelled: [String] { cancelledStore.withLock { $0 } }
     private let clock: ManualClock?
     private let latency: Double
 
@@ -34,8 +40,14 @@ public final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
             return r
         }
         clock?.advance(latency)
-        return HTTPResponseStream(AsyncThrowingStream { c in
+        let url = request.url
+        return HTTPResponseStream(AsyncThrowingStream { [self] c in
+            c.onTermination = { [self] termination in
+                if case .cancelled = termination { cancelledStore.withLock { $0.append(url) } }
+            }
             switch reply {
+            case .hang:
+                c.yield(.head(HTTPHead(status: 200, headers: [("Content-Type", "text/event-stream")])))
             case .response(let status, let headers, let chunks):
                 c.yield(.head(HTTPHead(status: status, headers: headers)))
                 for chunk in chunks { c.yield(.body(Array(chunk.utf8))) }

@@ -64,7 +64,9 @@ struct Report {
             Output.stderr("llmr: waiting \(DurationParser.format(seconds)) before retrying \(c.label)\n")
         case .skipped(let skip):
             Output.stderr("llmr: ⤼ \(skip.provider)/\(skip.modelID) \(paint("skipped", "33")): \(skip.reason); nothing sent\n")
-        case .delta, .resuming:
+        case .hedging(let slow, let backup, let after):
+            Output.stderr("llmr: no first token from \(slow.label) after \(DurationParser.format(after)): hedging with \(backup.label)\n")
+        case .delta, .resuming, .firstToken:
             break
         }
     }

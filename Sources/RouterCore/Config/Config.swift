@@ -99,6 +99,25 @@ public struct TargetRef: Sendable, Equatable {
     }
 }
 
+/// Hedged requests: when the first target has no first token after a delay,
+/// the next one starts too, and the first to answer wins.
+public struct HedgeConfig: Sendable, Equatable {
+    public enum Delay: Sendable, Equatable {
+        case fixed(Double)
+        /// The provider's recent 95th-percentile time to first token.
+        case p95
+    }
+
+    public var after: Delay
+    /// The largest share of recent requests that may hedge (0 to 1).
+    public var maxShare: Double
+
+    public init(after: Delay, maxShare: Double = 0.1) {
+        self.after = after
+        self.maxShare = maxShare
+    }
+}
+
 /// A named route: a strategy over a primary tier, then a fallback tier in order.
 public struct RouteConfig: Sendable, Equatable {
     public var name: String
@@ -112,9 +131,11 @@ public struct RouteConfig: Sendable, Equatable {
     public var maxRetryWait: Double
     public var targets: [TargetRef]
     public var fallback: [TargetRef]
+    /// Off unless the route asks for it.
+    public var hedge: HedgeConfig?
 
     public init(name: String, strategy: Strategy = .fallback, retries: Int = 2, maxAttempts: Int = 8,
-                maxRetryWait: Double = 30, targets: [TargetRef], fallback: [TargetRef] = []) {
+                maxRetryWait: Double = 30, targets: [TargetRef], fallback: [TargetRef] = [], hedge: HedgeConfig? = nil) {
         self.name = name
         self.strategy = strategy
         self.retries = retries
@@ -122,6 +143,7 @@ public struct RouteConfig: Sendable, Equatable {
         self.maxRetryWait = maxRetryWait
         self.targets = targets
         self.fallback = fallback
+        self.hedge = hedge
     }
 }
 

@@ -6,7 +6,8 @@ public enum ConfigLoader {
     static let providerKeys = ["api", "base_url", "key_env", "key_cmd", "timeout", "connect_timeout",
                                "first_token_timeout", "idle_timeout", "headers", "max_tokens_field", "stream", "continuation"]
     static let modelKeys = ["provider", "id", "input", "output", "context"]
-    static let routeKeys = ["strategy", "retries", "max_attempts", "max_retry_wait", "targets", "fallback"]
+    static let routeKeys = ["strategy", "retries", "max_attempts", "max_retry_wait", "targets", "fallback", "hedge"]
+    static let hedgeKeys = ["after", "max_share"]
     static let targetKeys = ["model", "weight"]
     static let breakerKeys = ["failures", "window", "open_for"]
 
@@ -140,6 +141,8 @@ public enum ConfigLoader {
             case "retries": r.retries = try value.int(min: 0)
             case "max_attempts": r.maxAttempts = try value.int(min: 1)
             case "max_retry_wait": r.maxRetryWait = try value.duration()
+            case "hedge":
+                r.hedge = try hedge(value)
             case "targets":
                 sawTargets = true
                 r.targets = try value.items().map { (item) throws(ConfigError) in try target(item, config: config) }
@@ -149,6 +152,34 @@ public enum ConfigLoader {
         }
         guard sawTargets, !r.targets.isEmpty else { throw node.error("a route needs at least one entry under 'targets'") }
         return r
+    }
+
+    static func hedge(_ node: ConfigNode) throws(ConfigError) -> HedgeConfig {
+        var h = HedgeConfig(after: .p95)
+        var sawAfter = false
+        for (key, value) in try node.entries(allowed: hedgeKeys) {
+            if key == "after" {
+                sawAfter = true
+                if (try? value.string()) == "p95" { h.after = .p95 } else {
+                    guard case .scalar(let s) = value.node, let d = DurationParser.seconds(s.string) else {
+                        throw value.error("expected a duration such as 200ms, or p95")
+                    }
+                    h.after = .fixed(d)
+                }
+            } else {
+                h.maxShare = try percent(value)
+            }
+        }
+        guard sawAfter else { throw node.error("missing 'after' (a duration such as 200ms, or p95)") }
+        return h
+    }
+
+    /// `10%` or `0.1`.
+    static func percent(_ node: ConfigNode) throws(ConfigError) -> Double {
+        let text = try node.string().trimmingWhitespace()
+        let value = text.hasSuffix("%") ? Double(text.dropLast()).map { $0 / 100 } : Double(text)
+        guard let v = value, v >= 0, v <= 1 else { throw node.error("expected a share such as 10% or 0.1, got '\(text)'") }
+        return v
     }
 
     static func target(_ node: ConfigNode, config: Config) throws(ConfigError) -> TargetRef {

@@ -17,6 +17,8 @@ public struct AttemptRecord: Sendable, Equatable {
     public var usage: Usage?
     /// What the attempt cost, from its usage and the catalog's prices.
     public var costUSD: Double?
+    /// The attempt ran in a hedged race.
+    public var hedged = false
     /// Bytes of answer text the user had already seen when this attempt failed.
     public var deliveredBytes: Int
 
@@ -105,6 +107,10 @@ public enum RouterEvent: Sendable, Equatable {
     case waiting(seconds: Double, candidate: Candidate)
     /// A candidate not tried: its breaker is open or it is cooling down.
     case skipped(SkippedCandidate)
+    /// The first token of an attempt's answer arrived.
+    case firstToken
+    /// No first token from `slow` after `after` seconds: `backup` starts too.
+    case hedging(slow: Candidate, backup: Candidate, after: Double)
     /// Text already shown broke off; the next attempt, on `on`, either continues
     /// it (a prefill) or starts the answer again.
     case resuming(failed: AttemptRecord, shownBytes: Int, continuing: Bool, on: Candidate)

@@ -1,5 +1,5 @@
 /// The result of one attempt, with the answer text it produced.
-struct AttemptOutcome {
+struct AttemptOutcome: Sendable {
     var record: AttemptRecord
     var text: TextBuffer
     /// Bytes of `text` reported live during this attempt (all of it, or none).
@@ -103,7 +103,9 @@ extension Router {
                     event = .text(kept)
                     batch += kept
                 }
+                let hadToken = progress.firstTextAt != nil
                 if let f = progress.apply(event, at: clock.now()) { return f }
+                if !hadToken, progress.firstTextAt != nil { observe(.firstToken) }
             }
             return nil
         }
@@ -172,6 +174,7 @@ extension Router {
                     progress.usage = answer.usage
                     progress.finish = answer.finish
                     progress.firstTextAt = clock.now()
+                    observe(.firstToken)
                     if live {
                         if !text.isEmpty { observe(.delta(text)) }
                         delivered += text.utf8.count

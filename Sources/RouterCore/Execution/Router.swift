@@ -12,6 +12,10 @@ public struct Router: Sendable {
     public var claimer: (any ProbeClaimer)?
     /// `--max-cost`: the most the whole request may cost, retries and fallbacks included.
     public var maxCost: Double?
+    /// Recent 95th-percentile times to first token by provider, for `hedge.after: p95`.
+    public var hedgeDelays: [String: Double] = [:]
+    /// Whether this request may hedge: false once recent requests used up `hedge.max_share`.
+    public var hedgeAllowed = true
 
     public init(transport: any HTTPTransport, wires: [WireAPI: any WireFormat], keys: any KeySource, clock: any RouterClock = SystemClock()) {
         self.transport = transport
@@ -68,6 +72,8 @@ public struct Router: Sendable {
         var probes: Set<String> = []
         /// The largest context window a provider said the prompt does not fit.
         var refusedWindow: Int?
+        /// A request hedges at most once.
+        var hedged = false
         var firstTried: Int?
         /// The text of the current answer the user has seen (live mode only).
         var shown = TextBuffer()
@@ -116,6 +122,45 @@ public struct Router: Sendable {
                     }
                 }
                 observe(.attemptStarted(candidate: candidate, attempt: walk.attemptsPerCandidate[i] + 1))
+                // A hedge: the next fresh candidate that may be sent, raced against this one.
+                if let hedge = plan.hedge, hedgeAllowed, !hedged, shown.isEmpty, !continuing,
+                   let j = plan.candidates.indices.first(where: { $0 > i && walk.isFresh($0) }),
+                   admit(plan.candidates[j], request: request, spent: spent, refusedWindow: refusedWindow, probes: &probes).isSendable {
+                    hedged = true
+                    let sides = await race(candidate, plan.candidates[j], after: hedgeDelay(hedge, for: candidate),
+                                           request: attemptRequest, live: live) { event in
+                        if case .delta(let text) = event { shown.append(text) }
+                        observe(event)
+                    }
+                    var answer: (Candidate, AttemptOutcome)?
+                    // The winner last: a break in its answer is what the next attempt resumes.
+                    for side in sides.sorted(by: { !$0.won && $1.won }) {
+                        let index = side.candidate == candidate ? i : j
+                        var record = side.outcome.record
+                        record.deliveredBytes = side.outcome.delivered
+                        record.costUSD = record.usage.flatMap { side.candidate.model.cost(of: $0) }
+                        // A cancelled loser never failed: its slot stays open for later.
+                        let verdict: FallbackWalk.Verdict = record.outcome == .hedgeLost
+                            ? .givenUp("lost the hedge")
+                            : walk.record(candidate: index, outcome: record.outcome, retryAfter: record.retryAfterS, now: clock.now(), using: &rng)
+                        attempts.append(record)
+                        observe(.attemptFinished(record, verdict: verdict))
+                        if side.won || (answer == nil && record.outcome == .ok) { answer = (side.candidate, side.outcome) }
+                    }
+                    if let (winner, outcome) = answer, outcome.record.outcome == .ok {
+                        var result = finish(plan, attempts, skipped, started, failure: nil, brokenOff: restarted)
+                        result.pieces = live ? shown.pieces : outcome.text.pieces
+                        result.provider = winner.provider.name
+                        result.model = winner.model.name
+                        result.modelID = winner.model.id
+                        result.usage = outcome.record.usage
+                        result.costUSD = outcome.record.usage.flatMap { winner.model.cost(of: $0) }
+                        result.ttftMs = outcome.record.ttftMs
+                        result.fallback = winner != plan.candidates[firstTried ?? i]
+                        return result
+                    }
+                    continue
+                }
                 // Live text is kept once, as the batches the user was shown.
                 var outcome = await attempt(candidate, request: attemptRequest, live: live, dropLeading: lead) { event in
                     if case .delta(let text) = event { shown.append(text) }

@@ -69,6 +69,11 @@ public struct FallbackWalk: Sendable, Equatable {
         return .finished
     }
 
+    /// Whether a candidate has not been tried yet (a hedge may start it early).
+    public func isFresh(_ candidate: Int) -> Bool {
+        slots.indices.contains(candidate) && slots[candidate] == .fresh
+    }
+
     /// A candidate that cannot be tried at all (no key, unsupported API) is given up without an attempt.
     public mutating func skip(_ candidate: Int) {
         slots[candidate] = .spent

@@ -27,6 +27,8 @@ public enum Outcome: Sendable, Equatable, CustomStringConvertible {
     case noKey
     /// This build cannot speak the provider's wire format, so nothing was sent.
     case unsupported
+    /// A hedged attempt that lost the race to the first token and was cancelled.
+    case hedgeLost
 
     public var description: String {
         switch self {
@@ -44,6 +46,7 @@ public enum Outcome: Sendable, Equatable, CustomStringConvertible {
         case .streamError: return "stream_error"
         case .noKey: return "no_key"
         case .unsupported: return "unsupported"
+        case .hedgeLost: return "hedge_lost"
         }
     }
 
@@ -56,7 +59,7 @@ public enum Outcome: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .http(let s): return Self.retryableStatuses.contains(s)
         case .timeout, .firstTokenTimeout, .idleTimeout, .dropped, .truncated, .malformed, .streamError: return true
-        case .ok, .connect, .dns, .tls, .noKey, .unsupported: return false
+        case .ok, .connect, .dns, .tls, .noKey, .unsupported, .hedgeLost: return false
         }
     }
 

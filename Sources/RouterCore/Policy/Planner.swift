@@ -40,6 +40,8 @@ public struct Plan: Sendable, Equatable {
     public var maxAttempts: Int
     public var maxRetryWait: Double
     public var candidates: [Candidate]
+    /// The route's hedging, if it asks for it.
+    public var hedge: HedgeConfig?
 }
 
 /// Why no plan could be made.
@@ -142,7 +144,7 @@ public struct Planner: Sendable {
                                       estimatedCost: estimate(request, entry), reason: "fallback tier, in order"))
         }
         return Plan(route: route.name, strategy: route.strategy, retries: route.retries, maxAttempts: route.maxAttempts,
-                    maxRetryWait: route.maxRetryWait, candidates: primary + fallback)
+                    maxRetryWait: route.maxRetryWait, candidates: primary + fallback, hedge: route.hedge)
     }
 
     /// The estimated cost of the request on a model: prompt estimate at the input
