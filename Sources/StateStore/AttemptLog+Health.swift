@@ -57,6 +57,45 @@ extension AttemptLog: ProbeClaimer {
         }
     }
 
+    /// The 95th-percentile time to first token, in seconds, of each provider's
+    /// last 200 answers; providers with fewer than 20 are left out.
+    public func firstTokenP95(providers: [String]) throws(Failure) -> [String: Double] {
+        do {
+            return try queue.read { db in
+                var out: [String: Double] = [:]
+                for p in providers {
+                    let times = try Int.fetchAll(db, sql: """
+                        SELECT ttft_ms FROM attempts WHERE provider = ? AND outcome = 'ok' AND ttft_ms IS NOT NULL
+                        ORDER BY id DESC LIMIT 200
+                        """, arguments: [p]).sorted()
+                    guard times.count >= 20 else { continue }
+                    out[p] = Double(times[min(times.count - 1, Int((Double(times.count) * 0.95).rounded(.up)) - 1)]) / 1000
+                }
+                return out
+            }
+        } catch {
+            throw Failure(path: path, reason: Self.reason(error))
+        }
+    }
+
+    /// The share of requests since `since` (on `route`) that hedged.
+    public func hedgeShare(route: String?, since: Double) throws(Failure) -> Double {
+        do {
+            return try queue.read { db in
+                let row = try Row.fetchOne(db, sql: """
+                    SELECT count(DISTINCT request_id) AS requests,
+                           count(DISTINCT CASE WHEN hedge = 1 THEN request_id END) AS hedged
+                    FROM attempts WHERE at >= ? AND route IS ?
+                    """, arguments: [since, route])
+                let requests: Int = row?["requests"] ?? 0
+                let hedged: Int = row?["hedged"] ?? 0
+                return requests == 0 ? 0 : Double(hedged) / Double(requests)
+            }
+        } catch {
+            throw Failure(path: path, reason: Self.reason(error))
+        }
+    }
+
     /// Closes every breaker and clears every cooldown of `providers` (all when empty).
     public func reset(providers: [String]) throws(Failure) {
         do {

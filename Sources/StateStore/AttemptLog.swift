@@ -139,6 +139,9 @@ public final class AttemptLog: Sendable {
             if !columns.contains("failure") {
                 try db.execute(sql: "ALTER TABLE attempts ADD COLUMN failure INTEGER NOT NULL DEFAULT 0")
             }
+            if !columns.contains("hedge") {
+                try db.execute(sql: "ALTER TABLE attempts ADD COLUMN hedge INTEGER NOT NULL DEFAULT 0")
+            }
             try db.execute(sql: "PRAGMA user_version = \(schemaVersion)")
         }
         // Fold the new schema into the main file, whose header the next process
@@ -157,12 +160,13 @@ public final class AttemptLog: Sendable {
                     let cost = a.usage.flatMap { u in prices(a.model)?.cost(of: u) }
                     try db.execute(sql: """
                         INSERT INTO attempts (request_id, at, route, provider, model, model_id, tier, outcome, status,
-                            latency_ms, ttft_ms, input_tokens, output_tokens, cost_usd, fallback, retry_after_s, message, failure)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            latency_ms, ttft_ms, input_tokens, output_tokens, cost_usd, fallback, retry_after_s, message, failure, hedge)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """, arguments: [
                             requestID, time, result.route, a.provider, a.model, a.modelID, a.tier.rawValue, "\(a.outcome)", a.status,
                             a.latencyMs, a.ttftMs, a.usage?.inputTokens, a.usage?.outputTokens, cost,
                             isAnswer && result.fallback ? 1 : 0, a.retryAfterS, a.message, Breaker.countsAsFailure(a.outcome) ? 1 : 0,
+                            a.hedged ? 1 : 0,
                         ])
                 }
                 if let breaker { try Self.updateHealth(db, result.attempts, breaker: breaker, owner: owner, now: time) }

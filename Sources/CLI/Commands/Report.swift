@@ -123,6 +123,7 @@ struct Report {
                     ("provider", .string(a.provider)), ("model", .string(a.model)), ("outcome", .string("\(a.outcome)")),
                     ("status", num(a.status)), ("latency_ms", num(a.latencyMs)), ("ttft_ms", num(a.ttftMs)),
                     ("retry_after_s", a.retryAfterS.map { .number($0) } ?? .null), ("message", str(a.message)),
+                    ("hedged", .bool(a.hedged)),
                 ])
             })),
         ]

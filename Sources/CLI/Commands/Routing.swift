@@ -35,7 +35,13 @@ struct Routing {
             router.breaker = Breaker(config: config.breaker)
             router.claimer = log
             let providers = Array(Set(plan.candidates.map(\.provider.name)))
-            if let health = try? log.snapshot(providers: providers, now: SystemClock().wallTime()) { router.health = health }
+            let now = SystemClock().wallTime()
+            if let health = try? log.snapshot(providers: providers, now: now) { router.health = health }
+            if let hedge = plan.hedge {
+                if case .p95 = hedge.after, let p95 = try? log.firstTokenP95(providers: providers) { router.hedgeDelays = p95 }
+                // The share over the last hour of this route's requests.
+                if let share = try? log.hedgeShare(route: plan.route, since: now - 3600) { router.hedgeAllowed = share < hedge.maxShare }
+            }
         }
         return Routing(config: config, plan: plan, router: router, rng: rng, state: state)
     }
