@@ -32,6 +32,7 @@ bench: release
 	scripts/bench-ask.sh
 	scripts/bench-stream.sh
 	scripts/bench-breaker.sh
+	scripts/bench-hedge.sh
 
 lint-man:
 	mandoc -Tlint -W warning man/llmr.1

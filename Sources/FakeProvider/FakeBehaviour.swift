@@ -105,6 +105,8 @@ public struct FakeScriptError: Error, Sendable, CustomStringConvertible {
 /// plays its list in order; the last entry repeats.
 public struct FakeScript: Sendable, Equatable {
     public var providers: [String: [FakeBehaviour]]
+    /// Providers whose list starts over after its last entry instead of repeating it.
+    public var cycling: Set<String> = []
     /// What a provider the script does not name gets; nil answers 404.
     public var unscripted: FakeBehaviour?
 
@@ -113,7 +115,7 @@ public struct FakeScript: Sendable, Equatable {
         self.unscripted = unscripted
     }
 
-    /// `{"providers": {"name": [behaviour, …] or behaviour}, "default": behaviour}`
+    /// `{"providers": {"name": [behaviour, …] or behaviour or {"cycle": [behaviour, …]}}, "default": behaviour}`
     public init(json text: String) throws(FakeScriptError) {
         let json: JSONValue
         do { json = try JSONValue.parse(text) } catch { throw FakeScriptError(message: "the script is not valid JSON: \(error)") }
@@ -122,7 +124,11 @@ public struct FakeScript: Sendable, Equatable {
         }
         var providers: [String: [FakeBehaviour]] = [:]
         for (name, value) in members {
-            let list = value.array ?? [value]
+            var list = value.array ?? [value]
+            if let cycle = value["cycle"]?.array {
+                list = cycle
+                cycling.insert(name)
+            }
             providers[name] = try list.map { (item) throws(FakeScriptError) in try FakeBehaviour(json: item) }
         }
         self.providers = providers

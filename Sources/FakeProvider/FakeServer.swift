@@ -132,7 +132,7 @@ public final class FakeServer: @unchecked Sendable {
                 guard let list = s.script.providers[request.provider], !list.isEmpty else { return s.script.unscripted }
                 let n = s.served[request.provider, default: 0]
                 s.served[request.provider] = n + 1
-                return list[min(n, list.count - 1)]
+                return s.script.cycling.contains(request.provider) ? list[n % list.count] : list[min(n, list.count - 1)]
             }
             let writer = ResponseWriter(fd: fd) { [self] n in state.withLock { $0.bytesSent += n } }
             let keepOpen = writer.respond(to: request, with: behaviour)
