@@ -74,14 +74,14 @@ import TestSupport
         // of many processes at once, exactly one sends the half-open probe.
         let log = try AttemptLog(path: w.stateDirectory + "/state.sqlite")
         try log.queue.write { db in try db.execute(sql: "UPDATE breakers SET open_until = 0") }
-        let n = 12
+        let n = 50
         let results = UnsafeMutableBufferPointer<LLMRRun?>.allocate(capacity: n)
         results.initialize(repeating: nil)
         defer { results.deallocate() }
         nonisolated(unsafe) let out = results
         DispatchQueue.concurrentPerform(iterations: n) { i in out[i] = try? w.run(["request \(i)"]) }
         #expect(results.allSatisfy { $0?.exitCode == 0 })
-        #expect(w.server.requests.filter { $0.provider == "primary" }.count == 6)
+        #expect(w.server.requests.filter { $0.provider == "primary" }.count == 6) // five failures, then one probe of fifty
         // The probe failed (503), so the breaker is open again.
         let health = try log.snapshot(providers: ["primary"], now: Date().timeIntervalSince1970)
         #expect(health.breakers["primary"]?.state == .open)
