@@ -3,10 +3,11 @@ _llmr() {
     local cur prev
     cur="${COMP_WORDS[COMP_CWORD]}"
     prev="${COMP_WORDS[COMP_CWORD-1]}"
-    local commands="ask route help"
+    local commands="ask route providers help"
     local shared="-m --model -r --route -t --task -s --system --max-tokens --temperature --max-cost --seed --no-stdin --config --color -h --help"
     local ask_opts="$shared --stream --json -v --verbose"
     local route_opts="$shared --json"
+    local providers_opts="--watch --count --older-than --json --config --color -h --help"
 
     if [ "$COMP_CWORD" -eq 1 ]; then
         COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
@@ -14,7 +15,19 @@ _llmr() {
     fi
     case "${COMP_WORDS[1]}" in
         help)
-            COMPREPLY=($(compgen -W "ask route" -- "$cur"))
+            COMPREPLY=($(compgen -W "ask route providers" -- "$cur"))
+            ;;
+        providers)
+            case "$prev" in
+                --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+                --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
+                --count|--older-than) return ;;
+            esac
+            if [ "$COMP_CWORD" -eq 2 ]; then
+                COMPREPLY=($(compgen -W "list check reset prune $providers_opts" -- "$cur"))
+            elif [[ "$cur" == -* ]]; then
+                COMPREPLY=($(compgen -W "$providers_opts" -- "$cur"))
+            fi
             ;;
         ask|route)
             case "$prev" in

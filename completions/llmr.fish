@@ -2,10 +2,11 @@
 complete -c llmr -f
 complete -c llmr -n __fish_use_subcommand -a ask -d 'send one prompt through the router and print the answer'
 complete -c llmr -n __fish_use_subcommand -a route -d 'show the routing plan for a prompt, without sending anything'
+complete -c llmr -n __fish_use_subcommand -a providers -d 'list providers and their health; check, reset, prune'
 complete -c llmr -n __fish_use_subcommand -a help -d 'show help for llmr or a command'
 complete -c llmr -n __fish_use_subcommand -l help -s h -d 'show help'
 complete -c llmr -n __fish_use_subcommand -l version -d 'print the version'
-complete -c llmr -n '__fish_seen_subcommand_from help' -a 'ask route'
+complete -c llmr -n '__fish_seen_subcommand_from help' -a 'ask route providers'
 
 # Options ask and route share.
 set -l both '__fish_seen_subcommand_from ask route'
@@ -26,3 +27,14 @@ complete -c llmr -n $both -s h -l help -d 'show help'
 # ask only.
 complete -c llmr -n '__fish_seen_subcommand_from ask' -l stream -d 'write the answer live even into a pipe'
 complete -c llmr -n '__fish_seen_subcommand_from ask' -s v -l verbose -d 'print the plan and every attempt on stderr'
+
+# providers.
+set -l prov '__fish_seen_subcommand_from providers'
+complete -c llmr -n "$prov; and not __fish_seen_subcommand_from list check reset prune" -a 'list check reset prune'
+complete -c llmr -n $prov -l watch -d 'check: probe again every health.interval'
+complete -c llmr -n $prov -l count -x -d 'check --watch: stop after N rounds'
+complete -c llmr -n $prov -l older-than -x -d 'prune: delete attempts older than this'
+complete -c llmr -n $prov -l json -d 'print JSON instead of a table'
+complete -c llmr -n $prov -l config -r -F -d 'the config file'
+complete -c llmr -n $prov -l color -x -a 'auto always never' -d 'colour on stderr'
+complete -c llmr -n $prov -s h -l help -d 'show help'

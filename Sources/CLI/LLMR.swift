@@ -5,7 +5,7 @@ import Glibc
 
 /// The command-line entry: dispatches argv to a command and returns the exit code.
 public enum LLMR {
-    static let commands: [CommandSpec] = [AskCommand.spec, RouteCommand.spec]
+    static let commands: [CommandSpec] = [AskCommand.spec, RouteCommand.spec, ProvidersCommand.spec]
 
     static var help: String {
         var s = """
@@ -59,6 +59,8 @@ public enum LLMR {
             return await AskCommand(terminal: terminal).run(Array(args.dropFirst()))
         case "route":
             return await RouteCommand(terminal: terminal).run(Array(args.dropFirst()))
+        case "providers":
+            return await ProvidersCommand(terminal: terminal).run(Array(args.dropFirst()))
         default:
             if first.hasPrefix("-") {
                 Output.stderr("llmr: unknown option '\(first)'\(Suggest.hint(first, in: ["--help", "--version"])); a command comes first, such as 'llmr ask'\n")

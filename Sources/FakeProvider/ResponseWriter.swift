@@ -21,12 +21,17 @@ struct ResponseWriter {
         return nil
     }
 
+    /// The wire format whose model list a GET path asks for.
+    static func listingAPI(for request: RecordedRequest) -> any FakeAPI {
+        if request.path.hasSuffix("/v1beta/models") { return FakeGemini() }
+        if request.header("anthropic-version") != nil { return FakeAnthropic() }
+        return FakeOpenAI()
+    }
+
     /// Answers `request`; false means the connection must be closed.
     func respond(to request: RecordedRequest, with behaviour: FakeBehaviour?) -> Bool {
-        if request.method == "GET", request.path.contains("/models") {
-            return sendJSON(200, .object([("object", "list"), ("data", .array([.object([("id", "fake-model"), ("object", "model")])]))]))
-        }
-        guard let api = Self.api(for: request) else {
+        let listing = request.method == "GET" && request.path.hasSuffix("/models")
+        guard let api = listing ? Self.listingAPI(for: request) : Self.api(for: request) else {
             return sendJSON(404, FakeOpenAI().errorBody(status: 404, message: "unknown endpoint \(request.method) \(request.path)"))
         }
         guard let b = behaviour else {
@@ -45,6 +50,10 @@ struct ResponseWriter {
             }
             let body = api.errorBody(status: b.status, message: "scripted failure with status \(b.status)")
             return send(b.status, headers + [("Content-Type", "application/json")], body.bytes())
+        }
+        if listing {
+            // A model list: what health checks ask for.
+            return sendJSON(200, .object([("object", "list"), ("data", .array([.object([("id", "fake-model"), ("object", "model")])]))]))
         }
         let json = (try? JSONValue.parse(request.body)) ?? .null
         let model = json["model"]?.string ?? request.path.split(separator: "/").last.map { String($0.split(separator: ":")[0]) } ?? "fake-model"

@@ -41,6 +41,12 @@ public struct AnthropicWire: WireFormat {
 
     public func canContinue(_ provider: ProviderConfig) -> Bool { true }
 
+    public func probeRequest(provider: ProviderConfig, key: String?) -> HTTPRequest {
+        var headers: [(String, String)] = [("Accept", "application/json"), ("anthropic-version", Self.version)]
+        if let key { headers.append(("x-api-key", key)) }
+        return HTTPRequest(method: "GET", url: provider.baseURL + "/v1/models", headers: headers, body: [], timeouts: provider.timeouts)
+    }
+
     public func makeStreamDecoder() -> any StreamDecoder { SSEStreamDecoder(AnthropicEventReader()) }
 
     public func decodeWhole(_ body: [UInt8]) -> Result<WholeAnswer, ProviderError> {

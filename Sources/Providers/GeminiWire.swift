@@ -28,6 +28,12 @@ public struct GeminiWire: WireFormat {
 
     public func canContinue(_ provider: ProviderConfig) -> Bool { false }
 
+    public func probeRequest(provider: ProviderConfig, key: String?) -> HTTPRequest {
+        var headers: [(String, String)] = [("Accept", "application/json")]
+        if let key { headers.append(("x-goog-api-key", key)) }
+        return HTTPRequest(method: "GET", url: provider.baseURL + "/v1beta/models", headers: headers, body: [], timeouts: provider.timeouts)
+    }
+
     public func makeStreamDecoder() -> any StreamDecoder { SSEStreamDecoder(GeminiEventReader()) }
 
     public func decodeWhole(_ body: [UInt8]) -> Result<WholeAnswer, ProviderError> {

@@ -34,6 +34,12 @@ public struct OpenAIWire: WireFormat {
 
     public func canContinue(_ provider: ProviderConfig) -> Bool { provider.continuation != .none }
 
+    public func probeRequest(provider: ProviderConfig, key: String?) -> HTTPRequest {
+        var headers: [(String, String)] = [("Accept", "application/json")]
+        if let key { headers.append(("Authorization", "Bearer \(key)")) }
+        return HTTPRequest(method: "GET", url: provider.baseURL + "/models", headers: headers, body: [], timeouts: provider.timeouts)
+    }
+
     public func makeStreamDecoder() -> any StreamDecoder { SSEStreamDecoder(OpenAIEventReader()) }
 
     public func decodeWhole(_ body: [UInt8]) -> Result<WholeAnswer, ProviderError> {

@@ -171,6 +171,8 @@ public struct Config: Sendable, Equatable {
     public var routes: [RouteConfig]
     public var tasks: [String: String]
     public var breaker: BreakerConfig
+    /// `health.interval`: how often `providers check --watch` probes.
+    public var healthInterval: Double = 30
 
     public init(source: String, providers: [ProviderConfig], models: [ModelEntry], routes: [RouteConfig],
                 tasks: [String: String] = [:], breaker: BreakerConfig = BreakerConfig()) {

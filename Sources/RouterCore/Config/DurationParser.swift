@@ -1,9 +1,9 @@
-/// Parses the duration syntax of the config: `500ms`, `30s`, `2m`, or a bare number of seconds.
+/// Parses the duration syntax of the config: `500ms`, `30s`, `2m`, `24h`, `30d`, or a bare number of seconds.
 public enum DurationParser {
     /// Seconds, or nil when the text is not a duration.
     public static func seconds(_ text: String) -> Double? {
         let t = text.trimmingWhitespace()
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)]
         for (suffix, scale) in units where t.hasSuffix(suffix) {
             let number = t.dropLast(suffix.count).trimmingWhitespace()
             guard let value = Double(number), value.isFinite, value >= 0 else { return nil }
@@ -16,7 +16,7 @@ public enum DurationParser {
     /// Renders seconds the way a user would write them in the config.
     public static func format(_ seconds: Double) -> String {
         if seconds < 1 { return "\(Int((seconds * 1000).rounded()))ms" }
-        if seconds == seconds.rounded() { return "\(Int(seconds))s" }
+        if seconds == seconds.rounded() || seconds >= 10 { return "\(Int(seconds.rounded()))s" }
         return "\(Double(Int(seconds * 10)) / 10)s"
     }
 }

@@ -98,6 +98,15 @@ public struct RouteResult: Sendable, Equatable {
     public var continued: Bool
 }
 
+extension RouteResult {
+    /// A result that is only its attempts (a health check, say).
+    public init(route: String?, attempts: [AttemptRecord]) {
+        self.init(route: route, pieces: nil, provider: nil, model: nil, modelID: nil, usage: nil, costUSD: nil,
+                  latencyMs: attempts.reduce(0) { $0 + $1.latencyMs }, ttftMs: nil, fallback: false, attempts: attempts,
+                  failure: nil, brokenOff: false, continued: false)
+    }
+}
+
 /// What the router reports while it works, for live output and `--verbose`.
 public enum RouterEvent: Sendable, Equatable {
     case attemptStarted(candidate: Candidate, attempt: Int)

@@ -207,7 +207,7 @@ extension Router {
     }
 
     /// The outcome a transport failure stands for.
-    static func outcome(of failure: TransportFailure) -> (Outcome, String?) {
+    public static func outcome(of failure: TransportFailure) -> (Outcome, String?) {
         switch failure {
         case .connectionRefused(let m): return (.connect, m)
         case .resolve(let m): return (.dns, m)

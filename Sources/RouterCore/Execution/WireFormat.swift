@@ -64,6 +64,8 @@ public protocol WireFormat: Sendable {
     func decodeWhole(_ body: [UInt8]) -> Result<WholeAnswer, ProviderError>
     /// Classifies an error response; the body may be anything, JSON or not.
     func classify(status: Int, body: [UInt8]) -> ProviderError
+    /// The cheapest request that shows the provider is up and takes our key: its model list.
+    func probeRequest(provider: ProviderConfig, key: String?) -> HTTPRequest
     /// Whether a request ending in an assistant message makes this provider
     /// continue that message (a prefill), so a broken answer can be finished.
     func canContinue(_ provider: ProviderConfig) -> Bool

@@ -1,0 +1,177 @@
+import CurlTransport
+import Providers
+import RouterCore
+import StateStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `llmr providers`: the configured providers and their health, health
+/// checks, and the state database's upkeep.
+struct ProvidersCommand {
+    static let subcommands = ["list", "check", "reset", "prune"]
+
+    static let spec = CommandSpec(
+        name: "providers",
+        summary: "list providers and their health; check, reset, prune",
+        usage: "llmr providers [list|check|reset|prune] [options] [NAME...]",
+        description: """
+        list (the default): every configured provider with its API, base URL,
+          whether its key is there, its breaker and cooldown, and its median
+          latency over its last 100 answers.
+        check [NAME...]: probe providers in parallel with their cheapest call (the
+          model list), report status and latency, and feed the result into the
+          breaker. --watch probes again every health.interval until interrupted.
+        reset [NAME...]: close breakers and clear cooldowns (all when no NAME).
+        prune --older-than AGE: delete attempt records older than AGE (30d, 12h).
+        """,
+        options: [
+            OptionSpec("watch", help: "check: probe again every health.interval until interrupted"),
+            OptionSpec("count", value: "N", help: "check --watch: stop after N rounds"),
+            OptionSpec("older-than", value: "AGE", help: "prune: delete attempts older than this (30d, 12h, 90m)"),
+            OptionSpec("json", help: "print JSON instead of a table"),
+            OptionSpec("config", value: "FILE", help: "the config file (default: $LLMR_CONFIG, ~/.config/llmr/config.yaml)"),
+            OptionSpec("color", value: "WHEN", help: "colour on stderr: auto, always or never"),
+            OptionSpec("help", short: "h", help: "show this help"),
+        ]
+    )
+
+    let terminal: Terminal
+
+    func run(_ args: [String]) async -> Int32 {
+        var rest = args
+        var sub = "list"
+        if let first = rest.first, !first.hasPrefix("-") {
+            guard Self.subcommands.contains(first) else {
+                Output.stderr("llmr: unknown providers command '\(first)'\(Suggest.hint(first, in: Self.subcommands)); one of: \(Self.subcommands.joined(separator: ", "))\n")
+                return ExitCode.usage.rawValue
+            }
+            sub = first
+            rest.removeFirst()
+        }
+        let parsed: ParsedArguments
+        do { parsed = try ArgumentParser(spec: Self.spec).parse(rest) } catch {
+            Output.stderr("llmr: \(error.message)\n'llmr providers --help' lists the options\n")
+            return ExitCode.usage.rawValue
+        }
+        if parsed.has("help") {
+            Output.stdout(Self.spec.help)
+            return ExitCode.ok.rawValue
+        }
+        let report = Report(json: parsed.has("json"), terminal: terminal, color: parsed.value("color"))
+        let config: Config
+        do { config = try ConfigLocator.load(explicit: parsed.value("config"), environment: terminal.environment) } catch {
+            return report.fail(.config, kind: "config", "config error: \(error)")
+        }
+        let names = config.providers.map(\.name)
+        for name in parsed.positionals where !names.contains(name) {
+            return report.fail(.usage, kind: "usage", "unknown provider '\(name)'\(Suggest.hint(name, in: names)); providers in \(config.source): \(names.joined(separator: ", "))")
+        }
+        if sub != "check", parsed.has("watch") || parsed.value("count") != nil {
+            return report.fail(.usage, kind: "usage", "--watch and --count go with 'providers check'")
+        }
+        if sub != "prune", parsed.value("older-than") != nil {
+            return report.fail(.usage, kind: "usage", "--older-than goes with 'providers prune'")
+        }
+        if sub == "list", !parsed.positionals.isEmpty {
+            return report.fail(.usage, kind: "usage", "'providers list' takes no names; 'providers check NAME' probes one")
+        }
+        let selected = parsed.positionals.isEmpty ? config.providers : config.providers.filter { parsed.positionals.contains($0.name) }
+
+        let state = await Routing.openState(terminal.environment)?.value
+        let log: AttemptLog?
+        switch state {
+        case .success(let l)?: log = l
+        case .failure(let e)?:
+            if sub == "reset" || sub == "prune" { return report.fail(.unavailable, kind: "state", "the state database cannot be opened: \(e)") }
+            report.note("warning: the state database cannot be opened (\(e)); showing configuration only")
+            log = nil
+        case nil:
+            log = nil
+        }
+
+        switch sub {
+        case "reset":
+            guard let log else { return report.fail(.unavailable, kind: "state", "no state database (set HOME or LLMR_STATE_DIR)") }
+            do { try log.reset(providers: parsed.positionals) } catch {
+                return report.fail(.unavailable, kind: "state", "cannot reset: \(error)")
+            }
+            let which = parsed.positionals.isEmpty ? "every provider" : parsed.positionals.joined(separator: ", ")
+            Output.stdout(parsed.has("json") ? JSONValue.object([("schema", "llmr.providers.reset/1"), ("reset", .array(selected.map { .string($0.name) }))]).serialized() + "\n"
+                          : "closed the breakers and cleared the cooldowns of \(which)\n")
+            return ExitCode.ok.rawValue
+        case "prune":
+            guard let text = parsed.value("older-than"), let age = DurationParser.seconds(text), age > 0 else {
+                return report.fail(.usage, kind: "usage", "'providers prune' needs --older-than AGE, such as 30d or 12h")
+            }
+            guard let log else { return report.fail(.unavailable, kind: "state", "no state database (set HOME or LLMR_STATE_DIR)") }
+            let deleted: Int
+            do { deleted = try log.prune(before: SystemClock().wallTime() - age) } catch {
+                return report.fail(.unavailable, kind: "state", "cannot prune: \(error)")
+            }
+            Output.stdout(parsed.has("json") ? JSONValue.object([("schema", "llmr.providers.prune/1"), ("deleted", .number(Double(deleted)))]).serialized() + "\n"
+                          : "deleted \(deleted) attempt record\(deleted == 1 ? "" : "s") older than \(text)\n")
+            return ExitCode.ok.rawValue
+        case "check":
+            return await ProviderCheck(terminal: terminal, config: config, log: log, json: parsed.has("json"))
+                .run(selected, watch: parsed.has("watch"), count: parsed.value("count").flatMap(Int.init), report: report)
+        default:
+            Output.stdout(Self.list(config, log: log, json: parsed.has("json"), environment: terminal.environment))
+            return ExitCode.ok.rawValue
+        }
+    }
+
+    static func list(_ config: Config, log: AttemptLog?, json: Bool, environment: [String: String]) -> String {
+        let now = SystemClock().wallTime()
+        let names = config.providers.map(\.name)
+        let health = (try? log?.snapshot(providers: names, now: now)) ?? HealthSnapshot()
+        let p50 = (try? log?.latencyP50(providers: names)) ?? [:]
+        let breaker = Breaker(config: config.breaker)
+        let keys = PresenceKeys(environment: environment)
+        struct Row { var p: ProviderConfig; var key: String; var breaker: String; var openUntil: Double?; var cooldown: Double? }
+        let rows: [Row] = config.providers.map { p in
+            let key: String
+            switch keys.key(for: p) {
+            case .key(let how): key = how
+            case .notNeeded: key = "not needed"
+            case .missing: key = "missing (\(p.keyEnv ?? "key"))"
+            }
+            var state = "closed"
+            var until: Double?
+            switch breaker.view(health.breakers[p.name], now: now) {
+            case .closed: break
+            case .open(let u): state = "open \(DurationParser.format(u - now))"; until = u
+            case .probeAvailable: state = "half-open"
+            case .probing: state = "half-open, probing"
+            }
+            return Row(p: p, key: key, breaker: state, openUntil: until, cooldown: health.cooldowns[p.name])
+        }
+        if json {
+            return JSONValue.object([("schema", "llmr.providers/1"), ("providers", .array(rows.map { r in
+                .object([("name", .string(r.p.name)), ("api", .string(r.p.api.rawValue)), ("base_url", .string(r.p.baseURL)),
+                         ("key", .string(r.key)), ("breaker", .string(r.breaker.split(separator: " ").first.map(String.init) ?? r.breaker)),
+                         ("breaker_open_until", r.openUntil.map { .number($0) } ?? .null),
+                         ("cooldown_until", r.cooldown.map { .number($0) } ?? .null),
+                         ("p50_latency_ms", p50[r.p.name].map { .number(Double($0)) } ?? .null)])
+            }))]).serialized() + "\n"
+        }
+        var cells = [["provider", "api", "base url", "key", "breaker", "cooldown", "p50"]]
+        for r in rows {
+            cells.append([r.p.name, r.p.api.rawValue, r.p.baseURL, r.key, r.breaker,
+                          r.cooldown.map { DurationParser.format(max(0, $0 - now)) } ?? "-",
+                          p50[r.p.name].map { "\($0) ms" } ?? "-"])
+        }
+        return Table.render(cells)
+    }
+}
+
+/// Fixed-width columns, two spaces apart; the last column is not padded.
+enum Table {
+    static func render(_ cells: [[String]]) -> String {
+        guard let width = cells.first?.count else { return "" }
+        let widths = (0..<width).map { col in cells.map { $0[col].count }.max() ?? 0 }
+        return cells.map { row in
+            row.enumerated().map { col, cell in col == row.count - 1 ? cell : cell.padding(to: widths[col]) }.joined(separator: "  ")
+        }.joined(separator: "\n") + "\n"
+    }
+}

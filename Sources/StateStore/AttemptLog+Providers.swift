@@ -1,0 +1,44 @@
+import GRDB
+import RouterCore
+
+/// What `llmr providers` reads and writes: recent latency, health checks, pruning.
+extension AttemptLog {
+    /// The median latency, in milliseconds, of each provider's last 100 answers.
+    public func latencyP50(providers: [String]) throws(Failure) -> [String: Int] {
+        do {
+            return try queue.read { db in
+                var out: [String: Int] = [:]
+                for p in providers {
+                    let times = try Int.fetchAll(db, sql: """
+                        SELECT latency_ms FROM attempts WHERE provider = ? AND outcome = 'ok' AND route IS NOT '(check)'
+                        ORDER BY id DESC LIMIT 100
+                        """, arguments: [p]).sorted()
+                    if !times.isEmpty { out[p] = times[(times.count - 1) / 2] }
+                }
+                return out
+            }
+        } catch {
+            throw Failure(path: path, reason: Self.reason(error))
+        }
+    }
+
+    /// Records a health check as an attempt (route `(check)`) and applies it to
+    /// the provider's breaker: a failure counts like any other, and when the
+    /// check holds the half-open probe, its success closes the breaker.
+    public func recordCheck(_ record: AttemptRecord, at time: Double, breaker: Breaker) throws(Failure) {
+        let result = RouteResult(route: "(check)", attempts: [record])
+        try self.record(result, requestID: "check-\(owner)", at: time, breaker: breaker) { _ in nil }
+    }
+
+    /// Deletes attempts older than `before` (seconds since the epoch); returns how many.
+    public func prune(before: Double) throws(Failure) -> Int {
+        do {
+            return try queue.write { db in
+                try db.execute(sql: "DELETE FROM attempts WHERE at < ?", arguments: [before])
+                return db.changesCount
+            }
+        } catch {
+            throw Failure(path: path, reason: Self.reason(error))
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import Testing
+import Foundation
+import FakeProvider
+@testable import StateStore
+import TestSupport
+
+/// `llmr providers`: list, check, reset and prune against the fake provider.
+@Suite(.serialized) struct ProvidersEndToEndTests {
+    let yaml = """
+    providers:
+      up:      {api: openai, base_url: http://127.0.0.1:PORT/up/v1, key_env: UP_KEY}
+      slow:    {api: anthropic, base_url: http://127.0.0.1:PORT/slow, key_env: UP_KEY}
+      limited: {api: gemini, base_url: http://127.0.0.1:PORT/limited, key_env: UP_KEY}
+      down:    {api: openai, base_url: http://127.0.0.1:1/v1}
+      nokey:   {api: openai, base_url: http://127.0.0.1:PORT/nokey/v1, key_env: NOT_SET}
+    models:
+      u: {provider: up, id: u-1}
+    routes:
+      default: {targets: [u]}
+    breaker: {failures: 2, window: 60s, open_for: 300s}
+    health: {interval: 1s}
+    """
+
+    func world() throws -> FakeWorld {
+        var up = FakeBehaviour.answer("fine")
+        up.requireKey = "k-up"
+        var slow = FakeBehaviour.answer("fine")
+        slow.delayMs = 300
+        slow.requireKey = "k-up"
+        return try FakeWorld(script: FakeScript(["up": [up], "slow": [slow], "limited": [.status(429, retryAfter: "90")]]), yaml: yaml)
+    }
+
+    func providers(_ w: FakeWorld, _ args: [String]) throws -> LLMRRun {
+        try LLMRProcess.run(["providers"] + args + ["--config", w.configPath],
+                            environment: ["UP_KEY": "k-up", "LLMR_STATE_DIR": w.stateDirectory])
+    }
+
+    @Test func checkProbesInParallelAndReportsEach() throws {
+        let w = try world()
+        let started = Date()
+        let r = try providers(w, ["check", "--json"])
+        #expect(Date().timeIntervalSince(started) < 2.5) // in parallel, not one after another
+        #expect(r.exitCode == 69) // not every provider answered
+        let probes = try #require(r.json?["probes"] as? [[String: Any]])
+        let outcome = Dictionary(uniqueKeysWithValues: probes.map { ($0["provider"] as? String ?? "", $0["outcome"] as? String ?? "") })
+        #expect(outcome == ["up": "ok", "slow": "ok", "limited": "http_429", "down": "connect", "nokey": "no_key"])
+        let slowLatency = probes.first { $0["provider"] as? String == "slow" }?["latency_ms"] as? Int ?? 0
+        #expect(slowLatency >= 300)
+        // Each probe used its API's model list and key header.
+        let paths = Set(w.server.requests.map(\.path))
+        #expect(paths.isSuperset(of: ["/up/v1/models", "/slow/v1/models", "/limited/v1beta/models"]))
+        #expect(w.server.requests.first { $0.provider == "slow" }?.header("x-api-key") == "k-up")
+        #expect(!r.stdout.contains("k-up"))
+    }
+
+    @Test func checksFeedTheBreakerAndCooldownsAndListShowsThem() throws {
+        let w = try world()
+        _ = try providers(w, ["check"])
+        _ = try providers(w, ["check", "down"])
+        let list = try providers(w, ["--json"])
+        let rows = try #require(list.json?["providers"] as? [[String: Any]])
+        let byName = Dictionary(uniqueKeysWithValues: rows.map { ($0["name"] as? String ?? "", $0) })
+        #expect(byName["down"]?["breaker"] as? String == "open") // two failed checks, failures: 2
+        #expect(byName["limited"]?["cooldown_until"] is Double) // Retry-After 90 on the check
+        #expect(byName["up"]?["breaker"] as? String == "closed")
+        #expect(byName["up"]?["key"] as? String == "present")
+        #expect(byName["nokey"]?["key"] as? String == "missing (NOT_SET)")
+        let table = try providers(w, [])
+        #expect(table.stdout.contains("down"))
+        #expect(table.stdout.contains("open 300s") || table.stdout.contains("open 299s"))
+
+        // Reset closes the breaker and clears the cooldown.
+        #expect(try providers(w, ["reset", "down", "limited"]).exitCode == 0)
+        let after = try #require(try providers(w, ["--json"]).json?["providers"] as? [[String: Any]])
+        #expect(after.allSatisfy { $0["breaker"] as? String == "closed" && $0["cooldown_until"] is NSNull })
+    }
+
+    @Test func watchProbesRoundAfterRound() throws {
+        let w = try world()
+        let r = try providers(w, ["check", "--watch", "--count", "2", "up"])
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.count == 2) // not a terminal: one line per probe per round
+        #expect(lines.allSatisfy { $0.contains(" up ok ") })
+        #expect(w.server.requests.count == 2)
+    }
+
+    @Test func pruneDropsOldRecords() throws {
+        let w = try world()
+        _ = try providers(w, ["check", "up"])
+        let log = try AttemptLog(path: w.stateDirectory + "/state.sqlite")
+        try log.queue.write { db in try db.execute(sql: "UPDATE attempts SET at = at - 40 * 86400") }
+        _ = try providers(w, ["check", "up"])
+        let r = try providers(w, ["prune", "--older-than", "30d"])
+        #expect(r.stdout == "deleted 1 attempt record older than 30d\n")
+        #expect(try log.count() == 1)
+    }
+
+    @Test func mistakesAreUsageErrors() throws {
+        let w = try world()
+        #expect(try providers(w, ["chek"]).stderr.contains("did you mean 'check'?"))
+        #expect(try providers(w, ["check", "upp"]).stderr.contains("did you mean 'up'?"))
+        #expect(try providers(w, ["prune"]).exitCode == 64)
+        #expect(try providers(w, ["reset", "--watch"]).exitCode == 64)
+        #expect(try providers(w, ["--help"]).stdout.contains("usage: llmr providers"))
+    }
+}
