@@ -30,12 +30,25 @@ extension AttemptLog {
         try self.record(result, requestID: "check-\(owner)", at: time, breaker: breaker) { _ in nil }
     }
 
-    /// Deletes attempts older than `before` (seconds since the epoch); returns how many.
+    /// The kept prompts and answers (config `log: {content: true}`), oldest first.
+    public func contents() throws(Failure) -> [(prompt: String, answer: String?)] {
+        do {
+            return try queue.read { db in
+                try Row.fetchAll(db, sql: "SELECT prompt, answer FROM contents ORDER BY at, rowid").map { ($0["prompt"], $0["answer"]) }
+            }
+        } catch {
+            throw Failure(path: path, reason: Self.reason(error))
+        }
+    }
+
+    /// Deletes attempts (and kept contents) older than `before` (seconds since the epoch); returns how many attempts.
     public func prune(before: Double) throws(Failure) -> Int {
         do {
             return try queue.write { db in
                 try db.execute(sql: "DELETE FROM attempts WHERE at < ?", arguments: [before])
-                return db.changesCount
+                let deleted = db.changesCount
+                try db.execute(sql: "DELETE FROM contents WHERE at < ?", arguments: [before])
+                return deleted
             }
         } catch {
             throw Failure(path: path, reason: Self.reason(error))

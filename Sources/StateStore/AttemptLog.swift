@@ -27,7 +27,7 @@ public final class AttemptLog: Sendable {
     /// Who this process is, for half-open probes it claims.
     public let owner: String
 
-    static let schemaVersion = 2
+    static let schemaVersion = 3
 
     /// Opens (creating if needed) the database at `path`.
     public init(path: String, owner: String = AttemptLog.newOwner()) throws(Failure) {
@@ -133,8 +133,14 @@ public final class AttemptLog: Sendable {
                     provider TEXT PRIMARY KEY,
                     until REAL NOT NULL
                 );
+                CREATE TABLE IF NOT EXISTS contents (
+                    request_id TEXT PRIMARY KEY,
+                    at REAL NOT NULL,
+                    prompt TEXT NOT NULL,
+                    answer TEXT
+                );
                 """)
-            // Version 2: whether an attempt counts against its provider's breaker.
+            // Version 2 added whether an attempt counts against its breaker, and its hedge; 3, contents.
             let columns = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('attempts')")
             if !columns.contains("failure") {
                 try db.execute(sql: "ALTER TABLE attempts ADD COLUMN failure INTEGER NOT NULL DEFAULT 0")
@@ -151,10 +157,15 @@ public final class AttemptLog: Sendable {
 
     /// Appends every attempt of one request, and updates the breakers and
     /// cooldowns of the providers it tried, in a single transaction.
+    /// With `content` (config `log: {content: true}`), the prompt and the answer are kept too.
     public func record(_ result: RouteResult, requestID: String, at time: Double, breaker: Breaker? = nil,
-                       prices: (String) -> ModelEntry?) throws(Failure) {
+                       content: (prompt: String, answer: String?)? = nil, prices: (String) -> ModelEntry?) throws(Failure) {
         do {
             try queue.write { db in
+                if let content {
+                    try db.execute(sql: "INSERT OR REPLACE INTO contents (request_id, at, prompt, answer) VALUES (?, ?, ?, ?)",
+                                   arguments: [requestID, time, content.prompt, content.answer])
+                }
                 for (i, a) in result.attempts.enumerated() {
                     let isAnswer = a.outcome == .ok && i == result.attempts.count - 1
                     let cost = a.usage.flatMap { u in prices(a.model)?.cost(of: u) }

@@ -114,4 +114,19 @@ import TestSupport
         #expect(cooled.exitCode == 75)
         #expect(solo.server.requests.count == 1)
     }
+
+    @Test func promptsAndAnswersAreKeptOnlyWhenTheConfigSaysSo() throws {
+        let off = try FakeWorld(script: FakeScript(["primary": [.answer("the answer")]]), yaml: yaml)
+        _ = try off.run(["-s", "be brief", "the question"])
+        let offLog = try AttemptLog(path: off.stateDirectory + "/state.sqlite")
+        #expect(try offLog.contents().isEmpty)
+        #expect(try offLog.count() == 1) // the attempt record is kept all the same
+
+        let on = try FakeWorld(script: FakeScript(["primary": [.answer("the answer")]]), yaml: yaml + "\nlog: {content: true}\n")
+        _ = try on.run(["-s", "be brief", "the question"])
+        let kept = try AttemptLog(path: on.stateDirectory + "/state.sqlite").contents()
+        #expect(kept.count == 1)
+        #expect(kept.first?.prompt == "system: be brief\n\nuser: the question")
+        #expect(kept.first?.answer == "the answer")
+    }
 }

@@ -86,20 +86,23 @@ struct AskCommand {
         }
         let code = report.finish(result, live: live, lastChar: lastChar)
         // After the answer is out: a slow or full disk never delays or loses it.
-        record(result, into: routing.state, config: config, report: report)
+        record(result, request: request, into: routing.state, config: config, report: report)
         return code
     }
 
     /// Appends the request's attempts to the state database; a failure is a warning only.
-    func record(_ result: RouteResult, into state: Result<AttemptLog, AttemptLog.Failure>?, config: Config, report: Report) {
+    func record(_ result: RouteResult, request: ChatRequest, into state: Result<AttemptLog, AttemptLog.Failure>?, config: Config, report: Report) {
         guard let state, !result.attempts.isEmpty else { return }
         var generator = SystemRandomNumberGenerator()
         let id = String(generator.next(), radix: 16)
         do {
             let log = try state.get()
-            try log.record(result, requestID: id, at: SystemClock().wallTime(), breaker: Breaker(config: config.breaker)) {
-                config.model(named: $0)
-            }
+            // Prompts and answers are kept only when the config asks for it.
+            let content = config.logContent
+                ? (prompt: request.messages.map { "\($0.role.rawValue): \($0.content)" }.joined(separator: "\n\n"), answer: result.text)
+                : nil
+            try log.record(result, requestID: id, at: SystemClock().wallTime(), breaker: Breaker(config: config.breaker),
+                           content: content) { config.model(named: $0) }
         } catch {
             report.note("warning: this request was not recorded in the state database (\(error)); the answer is unaffected")
         }

@@ -173,6 +173,8 @@ public struct Config: Sendable, Equatable {
     public var breaker: BreakerConfig
     /// `health.interval`: how often `providers check --watch` probes.
     public var healthInterval: Double = 30
+    /// `log.content`: keep prompts and answers in the state database (off by default).
+    public var logContent = false
 
     public init(source: String, providers: [ProviderConfig], models: [ModelEntry], routes: [RouteConfig],
                 tasks: [String: String] = [:], breaker: BreakerConfig = BreakerConfig()) {

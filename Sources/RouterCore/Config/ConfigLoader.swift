@@ -77,11 +77,12 @@ public enum ConfigLoader {
         if let node = sections["health"] {
             for (_, value) in try node.entries(allowed: ["interval"]) { config.healthInterval = max(1, try value.duration()) }
         }
-        // alerts and log are read by the monitoring commands; here they only
-        // have to be mappings so that a typo at the top level still fails.
-        for key in ["alerts", "log"] {
-            if let node = sections[key] { _ = try node.entries() }
+        if let node = sections["log"] {
+            for (_, value) in try node.entries(allowed: ["content"]) { config.logContent = try value.bool() }
         }
+        // alerts are read by the monitoring commands; here they only have to
+        // be a mapping so that a typo at the top level still fails.
+        if let node = sections["alerts"] { _ = try node.entries() }
         return config
     }
 
