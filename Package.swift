@@ -26,7 +26,10 @@ let package = Package(
         .target(name: "Providers", dependencies: ["RouterCore"]),
         .target(name: "CurlTransport", dependencies: ["RouterCore", "CCurl"]),
         .target(name: "CSQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
-        .target(name: "StateStore", dependencies: ["RouterCore", "CSQLiteTuning", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "StateStore", dependencies: [
+            "RouterCore", "CSQLiteTuning",
+            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        ]),
         .target(name: "CLI", dependencies: ["RouterCore", "Providers", "CurlTransport", "StateStore"]),
         .executableTarget(name: "llmr", dependencies: ["CLI"]),
         .target(name: "FakeProvider", dependencies: ["RouterCore"]),

@@ -103,4 +103,66 @@ import TestSupport
         #expect(try providers(w, ["reset", "--watch"]).exitCode == 64)
         #expect(try providers(w, ["--help"]).stdout.contains("usage: llmr providers"))
     }
+
+    /// Inserts attempts with known figures, `ago` seconds before now.
+    func seed(_ log: AttemptLog, provider: String, model: String, ago: Double, latencies: [Int], outcome: String = "ok",
+              cost: Double? = nil, fallback: Bool = false, hedge: Bool = false, route: String = "default") throws {
+        let at = Date().timeIntervalSince1970 - ago
+        try log.queue.write { db in
+            for (i, l) in latencies.enumerated() {
+                try db.execute(sql: """
+                    INSERT INTO attempts (request_id, at, route, provider, model, model_id, tier, outcome, latency_ms, ttft_ms,
+                      cost_usd, fallback, hedge, failure)
+                    VALUES (?, ?, ?, ?, ?, ?, 'primary', ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: ["\(provider)-\(ago)-\(i)", at, route, provider, model, model, outcome, l, l / 10, cost,
+                                     fallback ? 1 : 0, hedge ? 1 : 0, outcome == "ok" ? 0 : 1])
+            }
+        }
+    }
+
+    @Test func statsFiguresAndAlertMarksExactly() throws {
+        let w = try world()
+        _ = try providers(w, ["check", "up"]) // creates the database; checks are left out of the stats
+        let log = try AttemptLog(path: w.stateDirectory + "/state.sqlite")
+        // The hour before: the baseline. p50 1000 ms, $0.01 a request.
+        try seed(log, provider: "up", model: "u", ago: 5400, latencies: Array(repeating: 1000, count: 10), cost: 0.01)
+        // The last hour: p50 7000 ms (6 s over), p99 20 s, 1 error in 10, $0.03 a request, 2 of 9 answers by fallback.
+        try seed(log, provider: "up", model: "u", ago: 60, latencies: [7000, 7000, 7000, 7000, 7000, 6000, 6000], cost: 0.03)
+        try seed(log, provider: "up", model: "u", ago: 60, latencies: [20000, 8000], cost: 0.03, fallback: true, hedge: true)
+        try seed(log, provider: "up", model: "u", ago: 60, latencies: [100], outcome: "http_503", cost: 0.03)
+        // A healthy second provider.
+        try seed(log, provider: "slow", model: "s", ago: 60, latencies: [300, 300, 300], cost: 0.001)
+
+        let r = try providers(w, ["stats", "--since", "1h", "--json"])
+        #expect(r.exitCode == 0)
+        let groups = try #require(r.json?["groups"] as? [[String: Any]])
+        #expect(groups.compactMap { $0["provider"] as? String } == ["slow", "up"])
+        let up = try #require(groups.last)
+        #expect(up["requests"] as? Int == 10)
+        #expect(up["p50_latency_ms"] as? Int == 7000)
+        #expect(up["p99_latency_ms"] as? Int == 20000)
+        #expect(up["p50_ttft_ms"] as? Int == 700)
+        #expect(up["error_rate"] as? Double == 0.1)
+        #expect(up["cost_per_request_usd"] as? Double == 0.03)
+        #expect(up["total_cost_usd"] as? Double == 0.3)
+        #expect(up["fallback_rate"] as? Double == 0.222222222)
+        #expect(up["hedge_rate"] as? Double == 0.2)
+        #expect(up["baseline_p50_latency_ms"] as? Int == 1000)
+        #expect(up["alerts"] as? [String] == ["p50", "p99", "error_rate", "cost_per_request", "fallback_rate"])
+        let slow = try #require(groups.first)
+        #expect(slow["alerts"] as? [String] == [])
+        #expect(slow["p50_latency_ms"] as? Int == 300)
+
+        let table = try providers(w, ["stats", "--since", "1h"])
+        #expect(table.stdout.contains("7000 ms !"))
+        #expect(table.stdout.contains("10%"))
+        let csv = try providers(w, ["stats", "--since", "1h", "--csv"])
+        let rows = csv.stdout.split(separator: "\n")
+        #expect(rows.first?.hasPrefix("provider,model,requests,p50_latency_ms") == true)
+        #expect(rows.last?.hasPrefix("up,u,10,7000,20000,700,0.1,") == true)
+        #expect(rows.last?.hasSuffix(",p50 p99 error_rate cost_per_request fallback_rate") == true)
+        // --route narrows; an unknown route is a usage error.
+        #expect(try providers(w, ["stats", "--since", "1h", "--route", "default", "--json"]).json?["route"] as? String == "default")
+        #expect(try providers(w, ["stats", "--route", "nope"]).exitCode == 64)
+    }
 }

@@ -9,12 +9,12 @@ import Glibc
 /// `llmr providers`: the configured providers and their health, health
 /// checks, and the state database's upkeep.
 struct ProvidersCommand {
-    static let subcommands = ["list", "check", "reset", "prune"]
+    static let subcommands = ["list", "check", "stats", "reset", "prune"]
 
     static let spec = CommandSpec(
         name: "providers",
         summary: "list providers and their health; check, reset, prune",
-        usage: "llmr providers [list|check|reset|prune] [options] [NAME...]",
+        usage: "llmr providers [list|check|stats|reset|prune] [options] [NAME...]",
         description: """
         list (the default): every configured provider with its API, base URL,
           whether its key is there, its breaker and cooldown, and its median
@@ -22,6 +22,11 @@ struct ProvidersCommand {
         check [NAME...]: probe providers in parallel with their cheapest call (the
           model list), report status and latency, and feed the result into the
           breaker. --watch probes again every health.interval until interrupted.
+        stats [--since 24h] [--route R]: per provider and model, requests, p50 and
+          p99 latency, p50 time to first token, error rate, cost per request,
+          total cost, fallback and hedge rates; a figure past its alerts:
+          threshold is marked ! (baselines: the same period just before).
+          --json or --csv for scripts; a latency histogram on a terminal.
         reset [NAME...]: close breakers and clear cooldowns (all when no NAME).
         prune --older-than AGE: delete attempt records older than AGE (30d, 12h).
         """,
@@ -29,6 +34,9 @@ struct ProvidersCommand {
             OptionSpec("watch", help: "check: probe again every health.interval until interrupted"),
             OptionSpec("count", value: "N", help: "check --watch: stop after N rounds"),
             OptionSpec("older-than", value: "AGE", help: "prune: delete attempts older than this (30d, 12h, 90m)"),
+            OptionSpec("since", value: "AGE", help: "stats: the period to count (default 24h)"),
+            OptionSpec("route", value: "NAME", help: "stats: only this route's attempts"),
+            OptionSpec("csv", help: "stats: print CSV"),
             OptionSpec("json", help: "print JSON instead of a table"),
             OptionSpec("config", value: "FILE", help: "the config file (default: $LLMR_CONFIG, ~/.config/llmr/config.yaml)"),
             OptionSpec("color", value: "WHEN", help: "colour on stderr: auto, always or never"),
@@ -73,7 +81,10 @@ struct ProvidersCommand {
         if sub != "prune", parsed.value("older-than") != nil {
             return report.fail(.usage, kind: "usage", "--older-than goes with 'providers prune'")
         }
-        if sub == "list", !parsed.positionals.isEmpty {
+        if sub != "stats", parsed.value("since") != nil || parsed.value("route") != nil || parsed.has("csv") {
+            return report.fail(.usage, kind: "usage", "--since, --route and --csv go with 'providers stats'")
+        }
+        if sub == "list" || sub == "stats", !parsed.positionals.isEmpty {
             return report.fail(.usage, kind: "usage", "'providers list' takes no names; 'providers check NAME' probes one")
         }
         let selected = parsed.positionals.isEmpty ? config.providers : config.providers.filter { parsed.positionals.contains($0.name) }
@@ -111,6 +122,30 @@ struct ProvidersCommand {
             }
             Output.stdout(parsed.has("json") ? JSONValue.object([("schema", "llmr.providers.prune/1"), ("deleted", .number(Double(deleted)))]).serialized() + "\n"
                           : "deleted \(deleted) attempt record\(deleted == 1 ? "" : "s") older than \(text)\n")
+            return ExitCode.ok.rawValue
+        case "stats":
+            let sinceText = parsed.value("since") ?? "24h"
+            guard let since = DurationParser.seconds(sinceText), since > 0 else {
+                return report.fail(.usage, kind: "usage", "--since needs an age such as 24h or 7d, not '\(sinceText)'")
+            }
+            if let r = parsed.value("route"), config.route(named: r) == nil {
+                let routes = config.routes.map(\.name)
+                return report.fail(.usage, kind: "usage", "unknown route '\(r)'\(Suggest.hint(r, in: routes))")
+            }
+            guard let log else { return report.fail(.unavailable, kind: "state", "no state database (set HOME or LLMR_STATE_DIR)") }
+            let stats = ProviderStats(config: config, log: log, color: terminal.colorOnStderr(parsed.value("color")) && terminal.stdoutIsTTY,
+                                      terminal: terminal.stdoutIsTTY)
+            let lines: [ProviderStats.Line]
+            do { lines = try stats.lines(since: since, route: parsed.value("route"), now: SystemClock().wallTime()) } catch {
+                return report.fail(.unavailable, kind: "state", "cannot read the attempt log: \(error)")
+            }
+            if parsed.has("json") {
+                Output.stdout(stats.json(lines, since: since, route: parsed.value("route")).serialized() + "\n")
+            } else if parsed.has("csv") {
+                Output.stdout(stats.csv(lines))
+            } else {
+                Output.stdout(stats.table(lines, since: sinceText))
+            }
             return ExitCode.ok.rawValue
         case "check":
             return await ProviderCheck(terminal: terminal, config: config, log: log, json: parsed.has("json"))

@@ -175,6 +175,8 @@ public struct Config: Sendable, Equatable {
     public var healthInterval: Double = 30
     /// `log.content`: keep prompts and answers in the state database (off by default).
     public var logContent = false
+    /// `alerts:`: the thresholds `providers stats` marks.
+    public var alerts = AlertConfig()
 
     public init(source: String, providers: [ProviderConfig], models: [ModelEntry], routes: [RouteConfig],
                 tasks: [String: String] = [:], breaker: BreakerConfig = BreakerConfig()) {

@@ -80,9 +80,23 @@ public enum ConfigLoader {
         if let node = sections["log"] {
             for (_, value) in try node.entries(allowed: ["content"]) { config.logContent = try value.bool() }
         }
-        // alerts are read by the monitoring commands; here they only have to
-        // be a mapping so that a typo at the top level still fails.
-        if let node = sections["alerts"] { _ = try node.entries() }
+        if let node = sections["alerts"] {
+            let keys = ["p50_over_baseline", "p99", "error_rate", "cost_over_baseline", "fallback_rate"]
+            for (key, value) in try node.entries(allowed: keys) {
+                switch key {
+                case "p50_over_baseline": config.alerts.p50OverBaseline = try value.duration()
+                case "p99": config.alerts.p99 = try value.duration()
+                case "error_rate": config.alerts.errorRate = try percent(value)
+                case "fallback_rate": config.alerts.fallbackRate = try percent(value)
+                default:
+                    let text = try value.string().trimmingWhitespace()
+                    guard let x = Double(text.hasSuffix("x") ? String(text.dropLast()) : text), x > 0 else {
+                        throw value.error("expected a factor such as 2x, got '\(text)'")
+                    }
+                    config.alerts.costOverBaseline = x
+                }
+            }
+        }
         return config
     }
 

@@ -1,0 +1,129 @@
+import RouterCore
+import StateStore
+
+/// `llmr providers stats`: figures per provider and model, marked against their alert thresholds.
+struct ProviderStats {
+    let config: Config
+    let log: AttemptLog
+    let color: Bool
+    let terminal: Bool
+
+    struct Line {
+        var figures: StatsFigures
+        var baseline: StatsFigures?
+        var alerts: StatsAlerts
+    }
+
+    /// The period ending now, and the one before it as the baseline.
+    func lines(since: Double, route: String?, now: Double) throws(AttemptLog.Failure) -> [Line] {
+        let current = try log.stats(from: now - since, to: now, route: route)
+        let previous = try log.stats(from: now - 2 * since, to: now - since, route: route)
+        return current.map { f in
+            let base = previous.first { $0.provider == f.provider && $0.model == f.model }
+            return Line(figures: f, baseline: base, alerts: StatsAccumulator.alerts(f, baseline: base, config: config.alerts))
+        }
+    }
+
+    static func ms(_ x: Int?) -> String { x.map { "\($0) ms" } ?? "-" }
+    static func pct(_ x: Double) -> String {
+        let tenths = (x * 1000).rounded() / 10
+        return tenths == tenths.rounded() ? "\(Int(tenths))%" : "\(tenths)%"
+    }
+    static func usd(_ x: Double) -> String { "$" + RouteCommand.format6(x) }
+
+    func mark(_ text: String, _ alert: Bool) -> String {
+        guard alert else { return text }
+        return color ? "\u{1B}[31m\(text) !\u{1B}[0m" : "\(text) !"
+    }
+
+    func table(_ lines: [Line], since: String) -> String {
+        var cells = [["provider", "model", "requests", "p50", "p99", "ttft p50", "errors", "cost/req", "total", "fallback", "hedge"]]
+        for l in lines {
+            let f = l.figures
+            cells.append([f.provider, f.model, "\(f.requests)", mark(Self.ms(f.p50LatencyMs), l.alerts.p50),
+                          mark(Self.ms(f.p99LatencyMs), l.alerts.p99), Self.ms(f.p50TTFTMs), mark(Self.pct(f.errorRate), l.alerts.errorRate),
+                          mark(Self.usd(f.costPerRequest), l.alerts.cost), Self.usd(f.totalCost),
+                          mark(Self.pct(f.fallbackRate), l.alerts.fallbackRate), Self.pct(f.hedgeRate)])
+        }
+        var out = "attempts over the last \(since); ! marks a figure past its alert threshold (baseline: the \(since) before)\n"
+        out += lines.isEmpty ? "no attempts in that period\n" : Table.render(cells)
+        if terminal, !lines.isEmpty { out += "\n" + histograms(lines) }
+        return out
+    }
+
+    /// Latency buckets per provider, drawn with block characters.
+    func histograms(_ lines: [Line]) -> String {
+        let edges = [100, 250, 500, 1000, 2500, 5000, 10000]
+        let labels = ["<100ms", "<250ms", "<500ms", "<1s", "<2.5s", "<5s", "<10s", "10s+"]
+        let blocks: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
+        var byProvider: [String: [Int]] = [:]
+        for l in lines { byProvider[l.figures.provider, default: []] += l.figures.latencies }
+        var out = "latency        " + labels.map { $0.padding(to: 7) }.joined(separator: " ") + "\n"
+        for provider in byProvider.keys.sorted() {
+            var counts = [Int](repeating: 0, count: edges.count + 1)
+            for v in byProvider[provider] ?? [] { counts[edges.firstIndex { v < $0 } ?? edges.count] += 1 }
+            let top = max(1, counts.max() ?? 1)
+            let bars = counts.map { c -> String in
+                let cell = c == 0 ? " " : String(blocks[min(blocks.count - 1, (c * blocks.count - 1) / top)])
+                return cell.padding(to: 7)
+            }
+            out += provider.padding(to: 14) + " " + bars.joined(separator: " ") + "\n"
+        }
+        return out
+    }
+
+    func json(_ lines: [Line], since: Double, route: String?) -> JSONValue {
+        func num(_ x: Int?) -> JSONValue { x.map { .number(Double($0)) } ?? .null }
+        func round(_ x: Double) -> JSONValue { .number((x * 1e9).rounded() / 1e9) }
+        return .object([
+            ("schema", "llmr.providers.stats/1"), ("since_s", .number(since)), ("route", route.map { .string($0) } ?? .null),
+            ("groups", .array(lines.map { l in
+                let f = l.figures
+                var alerts: [JSONValue] = []
+                if l.alerts.p50 { alerts.append("p50") }
+                if l.alerts.p99 { alerts.append("p99") }
+                if l.alerts.errorRate { alerts.append("error_rate") }
+                if l.alerts.cost { alerts.append("cost_per_request") }
+                if l.alerts.fallbackRate { alerts.append("fallback_rate") }
+                return .object([
+                    ("provider", .string(f.provider)), ("model", .string(f.model)), ("requests", .number(Double(f.requests))),
+                    ("p50_latency_ms", num(f.p50LatencyMs)), ("p99_latency_ms", num(f.p99LatencyMs)), ("p50_ttft_ms", num(f.p50TTFTMs)),
+                    ("error_rate", round(f.errorRate)), ("cost_per_request_usd", round(f.costPerRequest)),
+                    ("total_cost_usd", round(f.totalCost)), ("fallback_rate", round(f.fallbackRate)), ("hedge_rate", round(f.hedgeRate)),
+                    ("baseline_p50_latency_ms", num(l.baseline?.p50LatencyMs)),
+                    ("baseline_cost_per_request_usd", l.baseline.map { round($0.costPerRequest) } ?? .null),
+                    ("alerts", .array(alerts)),
+                ])
+            })),
+        ])
+    }
+
+    func csv(_ lines: [Line]) -> String {
+        var out = "provider,model,requests,p50_latency_ms,p99_latency_ms,p50_ttft_ms,error_rate,cost_per_request_usd,total_cost_usd,fallback_rate,hedge_rate,alerts\n"
+        func field(_ s: String) -> String { s.contains(",") || s.contains("\"") ? "\"" + s.replacingAll("\"", with: "\"\"") + "\"" : s }
+        for l in lines {
+            let f = l.figures
+            var alerts: [String] = []
+            if l.alerts.p50 { alerts.append("p50") }
+            if l.alerts.p99 { alerts.append("p99") }
+            if l.alerts.errorRate { alerts.append("error_rate") }
+            if l.alerts.cost { alerts.append("cost_per_request") }
+            if l.alerts.fallbackRate { alerts.append("fallback_rate") }
+            let values: [String] = [
+                field(f.provider), field(f.model), "\(f.requests)", f.p50LatencyMs.map(String.init) ?? "", f.p99LatencyMs.map(String.init) ?? "",
+                f.p50TTFTMs.map(String.init) ?? "", "\(f.errorRate)", "\(f.costPerRequest)", "\(f.totalCost)", "\(f.fallbackRate)",
+                "\(f.hedgeRate)", alerts.joined(separator: " "),
+            ]
+            out += values.joined(separator: ",") + "\n"
+        }
+        return out
+    }
+}
+
+extension String {
+    func replacingAll(_ target: Character, with replacement: String) -> String {
+        var out = ""
+        for ch in self { if ch == target { out += replacement } else { out.append(ch) } }
+        return out
+    }
+}
