@@ -7,7 +7,7 @@ _llmr() {
     local shared="-m --model -r --route -t --task -s --system --max-tokens --temperature --max-cost --seed --no-stdin --config --color -h --help"
     local ask_opts="$shared --stream --json -v --verbose"
     local route_opts="$shared --json"
-    local providers_opts="--watch --count --older-than --json --config --color -h --help"
+    local providers_opts="--watch --count --older-than --since --route --csv --json --config --color -h --help"
 
     if [ "$COMP_CWORD" -eq 1 ]; then
         COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
@@ -21,10 +21,10 @@ _llmr() {
             case "$prev" in
                 --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
                 --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
-                --count|--older-than) return ;;
+                --count|--older-than|--since|--route) return ;;
             esac
             if [ "$COMP_CWORD" -eq 2 ]; then
-                COMPREPLY=($(compgen -W "list check reset prune $providers_opts" -- "$cur"))
+                COMPREPLY=($(compgen -W "list check stats reset prune $providers_opts" -- "$cur"))
             elif [[ "$cur" == -* ]]; then
                 COMPREPLY=($(compgen -W "$providers_opts" -- "$cur"))
             fi

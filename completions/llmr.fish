@@ -2,7 +2,7 @@
 complete -c llmr -f
 complete -c llmr -n __fish_use_subcommand -a ask -d 'send one prompt through the router and print the answer'
 complete -c llmr -n __fish_use_subcommand -a route -d 'show the routing plan for a prompt, without sending anything'
-complete -c llmr -n __fish_use_subcommand -a providers -d 'list providers and their health; check, reset, prune'
+complete -c llmr -n __fish_use_subcommand -a providers -d 'list providers and their health; check, stats, reset, prune'
 complete -c llmr -n __fish_use_subcommand -a help -d 'show help for llmr or a command'
 complete -c llmr -n __fish_use_subcommand -l help -s h -d 'show help'
 complete -c llmr -n __fish_use_subcommand -l version -d 'print the version'
@@ -30,10 +30,13 @@ complete -c llmr -n '__fish_seen_subcommand_from ask' -s v -l verbose -d 'print 
 
 # providers.
 set -l prov '__fish_seen_subcommand_from providers'
-complete -c llmr -n "$prov; and not __fish_seen_subcommand_from list check reset prune" -a 'list check reset prune'
+complete -c llmr -n "$prov; and not __fish_seen_subcommand_from list check stats reset prune" -a 'list check stats reset prune'
 complete -c llmr -n $prov -l watch -d 'check: probe again every health.interval'
 complete -c llmr -n $prov -l count -x -d 'check --watch: stop after N rounds'
 complete -c llmr -n $prov -l older-than -x -d 'prune: delete attempts older than this'
+complete -c llmr -n $prov -l since -x -d 'stats: the period to count'
+complete -c llmr -n $prov -l route -x -d "stats: only this route's attempts"
+complete -c llmr -n $prov -l csv -d 'stats: print CSV'
 complete -c llmr -n $prov -l json -d 'print JSON instead of a table'
 complete -c llmr -n $prov -l config -r -F -d 'the config file'
 complete -c llmr -n $prov -l color -x -a 'auto always never' -d 'colour on stderr'
