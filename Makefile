@@ -33,6 +33,7 @@ bench: release
 	scripts/bench-stream.sh
 	scripts/bench-breaker.sh
 	scripts/bench-hedge.sh
+	scripts/bench-stats.sh
 
 lint-man:
 	mandoc -Tlint -W warning man/llmr.1

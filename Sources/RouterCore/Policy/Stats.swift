@@ -80,27 +80,40 @@ public struct StatsAccumulator: Sendable {
         var ttfts: [Int] = []
     }
 
-    private var groups: [String: Group] = [:]
-    private var order: [(String, String)] = []
+    private var groups: [Group] = []
+    private var names: [(String, String)] = []
+    private var index: [String: Int] = [:]
 
     public init() {}
 
+    /// The index of the provider and model's group, made on first sight.
+    public mutating func group(provider: String, model: String) -> Int {
+        let key = provider + "\u{0}" + model
+        if let i = index[key] { return i }
+        index[key] = groups.count
+        groups.append(Group())
+        names.append((provider, model))
+        return groups.count - 1
+    }
+
     public mutating func add(_ r: StatsRow) {
-        let key = r.provider + "\u{0}" + r.model
-        if groups[key] == nil {
-            groups[key] = Group()
-            order.append((r.provider, r.model))
-        }
-        groups[key]?.requests += 1
-        if let c = r.costUSD { groups[key]?.cost += c }
-        if r.hedge { groups[key]?.hedges += 1 }
-        if r.outcome == "ok" {
-            groups[key]?.answers += 1
-            groups[key]?.latencies.append(r.latencyMs)
-            if let t = r.ttftMs { groups[key]?.ttfts.append(t) }
-            if r.fallback { groups[key]?.fallbacks += 1 }
-        } else if r.outcome != "hedge_lost" {
-            groups[key]?.failures += 1
+        add(group: group(provider: r.provider, model: r.model), answered: r.outcome == "ok", lostHedge: r.outcome == "hedge_lost",
+            latencyMs: r.latencyMs, ttftMs: r.ttftMs, costUSD: r.costUSD, fallback: r.fallback, hedge: r.hedge)
+    }
+
+    /// Adds one attempt to group `g` (from `group(provider:model:)`).
+    public mutating func add(group g: Int, answered: Bool, lostHedge: Bool, latencyMs: Int, ttftMs: Int?, costUSD: Double?,
+                             fallback: Bool, hedge: Bool) {
+        groups[g].requests += 1
+        if let c = costUSD { groups[g].cost += c }
+        if hedge { groups[g].hedges += 1 }
+        if answered {
+            groups[g].answers += 1
+            groups[g].latencies.append(latencyMs)
+            if let t = ttftMs { groups[g].ttfts.append(t) }
+            if fallback { groups[g].fallbacks += 1 }
+        } else if !lostHedge {
+            groups[g].failures += 1
         }
     }
 
@@ -113,8 +126,9 @@ public struct StatsAccumulator: Sendable {
 
     /// The figures, by provider then model.
     public func figures() -> [StatsFigures] {
-        order.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }.compactMap { provider, model in
-            guard let g = groups[provider + "\u{0}" + model] else { return nil }
+        names.indices.sorted { names[$0].0 != names[$1].0 ? names[$0].0 < names[$1].0 : names[$0].1 < names[$1].1 }.map { i in
+            let (provider, model) = names[i]
+            let g = groups[i]
             var f = StatsFigures(provider: provider, model: model)
             let latencies = g.latencies.sorted()
             let ttfts = g.ttfts.sorted()
