@@ -72,6 +72,12 @@ struct ProviderStats {
         return out
     }
 
+    /// The names of the figures past their thresholds, as JSON and CSV give them.
+    static func alertNames(_ a: StatsAlerts) -> [String] {
+        [(a.p50, "p50"), (a.p99, "p99"), (a.errorRate, "error_rate"), (a.cost, "cost_per_request"), (a.fallbackRate, "fallback_rate")]
+            .filter(\.0).map(\.1)
+    }
+
     func json(_ lines: [Line], since: Double, route: String?) -> JSONValue {
         func num(_ x: Int?) -> JSONValue { x.map { .number(Double($0)) } ?? .null }
         func round(_ x: Double) -> JSONValue { .number((x * 1e9).rounded() / 1e9) }
@@ -79,12 +85,6 @@ struct ProviderStats {
             ("schema", "llmr.providers.stats/1"), ("since_s", .number(since)), ("route", route.map { .string($0) } ?? .null),
             ("groups", .array(lines.map { l in
                 let f = l.figures
-                var alerts: [JSONValue] = []
-                if l.alerts.p50 { alerts.append("p50") }
-                if l.alerts.p99 { alerts.append("p99") }
-                if l.alerts.errorRate { alerts.append("error_rate") }
-                if l.alerts.cost { alerts.append("cost_per_request") }
-                if l.alerts.fallbackRate { alerts.append("fallback_rate") }
                 return .object([
                     ("provider", .string(f.provider)), ("model", .string(f.model)), ("requests", .number(Double(f.requests))),
                     ("p50_latency_ms", num(f.p50LatencyMs)), ("p99_latency_ms", num(f.p99LatencyMs)), ("p50_ttft_ms", num(f.p50TTFTMs)),
@@ -92,7 +92,7 @@ struct ProviderStats {
                     ("total_cost_usd", round(f.totalCost)), ("fallback_rate", round(f.fallbackRate)), ("hedge_rate", round(f.hedgeRate)),
                     ("baseline_p50_latency_ms", num(l.baseline?.p50LatencyMs)),
                     ("baseline_cost_per_request_usd", l.baseline.map { round($0.costPerRequest) } ?? .null),
-                    ("alerts", .array(alerts)),
+                    ("alerts", .array(Self.alertNames(l.alerts).map { .string($0) })),
                 ])
             })),
         ])
@@ -103,16 +103,10 @@ struct ProviderStats {
         func field(_ s: String) -> String { s.contains(",") || s.contains("\"") ? "\"" + s.replacingAll("\"", with: "\"\"") + "\"" : s }
         for l in lines {
             let f = l.figures
-            var alerts: [String] = []
-            if l.alerts.p50 { alerts.append("p50") }
-            if l.alerts.p99 { alerts.append("p99") }
-            if l.alerts.errorRate { alerts.append("error_rate") }
-            if l.alerts.cost { alerts.append("cost_per_request") }
-            if l.alerts.fallbackRate { alerts.append("fallback_rate") }
             let values: [String] = [
                 field(f.provider), field(f.model), "\(f.requests)", f.p50LatencyMs.map(String.init) ?? "", f.p99LatencyMs.map(String.init) ?? "",
                 f.p50TTFTMs.map(String.init) ?? "", "\(f.errorRate)", "\(f.costPerRequest)", "\(f.totalCost)", "\(f.fallbackRate)",
-                "\(f.hedgeRate)", alerts.joined(separator: " "),
+                "\(f.hedgeRate)", Self.alertNames(l.alerts).joined(separator: " "),
             ]
             out += values.joined(separator: ",") + "\n"
         }

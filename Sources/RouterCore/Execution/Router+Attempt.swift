@@ -27,6 +27,20 @@ struct LeadTrimmer {
     }
 }
 
+extension RouteResult {
+    /// Fills in the answer an attempt on `candidate` produced.
+    mutating func answer(_ outcome: AttemptOutcome, from candidate: Candidate, pieces: [String], fallback: Bool) {
+        self.pieces = pieces
+        provider = candidate.provider.name
+        model = candidate.model.name
+        modelID = candidate.model.id
+        usage = outcome.record.usage
+        costUSD = outcome.record.usage.flatMap { candidate.model.cost(of: $0) }
+        ttftMs = outcome.record.ttftMs
+        self.fallback = fallback
+    }
+}
+
 /// What a streamed answer has produced so far.
 struct StreamProgress {
     /// Kept only when the text is not streamed to the user (who keeps it then).

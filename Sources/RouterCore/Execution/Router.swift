@@ -149,14 +149,8 @@ public struct Router: Sendable {
                     }
                     if let (winner, outcome) = answer, outcome.record.outcome == .ok {
                         var result = finish(plan, attempts, skipped, started, failure: nil, brokenOff: restarted)
-                        result.pieces = live ? shown.pieces : outcome.text.pieces
-                        result.provider = winner.provider.name
-                        result.model = winner.model.name
-                        result.modelID = winner.model.id
-                        result.usage = outcome.record.usage
-                        result.costUSD = outcome.record.usage.flatMap { winner.model.cost(of: $0) }
-                        result.ttftMs = outcome.record.ttftMs
-                        result.fallback = winner != plan.candidates[firstTried ?? i]
+                        result.answer(outcome, from: winner, pieces: live ? shown.pieces : outcome.text.pieces,
+                                      fallback: winner != plan.candidates[firstTried ?? i])
                         return result
                     }
                     continue
@@ -184,15 +178,8 @@ public struct Router: Sendable {
                 observe(.attemptFinished(outcome.record, verdict: verdict))
                 if outcome.record.outcome == .ok {
                     var result = finish(plan, attempts, skipped, started, failure: nil, brokenOff: restarted)
-                    result.pieces = live ? shown.pieces : outcome.text.pieces
+                    result.answer(outcome, from: candidate, pieces: live ? shown.pieces : outcome.text.pieces, fallback: i != firstTried)
                     result.continued = continuing
-                    result.provider = candidate.provider.name
-                    result.model = candidate.model.name
-                    result.modelID = candidate.model.id
-                    result.usage = outcome.record.usage
-                    result.costUSD = outcome.record.usage.flatMap { candidate.model.cost(of: $0) }
-                    result.ttftMs = outcome.record.ttftMs
-                    result.fallback = i != firstTried
                     return result
                 }
             }
