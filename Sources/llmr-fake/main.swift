@@ -30,16 +30,7 @@ func need<T>(_ value: T?, _ message: String) -> T {
 }
 
 func readFile(_ path: String) -> String? {
-    guard let f = fopen(path, "rb") else { return nil }
-    defer { fclose(f) }
-    var bytes: [UInt8] = []
-    var buf = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = fread(&buf, 1, buf.count, f)
-        if n <= 0 { break }
-        bytes.append(contentsOf: buf[0..<n])
-    }
-    return String(decoding: bytes, as: UTF8.self)
+    FileBytes.read(path).map { String(decoding: $0, as: UTF8.self) }
 }
 
 var scriptPath: String?

@@ -1,8 +1,6 @@
 import Testing
 @testable import CLI
-#if canImport(Glibc)
-import Glibc
-#endif
+import FakeProvider
 
 /// The man page and the completions name every command and option the parser knows.
 @Suite struct DocsTests {
@@ -13,16 +11,7 @@ import Glibc
     }()
 
     static func read(_ relative: String) -> String {
-        guard let f = fopen(root + "/" + relative, "rb") else { return "" }
-        defer { fclose(f) }
-        var bytes: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = fread(&buf, 1, buf.count, f)
-            if n <= 0 { break }
-            bytes += buf[0..<n]
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        FileBytes.read(root + "/" + relative).map { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 
     @Test(arguments: ["completions/llmr.bash", "completions/_llmr", "completions/llmr.fish", "man/llmr.1"])
