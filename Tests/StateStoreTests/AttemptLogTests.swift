@@ -123,3 +123,35 @@ import Dispatch
         #expect(health.breakers.isEmpty && health.cooldowns.isEmpty)
     }
 }
+
+@Suite struct StatsScanTests {
+    @Test func aSplitScanGivesTheSameFiguresAsOnePass() throws {
+        let dir = NSTemporaryDirectory() + "llmr-stats-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let log = try AttemptLog(path: dir + "/state.sqlite")
+        try log.queue.write { db in
+            for i in 0..<3000 {
+                let outcome = ["ok", "ok", "ok", "http_503", "hedge_lost"][i % 5]
+                try db.execute(sql: """
+                    INSERT INTO attempts (request_id, at, route, provider, model, model_id, tier, outcome, latency_ms, ttft_ms,
+                      cost_usd, fallback, hedge)
+                    VALUES (?, ?, 'default', ?, ?, 'x', 'primary', ?, ?, ?, ?, ?, ?)
+                    """, arguments: ["r\(i)", Double(1000 + i), "p\(i % 3)", "m\(i % 2)", outcome, (i * 37) % 1000,
+                                     i % 7 == 0 ? nil : i % 100, i % 4 == 0 ? nil : 0.001 * Double(i % 9), i % 11 == 0 ? 1 : 0, i % 13 == 0 ? 1 : 0])
+            }
+        }
+        let one = try log.stats(from: 0, to: 10_000, route: nil, splitAbove: 1_000_000)
+        let split = try log.stats(from: 0, to: 10_000, route: nil, splitAbove: 1000)
+        #expect(one.count == 6)
+        #expect(one.map(\.requests) == split.map(\.requests))
+        #expect(one.map(\.p50LatencyMs) == split.map(\.p50LatencyMs))
+        #expect(one.map(\.p99LatencyMs) == split.map(\.p99LatencyMs))
+        #expect(one.map(\.p50TTFTMs) == split.map(\.p50TTFTMs))
+        #expect(one.map(\.errorRate) == split.map(\.errorRate))
+        #expect(one.map(\.fallbackRate) == split.map(\.fallbackRate))
+        #expect(one.map(\.hedgeRate) == split.map(\.hedgeRate))
+        #expect(zip(one, split).allSatisfy { abs($0.totalCost - $1.totalCost) < 1e-9 })
+        #expect(one.reduce(0) { $0 + $1.requests } == 3000)
+    }
+}

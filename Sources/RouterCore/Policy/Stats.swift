@@ -117,6 +117,22 @@ public struct StatsAccumulator: Sendable {
         }
     }
 
+    /// Adds everything `other` accumulated (a scan split in parts is merged this way).
+    public mutating func merge(_ other: StatsAccumulator) {
+        for (i, (provider, model)) in other.names.enumerated() {
+            let g = group(provider: provider, model: model)
+            let o = other.groups[i]
+            groups[g].requests += o.requests
+            groups[g].failures += o.failures
+            groups[g].answers += o.answers
+            groups[g].fallbacks += o.fallbacks
+            groups[g].hedges += o.hedges
+            groups[g].cost += o.cost
+            groups[g].latencies += o.latencies
+            groups[g].ttfts += o.ttfts
+        }
+    }
+
     /// The nearest-rank percentile `q` (0 to 1) of sorted values.
     public static func percentile(_ sorted: [Int], _ q: Double) -> Int? {
         guard !sorted.isEmpty else { return nil }
