@@ -100,6 +100,7 @@ import TestSupport
         #expect(try providers(w, ["chek"]).stderr.contains("did you mean 'check'?"))
         #expect(try providers(w, ["check", "upp"]).stderr.contains("did you mean 'up'?"))
         #expect(try providers(w, ["prune"]).exitCode == 64)
+        #expect(try providers(w, ["--color", "sometimes"]).exitCode == 64)
         #expect(try providers(w, ["reset", "--watch"]).exitCode == 64)
         #expect(try providers(w, ["--help"]).stdout.contains("usage: llmr providers"))
     }

@@ -85,6 +85,7 @@ import TestSupport
         #expect(help.exitCode == 0)
         #expect(help.stdout.contains("usage: llmr route"))
         #expect(try LLMRProcess.run(["route", "--seed", "x"]).exitCode == 64)
+        #expect(try LLMRProcess.run(["route", "--color", "sometimes"]).stderr.contains("--color takes auto, always or never"))
         #expect(try LLMRProcess.run(["rotue"]).stderr.contains("did you mean 'route'?"))
     }
 }

@@ -43,9 +43,7 @@ struct AskCommand {
         }
         let json = parsed.has("json")
         let report = Report(json: json, terminal: terminal, color: parsed.value("color"), verbose: parsed.has("verbose"))
-        if let c = parsed.value("color"), !["auto", "always", "never"].contains(c) {
-            return report.fail(.usage, kind: "usage", "--color takes auto, always or never, not '\(c)'")
-        }
+        if let problem = Report.colorProblem(parsed.value("color")) { return report.fail(.usage, kind: "usage", problem) }
 
         let input: RequestInput
         var routing: Routing

@@ -53,9 +53,10 @@ struct ProviderCheck {
         if let log {
             let breaker = Breaker(config: config.breaker)
             let now = SystemClock().wallTime()
+            let health = (try? log.snapshot(providers: ordered.map(\.provider), now: now)) ?? HealthSnapshot()
             for probe in ordered where probe.outcome != .noKey {
                 // A check that finds the breaker due for its half-open probe is that probe.
-                if breaker.view((try? log.snapshot(providers: [probe.provider], now: now))?.breakers[probe.provider], now: now) == .probeAvailable {
+                if breaker.view(health.breakers[probe.provider], now: now) == .probeAvailable {
                     _ = log.claimProbe(provider: probe.provider, now: now)
                 }
                 let record = AttemptRecord(provider: probe.provider, model: "(check)", modelID: "(check)", tier: .primary,

@@ -67,6 +67,7 @@ struct ProvidersCommand {
             return ExitCode.ok.rawValue
         }
         let report = Report(json: parsed.has("json"), terminal: terminal, color: parsed.value("color"))
+        if let problem = Report.colorProblem(parsed.value("color")) { return report.fail(.usage, kind: "usage", problem) }
         let config: Config
         do { config = try ConfigLocator.load(explicit: parsed.value("config"), environment: terminal.environment) } catch {
             return report.fail(.config, kind: "config", "config error: \(error)")
@@ -165,26 +166,15 @@ struct ProvidersCommand {
         let keys = PresenceKeys(environment: environment)
         struct Row { var p: ProviderConfig; var key: String; var breaker: String; var openUntil: Double?; var cooldown: Double? }
         let rows: [Row] = config.providers.map { p in
-            let key: String
-            switch keys.key(for: p) {
-            case .key(let how): key = how
-            case .notNeeded: key = "not needed"
-            case .missing: key = "missing (\(p.keyEnv ?? "key"))"
-            }
-            var state = "closed"
-            var until: Double?
-            switch breaker.view(health.breakers[p.name], now: now) {
-            case .closed: break
-            case .open(let u): state = "open \(DurationParser.format(u - now))"; until = u
-            case .probeAvailable: state = "half-open"
-            case .probing: state = "half-open, probing"
-            }
+            var key = HealthLabel.key(keys.key(for: p))
+            if key == "missing" { key += " (\(p.keyEnv ?? "key"))" }
+            let (state, until) = HealthLabel.breaker(breaker.view(health.breakers[p.name], now: now))
             return Row(p: p, key: key, breaker: state, openUntil: until, cooldown: health.cooldowns[p.name])
         }
         if json {
             return JSONValue.object([("schema", "llmr.providers/1"), ("providers", .array(rows.map { r in
                 .object([("name", .string(r.p.name)), ("api", .string(r.p.api.rawValue)), ("base_url", .string(r.p.baseURL)),
-                         ("key", .string(r.key)), ("breaker", .string(r.breaker.split(separator: " ").first.map(String.init) ?? r.breaker)),
+                         ("key", .string(r.key)), ("breaker", .string(r.breaker)),
                          ("breaker_open_until", r.openUntil.map { .number($0) } ?? .null),
                          ("cooldown_until", r.cooldown.map { .number($0) } ?? .null),
                          ("p50_latency_ms", p50[r.p.name].map { .number(Double($0)) } ?? .null)])
@@ -192,7 +182,8 @@ struct ProvidersCommand {
         }
         var cells = [["provider", "api", "base url", "key", "breaker", "cooldown", "p50"]]
         for r in rows {
-            cells.append([r.p.name, r.p.api.rawValue, r.p.baseURL, r.key, r.breaker,
+            let breaker = r.openUntil.map { "\(r.breaker) \(DurationParser.format($0 - now))" } ?? r.breaker
+            cells.append([r.p.name, r.p.api.rawValue, r.p.baseURL, r.key, breaker,
                           r.cooldown.map { DurationParser.format(max(0, $0 - now)) } ?? "-",
                           p50[r.p.name].map { "\($0) ms" } ?? "-"])
         }

@@ -13,6 +13,12 @@ struct Report {
         self.verbose = verbose
     }
 
+    /// The usage error for a `--color` value other than auto, always or never.
+    static func colorProblem(_ value: String?) -> String? {
+        guard let value, !["auto", "always", "never"].contains(value) else { return nil }
+        return "--color takes auto, always or never, not '\(value)'"
+    }
+
     private func paint(_ text: String, _ code: String) -> String {
         color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
     }

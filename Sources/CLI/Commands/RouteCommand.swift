@@ -33,6 +33,7 @@ struct RouteCommand {
             return ExitCode.ok.rawValue
         }
         let report = Report(json: parsed.has("json"), terminal: terminal, color: parsed.value("color"))
+        if let problem = Report.colorProblem(parsed.value("color")) { return report.fail(.usage, kind: "usage", problem) }
         let input: RequestInput
         var routing: Routing
         do {
@@ -68,23 +69,9 @@ struct RouteCommand {
         let router = routing.router
         let breaker = router.breaker ?? Breaker(config: routing.config.breaker)
         return routing.plan.candidates.map { c in
-            let key: String
-            switch router.keys.key(for: c.provider) {
-            case .key(let how): key = how
-            case .notNeeded: key = "not needed"
-            case .missing: key = "missing"
-            }
-            let record = router.health.breakers[c.provider.name]
-            var state = "closed"
-            var openUntil: Double?
-            switch breaker.view(record, now: now) {
-            case .closed: break
-            case .open(let until): state = "open"; openUntil = until
-            case .probeAvailable: state = "half-open"
-            case .probing: state = "half-open, probing"
-            }
+            let (state, openUntil) = HealthLabel.breaker(breaker.view(router.health.breakers[c.provider.name], now: now))
             return Row(candidate: c, availability: router.availability(of: c, request: input.request),
-                       key: key, breaker: state, breakerOpenUntil: openUntil,
+                       key: HealthLabel.key(router.keys.key(for: c.provider)), breaker: state, breakerOpenUntil: openUntil,
                        cooldownUntil: router.health.cooldowns[c.provider.name].flatMap { $0 > now ? $0 : nil },
                        worstCase: Planner.worstCase(input.request, c.model))
         }
