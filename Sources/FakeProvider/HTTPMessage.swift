@@ -39,7 +39,7 @@ struct RequestReader {
         var headers: [(String, String)] = []
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers.append((String(line[..<colon]), String(line[line.index(after: colon)...]).trimmingCharacters()))
+            headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingWhitespace()))
         }
         let length = Int(headerValue("content-length", in: headers) ?? "0") ?? 0
         while buffer.count < length {
@@ -66,14 +66,5 @@ struct RequestReader {
         guard n > 0 else { return false }
         buffer.append(contentsOf: chunk[0..<n])
         return true
-    }
-}
-
-extension String {
-    func trimmingCharacters() -> String {
-        var s = Substring(self)
-        while s.first == " " || s.first == "\t" { s = s.dropFirst() }
-        while s.last == " " || s.last == "\t" { s = s.dropLast() }
-        return String(s)
     }
 }
