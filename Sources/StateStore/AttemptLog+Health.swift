@@ -39,7 +39,7 @@ extension AttemptLog: ProbeClaimer {
     /// Takes the half-open probe of `provider` if its open period is over and
     /// nobody holds a live claim: exactly one of many processes gets it.
     public func claimProbe(provider: String, now: Double) -> Bool {
-        claimProbe(provider: provider, now: now, probeTimeout: Breaker(config: BreakerConfig()).probeTimeout)
+        claimProbe(provider: provider, now: now, probeTimeout: Breaker.defaultProbeTimeout)
     }
 
     func claimProbe(provider: String, now: Double, probeTimeout: Double) -> Bool {

@@ -50,7 +50,10 @@ public struct Breaker: Sendable, Equatable {
     /// How long a claimed probe may stay unanswered before another request may probe.
     public var probeTimeout: Double
 
-    public init(config: BreakerConfig, probeTimeout: Double = 120) {
+    /// How long a claimed probe holds before another request may take it over.
+    public static let defaultProbeTimeout = 120.0
+
+    public init(config: BreakerConfig, probeTimeout: Double = Breaker.defaultProbeTimeout) {
         self.config = config
         self.probeTimeout = probeTimeout
     }
