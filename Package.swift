@@ -37,7 +37,7 @@ let package = Package(
         .testTarget(name: "RouterCoreTests", dependencies: ["RouterCore", "TestSupport", "Providers"]),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers", "RouterCore", "FakeProvider"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["CLI", "RouterCore", "FakeProvider", "Providers", "TestSupport"]),
-        .testTarget(name: "StateStoreTests", dependencies: ["StateStore", "RouterCore"]),
+        .testTarget(name: "StateStoreTests", dependencies: ["StateStore", "RouterCore"], exclude: ["Fixtures"]),
         .testTarget(name: "CurlTransportTests", dependencies: ["CurlTransport", "RouterCore", "FakeProvider"]),
         .testTarget(
             name: "EndToEndTests",
