@@ -8,7 +8,6 @@ let package = Package(
         .executable(name: "llmr-fake", targets: ["llmr-fake"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
@@ -20,7 +19,9 @@ let package = Package(
         // libedit's header at build time (libedit-dev); the library itself is
         // loaded by the chat REPL when it starts, not linked (see editline_shim.c).
         .target(name: "CEditLine", linkerSettings: [.linkedLibrary("dl")]),
-        .target(name: "RouterCore", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // The config's YAML through the reference C parser (libyaml-dev).
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .target(name: "RouterCore", dependencies: ["CYAML"]),
         .target(name: "Providers", dependencies: ["RouterCore"]),
         .target(name: "CurlTransport", dependencies: ["RouterCore", "CCurl"]),
         .target(name: "CSQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),

@@ -19,7 +19,7 @@ public struct RecordedRequest: Sendable {
     /// The model asked for: the body's `model`, or Gemini's `models/NAME:` in the path.
     public var model: String? {
         if let m = (try? JSONValue.parse(body))?["model"]?.string { return m }
-        guard let range = path.range(of: "/models/") else { return nil }
+        guard let range = path.firstRange(of: "/models/") else { return nil }
         return path[range.upperBound...].split(separator: ":").first.map(String.init)
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 import RouterCore
 @testable import Providers
 

@@ -168,4 +168,18 @@ import Testing
             #expect(g == e, "case \(i): \(String(reflecting: Self.corpus[i]))")
         }
     }
+
+    /// Yams's bundled libyaml refused 1,000 levels with a message naming a C
+    /// function; Debian's libyaml has no limit, so llmr's own reader sets it,
+    /// and says so plainly. Nothing this deep may exhaust the stack.
+    @Test(arguments: ["[", "{a: ", "- "])
+    func deepNestingIsRefusedNotCrashed(_ opener: String) {
+        let deep = String(repeating: opener, count: 100_000) + "x\n"
+        do throws(ConfigError) {
+            _ = try ConfigLoader.load(yaml: deep, source: "deep.yaml")
+            Issue.record("loaded")
+        } catch {
+            #expect(error.description == "deep.yaml:1:\(opener.count * 1000 + 1): not valid YAML: nested more than 1000 levels deep")
+        }
+    }
 }

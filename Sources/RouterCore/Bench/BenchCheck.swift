@@ -23,7 +23,7 @@ public struct BenchCheck: Sendable, Equatable {
         let compact = text.filter { !$0.isWhitespace }
         // Two-character operators first, so that ">=" is not read as ">".
         for op in Op.allCases {
-            guard let r = compact.range(of: op.rawValue) else { continue }
+            guard let r = compact.firstRange(of: op.rawValue) else { continue }
             let metric = String(compact[..<r.lowerBound]).lowercased()
             let value = String(compact[r.upperBound...])
             try check(metric, in: text)

@@ -1,5 +1,3 @@
-import Yams
-
 /// Reads YAML (or JSON) text into a validated `Config`.
 public enum ConfigLoader {
     static let topKeys = ["providers", "models", "routes", "tasks", "breaker", "health", "alerts", "log", "chat"]
@@ -13,20 +11,15 @@ public enum ConfigLoader {
 
     /// Parses and validates a configuration. `source` names the file in errors.
     public static func load(yaml: String, source: String) throws(ConfigError) -> Config {
-        let root: Node
+        let parsed: YAMLNode?
         do {
-            // The basic resolver: scalars are read as text here and typed by the loader, which
-            // spares the default resolver's regular expressions (and ICU) at start-up.
-            guard let node = try Yams.compose(yaml: yaml, .basic) else {
-                throw ConfigError(file: source, message: "the file is empty; it needs at least a 'providers' and a 'models' section")
-            }
-            root = node
-        } catch let error as ConfigError {
-            throw error
-        } catch let error as YamlError {
-            throw yamlError(error, source: source)
+            // Scalars are read as text here and typed by the loader.
+            parsed = try YAMLDocument.parse(yaml)
         } catch {
-            throw ConfigError(file: source, message: "not valid YAML: \(error)")
+            throw yamlError(error, source: source)
+        }
+        guard let root = parsed else {
+            throw ConfigError(file: source, message: "the file is empty; it needs at least a 'providers' and a 'models' section")
         }
         let top = ConfigNode(node: root, path: "", file: source)
         var config = Config(source: source, providers: [], models: [], routes: [])
@@ -203,7 +196,7 @@ public enum ConfigLoader {
             if key == "after" {
                 sawAfter = true
                 if (try? value.string()) == "p95" { h.after = .p95 } else {
-                    guard case .scalar(let s) = value.node, let d = DurationParser.seconds(s.string), ConfigLimits.hedgeAfter.contains(d) else {
+                    guard case .scalar(let s, _) = value.node.content, let d = DurationParser.seconds(s), ConfigLimits.hedgeAfter.contains(d) else {
                         throw value.error("expected a duration from 0s to \(DurationParser.exact(ConfigLimits.hedgeAfter.upperBound)) such as 200ms, or p95")
                     }
                     h.after = .fixed(d)
@@ -227,7 +220,7 @@ public enum ConfigLoader {
     static func target(_ node: ConfigNode, config: Config) throws(ConfigError) -> TargetRef {
         var t = TargetRef(model: "")
         var at = node
-        if case .scalar = node.node {
+        if case .scalar = node.node.content {
             t.model = try node.nonEmptyString()
         } else {
             for (key, value) in try node.entries(allowed: targetKeys) {
@@ -245,17 +238,11 @@ public enum ConfigLoader {
         return t
     }
 
-    static func yamlError(_ error: YamlError, source: String) -> ConfigError {
-        switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
-            return ConfigError(file: source, line: mark.line, column: mark.column, message: "not valid YAML: \(problem)")
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            return ConfigError(file: source, line: context.mark.line, column: context.mark.column,
-                               message: "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", "))")
-        case .reader(let problem, _, _, _):
-            return ConfigError(file: source, message: "not readable as YAML: \(problem)")
-        default:
-            return ConfigError(file: source, message: "not valid YAML: \(error)")
+    static func yamlError(_ error: YAMLError, source: String) -> ConfigError {
+        switch error.kind {
+        case .reader: return ConfigError(file: source, message: "not readable as YAML: \(error.problem)")
+        case .syntax: return ConfigError(file: source, line: error.line, column: error.column, message: "not valid YAML: \(error.problem)")
+        case .duplicateKeys: return ConfigError(file: source, line: error.line, column: error.column, message: error.problem)
         }
     }
 }

@@ -1,70 +1,67 @@
-import Yams
-
 /// A YAML node with the key path that led to it, so every error can say where it is.
 struct ConfigNode {
-    let node: Node
+    let node: YAMLNode
     let path: String
     let file: String
 
-    var line: Int? { node.mark?.line }
-    var column: Int? { node.mark?.column }
+    var line: Int? { node.line }
+    var column: Int? { node.column }
 
     func error(_ message: String) -> ConfigError {
         ConfigError(file: file, line: line, column: column, key: path.isEmpty ? nil : path, message: message)
     }
 
-    private func child(_ node: Node, _ key: String) -> ConfigNode {
+    private func child(_ node: YAMLNode, _ key: String) -> ConfigNode {
         ConfigNode(node: node, path: path.isEmpty ? key : "\(path).\(key)", file: file)
     }
 
     var isNull: Bool {
-        guard case .scalar(let s) = node else { return false }
-        return s.style == .plain && ["", "~", "null", "Null", "NULL"].contains(s.string)
+        guard case .scalar(let s, let plain) = node.content else { return false }
+        return plain && ["", "~", "null", "Null", "NULL"].contains(s)
     }
 
     private var kind: String {
-        switch node {
-        case .scalar(let s): return "'\(s.string)'"
+        switch node.content {
+        case .scalar(let s, _): return "'\(s)'"
         case .mapping: return "a mapping"
         case .sequence: return "a list"
-        case .alias: return "an alias"
         }
     }
 
     /// The entries of a mapping in file order; a key outside `allowed` is an error naming the nearest one.
     func entries(allowed: [String]? = nil) throws(ConfigError) -> [(String, ConfigNode)] {
-        guard case .mapping(let mapping) = node else {
+        guard case .mapping(let mapping) = node.content else {
             throw error("expected a mapping of keys to values, got \(kind)")
         }
         var out: [(String, ConfigNode)] = []
         for (keyNode, value) in mapping {
-            guard case .scalar(let k) = keyNode else {
+            guard case .scalar(let k, _) = keyNode.content else {
                 throw ConfigNode(node: keyNode, path: path, file: file).error("keys must be plain text")
             }
-            let entry = child(value, k.string)
-            if let allowed, !allowed.contains(k.string) {
+            let entry = child(value, k)
+            if let allowed, !allowed.contains(k) {
                 let where_ = path.isEmpty ? "at the top level" : "in \(path)"
                 throw ConfigNode(node: keyNode, path: entry.path, file: file)
-                    .error("unknown key '\(k.string)' \(where_)\(Suggest.hint(k.string, in: allowed)); expected one of: \(allowed.joined(separator: ", "))")
+                    .error("unknown key '\(k)' \(where_)\(Suggest.hint(k, in: allowed)); expected one of: \(allowed.joined(separator: ", "))")
             }
-            out.append((k.string, entry))
+            out.append((k, entry))
         }
         return out
     }
 
     /// The items of a list.
     func items() throws(ConfigError) -> [ConfigNode] {
-        guard case .sequence(let seq) = node else {
+        guard case .sequence(let seq) = node.content else {
             throw error("expected a list, got \(kind)")
         }
         return seq.enumerated().map { child($0.element, "\($0.offset)") }
     }
 
     func string() throws(ConfigError) -> String {
-        guard case .scalar(let s) = node, !isNull else {
+        guard case .scalar(let s, _) = node.content, !isNull else {
             throw error("expected text, got \(isNull ? "nothing" : kind)")
         }
-        return s.string
+        return s
     }
 
     func nonEmptyString() throws(ConfigError) -> String {
@@ -75,7 +72,7 @@ struct ConfigNode {
 
     /// A whole number within `range`; the error names the range.
     func int(_ range: ClosedRange<Int>) throws(ConfigError) -> Int {
-        guard case .scalar(let s) = node, let v = Int(s.string.replacingUnderscores()), range.contains(v) else {
+        guard case .scalar(let s, _) = node.content, let v = Int(s.replacingUnderscores()), range.contains(v) else {
             throw error("expected a whole number from \(range.lowerBound) to \(range.upperBound), got \(kind)")
         }
         return v
@@ -83,15 +80,15 @@ struct ConfigNode {
 
     /// A finite number within `range`; the error names the range.
     func double(_ range: ClosedRange<Double>) throws(ConfigError) -> Double {
-        guard case .scalar(let s) = node, let v = Double(s.string.replacingUnderscores()), v.isFinite, range.contains(v) else {
+        guard case .scalar(let s, _) = node.content, let v = Double(s.replacingUnderscores()), v.isFinite, range.contains(v) else {
             throw error("expected a number from \(NumberText.plain(range.lowerBound)) to \(NumberText.plain(range.upperBound)), got \(kind)")
         }
         return v
     }
 
     func bool() throws(ConfigError) -> Bool {
-        guard case .scalar(let s) = node else { throw error("expected true or false, got \(kind)") }
-        switch s.string.lowercased() {
+        guard case .scalar(let s, _) = node.content else { throw error("expected true or false, got \(kind)") }
+        switch s.lowercased() {
         case "true", "yes", "on": return true
         case "false", "no", "off": return false
         default: throw error("expected true or false, got \(kind)")
@@ -100,7 +97,7 @@ struct ConfigNode {
 
     /// A duration within `range`; the error names the range.
     func duration(_ range: ClosedRange<Double>) throws(ConfigError) -> Double {
-        guard case .scalar(let s) = node, let v = DurationParser.seconds(s.string), range.contains(v) else {
+        guard case .scalar(let s, _) = node.content, let v = DurationParser.seconds(s), range.contains(v) else {
             throw error("expected a duration from \(DurationParser.exact(range.lowerBound)) to \(DurationParser.exact(range.upperBound)), such as 500ms, 30s or 2m, got \(kind)")
         }
         return v
