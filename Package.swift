@@ -7,9 +7,6 @@ let package = Package(
         .executable(name: "llmr", targets: ["llmr"]),
         .executable(name: "llmr-fake", targets: ["llmr-fake"]),
     ],
-    dependencies: [
-        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
-    ],
     targets: [
         .systemLibrary(
             name: "CCurl",
@@ -24,11 +21,9 @@ let package = Package(
         .target(name: "RouterCore", dependencies: ["CYAML"]),
         .target(name: "Providers", dependencies: ["RouterCore"]),
         .target(name: "CurlTransport", dependencies: ["RouterCore", "CCurl"]),
-        .target(name: "CSQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
-        .target(name: "StateStore", dependencies: [
-            "RouterCore", "CSQLiteTuning",
-            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
-        ]),
+        // SQLite's C API (libsqlite3-dev) and the calls Swift cannot make directly.
+        .target(name: "CSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
+        .target(name: "StateStore", dependencies: ["RouterCore", "CSQLite"]),
         .target(name: "CStartup"),
         .target(name: "CLI", dependencies: ["RouterCore", "Providers", "CurlTransport", "StateStore", "CStartup", "CEditLine"]),
         .executableTarget(name: "llmr", dependencies: ["CLI"]),

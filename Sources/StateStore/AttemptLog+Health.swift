@@ -1,4 +1,3 @@
-import GRDB
 import RouterCore
 #if canImport(Glibc)
 import Glibc
@@ -23,15 +22,15 @@ extension AttemptLog: ProbeClaimer {
             return try queue.read { db in
                 var health = HealthSnapshot()
                 // Both tables hold a row per provider and per model that failed: small enough to read whole.
-                for row in try Row.fetchAll(db, sql: "SELECT \(Self.breakerColumns) FROM breakers") {
+                try db.each(sql: "SELECT \(Self.breakerColumns) FROM breakers") { row in
                     if let r = Self.breaker(row, now: now), ours(r.provider) { health.breakers[r.provider] = r }
                 }
                 // A cooldown further off than any server may ask for was not written by llmr: ignored.
-                for row in try Row.fetchAll(db, sql: """
-                    SELECT CAST(provider AS TEXT) AS provider, CAST(until AS REAL) AS until FROM cooldowns
+                try db.each(sql: """
+                    SELECT CAST(provider AS TEXT), CAST(until AS REAL) FROM cooldowns
                     WHERE provider IS NOT NULL AND until IS NOT NULL
-                    """) {
-                    let key: String = row["provider"], until: Double = row["until"]
+                    """) { row in
+                    let key = row.string(0), until = row.double(1)
                     if ours(key), until > now, until <= now + RetryAfter.limit { health.cooldowns[key] = until }
                 }
                 return health
@@ -69,10 +68,10 @@ extension AttemptLog: ProbeClaimer {
             return try queue.read { db in
                 var out: [String: Double] = [:]
                 for p in providers {
-                    let times = try Int.fetchAll(db, sql: """
+                    let times = try db.ints("""
                         SELECT CAST(ttft_ms AS INTEGER) FROM attempts WHERE provider = ? AND outcome = 'ok' AND ttft_ms IS NOT NULL
                         ORDER BY id DESC LIMIT 200
-                        """, arguments: [p]).sorted()
+                        """, [p]).sorted()
                     guard times.count >= 20 else { continue }
                     out[p] = Double(times[min(times.count - 1, Int(saturating: (Double(times.count) * 0.95).rounded(.up)) - 1)]) / 1000
                 }
@@ -87,13 +86,14 @@ extension AttemptLog: ProbeClaimer {
     public func hedgeShare(route: String?, since: Double) throws(Failure) -> Double {
         do {
             return try queue.read { db in
-                let row = try Row.fetchOne(db, sql: """
-                    SELECT count(DISTINCT request_id) AS requests,
-                           count(DISTINCT CASE WHEN hedge = 1 THEN request_id END) AS hedged
+                var requests = 0, hedged = 0
+                try db.each(sql: """
+                    SELECT count(DISTINCT request_id), count(DISTINCT CASE WHEN hedge = 1 THEN request_id END)
                     FROM attempts WHERE at >= ? AND route IS ?
-                    """, arguments: [since, route])
-                let requests: Int = row?["requests"] ?? 0
-                let hedged: Int = row?["hedged"] ?? 0
+                    """, arguments: [since, route]) { row in
+                    requests = row.int(0)
+                    hedged = row.int(1)
+                }
                 return requests == 0 ? 0 : Double(hedged) / Double(requests)
             }
         } catch {
@@ -123,22 +123,21 @@ extension AttemptLog: ProbeClaimer {
 
     /// The breaker columns, typed in SQL so that no stored value can fail to decode.
     static let breakerColumns = """
-        CAST(provider AS TEXT) AS provider, CAST(state AS TEXT) AS state,
-        ifnull(CAST(closed_at AS REAL), 0) AS closed_at, ifnull(CAST(open_until AS REAL), 0) AS open_until,
-        CAST(probe_owner AS TEXT) AS probe_owner, CAST(probe_started AS REAL) AS probe_started
+        CAST(provider AS TEXT), CAST(state AS TEXT), ifnull(CAST(closed_at AS REAL), 0), ifnull(CAST(open_until AS REAL), 0),
+        CAST(probe_owner AS TEXT), CAST(probe_started AS REAL)
         """
 
     /// A stored breaker, or nil when its values are out of range (treated as
     /// absent, so closed): an open period longer than `open_for` may ever be,
     /// or times that are not finite.
-    static func breaker(_ row: Row, now: Double) -> BreakerRecord? {
-        let provider: String? = row["provider"]
-        let closedAt: Double = row["closed_at"], openUntil: Double = row["open_until"]
-        let probeStarted: Double? = row["probe_started"]
+    static func breaker(_ row: SQLiteRow, now: Double) -> BreakerRecord? {
+        let provider = row.optionalString(0)
+        let closedAt = row.double(2), openUntil = row.double(3)
+        let probeStarted = row.optionalDouble(5)
         guard let provider, closedAt.isFinite, openUntil.isFinite, probeStarted?.isFinite ?? true,
               openUntil <= now + ConfigLimits.breakerOpenFor.upperBound else { return nil }
-        return BreakerRecord(provider: provider, state: BreakerRecord.State(rawValue: row["state"] ?? "") ?? .closed,
-                             closedAt: closedAt, openUntil: openUntil, probeOwner: row["probe_owner"], probeStarted: probeStarted)
+        return BreakerRecord(provider: provider, state: BreakerRecord.State(rawValue: row.string(1)) ?? .closed,
+                             closedAt: closedAt, openUntil: openUntil, probeOwner: row.optionalString(4), probeStarted: probeStarted)
     }
 
     /// Closes `provider`'s breaker: a health check found it answering.
@@ -158,7 +157,7 @@ extension AttemptLog: ProbeClaimer {
     /// Applies one request's attempts to the breakers and cooldowns of their
     /// providers and models. A provider's breaker counts transport failures and
     /// closes on any answer from it; a model's counts its own answers' failures.
-    static func updateHealth(_ db: Database, _ attempts: [AttemptRecord], breaker: Breaker, owner: String, now: Double) throws {
+    static func updateHealth(_ db: SQLiteDatabase, _ attempts: [AttemptRecord], breaker: Breaker, owner: String, now: Double) throws {
         let sent = attempts.filter { $0.outcome != .noKey && $0.outcome != .unsupported }
         var providers: [String] = []
         var models: [(provider: String, modelID: String)] = []
@@ -183,7 +182,7 @@ extension AttemptLog: ProbeClaimer {
     }
 
     /// Retry-After on a 429 or 503 holds `key` back until then, for every process.
-    private static func cooldown(_ db: Database, key: String, attempts: [AttemptRecord], now: Double) throws {
+    private static func cooldown(_ db: SQLiteDatabase, key: String, attempts: [AttemptRecord], now: Double) throws {
         let waits = attempts.compactMap { a -> Double? in
             guard let s = a.status, [429, 503, 529].contains(s), let r = a.retryAfterS, r > 0 else { return nil }
             return now + r
@@ -196,12 +195,14 @@ extension AttemptLog: ProbeClaimer {
     }
 
     /// Moves one breaker on after a request's attempts that concern it; `counts` picks its failures.
-    private static func update(_ db: Database, key: String, attempts: [AttemptRecord], breaker: Breaker, owner: String, now: Double,
+    private static func update(_ db: SQLiteDatabase, key: String, attempts: [AttemptRecord], breaker: Breaker, owner: String, now: Double,
                                counting condition: String, _ arguments: [String], counts: (AttemptRecord) -> Bool) throws {
-        let record = try Row.fetchOne(db, sql: "SELECT \(breakerColumns) FROM breakers WHERE provider = ?", arguments: [key])
-            .flatMap { Self.breaker($0, now: now) }
-        let failures = try Int.fetchOne(db, sql: "SELECT count(*) FROM attempts WHERE \(condition) AND at >= ?",
-                                        arguments: StatementArguments(arguments) + [breaker.windowStart(record, now: now)]) ?? 0
+        var record: BreakerRecord?
+        try db.each(sql: "SELECT \(breakerColumns) FROM breakers WHERE provider = ?", arguments: [key]) { row in
+            record = Self.breaker(row, now: now)
+        }
+        let failures = try db.int("SELECT count(*) FROM attempts WHERE \(condition) AND at >= ?",
+                                  StatementArguments(arguments) + [breaker.windowStart(record, now: now)]) ?? 0
         let next = breaker.after(record, provider: key, succeeded: attempts.contains { $0.outcome == .ok },
                                  failedNow: attempts.contains(where: counts),
                                  failuresInWindow: failures, owner: owner, now: now)

@@ -1,4 +1,3 @@
-import GRDB
 import RouterCore
 
 /// What `llmr providers` reads and writes: recent latency, health checks, pruning.
@@ -9,10 +8,10 @@ extension AttemptLog {
             return try queue.read { db in
                 var out: [String: Int] = [:]
                 for p in providers {
-                    let times = try Int.fetchAll(db, sql: """
+                    let times = try db.ints("""
                         SELECT CAST(latency_ms AS INTEGER) FROM attempts WHERE provider = ? AND outcome = 'ok' AND route IS NOT '(check)' AND latency_ms IS NOT NULL
                         ORDER BY id DESC LIMIT 100
-                        """, arguments: [p]).sorted()
+                        """, [p]).sorted()
                     if !times.isEmpty { out[p] = times[(times.count - 1) / 2] }
                 }
                 return out
@@ -34,7 +33,11 @@ extension AttemptLog {
     public func contents() throws(Failure) -> [(prompt: String, answer: String?)] {
         do {
             return try queue.read { db in
-                try Row.fetchAll(db, sql: "SELECT ifnull(CAST(prompt AS TEXT), '') AS prompt, CAST(answer AS TEXT) AS answer FROM contents ORDER BY at, rowid").map { ($0["prompt"], $0["answer"]) }
+                var out: [(prompt: String, answer: String?)] = []
+                try db.each(sql: "SELECT CAST(prompt AS TEXT), CAST(answer AS TEXT) FROM contents ORDER BY at, rowid") { row in
+                    out.append((row.string(0), row.optionalString(1)))
+                }
+                return out
             }
         } catch {
             throw Failure(path: path, reason: Self.reason(error))

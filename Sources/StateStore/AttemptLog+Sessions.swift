@@ -1,5 +1,5 @@
-import GRDB
 import RouterCore
+internal import CSQLite
 
 /// A saved conversation, as `chat --list` shows it.
 public struct SessionSummary: Sendable, Equatable {
@@ -38,7 +38,7 @@ extension AttemptLog {
                     ON CONFLICT(name) DO UPDATE SET updated = excluded.updated, system = excluded.system
                     """, arguments: [name, time, time, system.map(Secrets.redact)])
                 // The next number is taken inside the write transaction: concurrent writers queue up, none collides.
-                let next = (try Int.fetchOne(db, sql: "SELECT max(turn) FROM turns WHERE session = ?", arguments: [name]) ?? 0) + 1
+                let next = (try db.int("SELECT max(turn) FROM turns WHERE session = ?", [name]) ?? 0) + 1
                 try db.execute(sql: """
                     INSERT INTO turns (session, turn, at, user, assistant, provider, model, cost_usd, input_tokens, output_tokens, attempt_ids)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -58,19 +58,23 @@ extension AttemptLog {
     public func session(_ name: String) throws(Failure) -> (system: String?, turns: [SavedTurn])? {
         do {
             return try queue.read { db in
-                guard let row = try Row.fetchOne(db, sql: "SELECT CAST(system AS TEXT) AS system FROM sessions WHERE name = ?", arguments: [name]) else {
-                    return nil
+                var found = false
+                var system: String?
+                try db.each(sql: "SELECT CAST(system AS TEXT) FROM sessions WHERE name = ?", arguments: [name]) { row in
+                    found = true
+                    system = row.optionalString(0)
                 }
-                let turns = try Row.fetchAll(db, sql: """
-                    SELECT CAST(turn AS INTEGER) AS turn, ifnull(CAST(at AS REAL), 0) AS at, ifnull(CAST(user AS TEXT), '') AS user,
-                           ifnull(CAST(assistant AS TEXT), '') AS assistant, CAST(provider AS TEXT) AS provider,
-                           CAST(model AS TEXT) AS model, CAST(cost_usd AS REAL) AS cost_usd
+                guard found else { return nil }
+                var turns: [SavedTurn] = []
+                try db.each(sql: """
+                    SELECT CAST(turn AS INTEGER), CAST(at AS REAL), CAST(user AS TEXT), CAST(assistant AS TEXT),
+                           CAST(provider AS TEXT), CAST(model AS TEXT), CAST(cost_usd AS REAL)
                     FROM turns WHERE session = ? AND turn IS NOT NULL ORDER BY turn
-                    """, arguments: [name]).map { r in
-                    SavedTurn(turn: r["turn"], at: r["at"], user: r["user"], assistant: r["assistant"],
-                              provider: r["provider"], model: r["model"], costUSD: r["cost_usd"])
+                    """, arguments: [name]) { r in
+                    turns.append(SavedTurn(turn: r.int(0), at: r.double(1), user: r.string(2), assistant: r.string(3),
+                                           provider: r.optionalString(4), model: r.optionalString(5), costUSD: r.optionalDouble(6)))
                 }
-                return (row["system"], turns)
+                return (system, turns)
             }
         } catch {
             throw Failure(path: path, reason: Self.reason(error))
@@ -92,12 +96,15 @@ extension AttemptLog {
     public func sessions() throws(Failure) -> [SessionSummary] {
         do {
             return try queue.read { db in
-                try Row.fetchAll(db, sql: """
-                    SELECT s.name AS name, count(t.turn) AS turns, ifnull(CAST(s.updated AS REAL), 0) AS updated,
-                           ifnull(sum(CAST(t.cost_usd AS REAL)), 0) AS cost
+                var out: [SessionSummary] = []
+                try db.each(sql: """
+                    SELECT CAST(s.name AS TEXT), count(t.turn), CAST(s.updated AS REAL), sum(CAST(t.cost_usd AS REAL))
                     FROM sessions s LEFT JOIN turns t ON t.session = s.name
                     WHERE s.name IS NOT NULL GROUP BY s.name ORDER BY s.updated DESC, s.name
-                    """).map { SessionSummary(name: $0["name"], turns: $0["turns"], lastUsed: $0["updated"], costUSD: $0["cost"]) }
+                    """) { r in
+                    out.append(SessionSummary(name: r.string(0), turns: r.int(1), lastUsed: r.double(2), costUSD: r.double(3)))
+                }
+                return out
             }
         } catch {
             throw Failure(path: path, reason: Self.reason(error))
@@ -109,12 +116,12 @@ extension AttemptLog {
     public func renameSession(_ old: String, to new: String) throws(Failure) -> Bool {
         do {
             return try queue.write { db in
-                guard try Int.fetchOne(db, sql: "SELECT count(*) FROM sessions WHERE name = ?", arguments: [old]) == 1 else { return false }
+                guard try db.int("SELECT count(*) FROM sessions WHERE name = ?", [old]) == 1 else { return false }
                 try db.execute(sql: "UPDATE sessions SET name = ? WHERE name = ?", arguments: [new, old])
                 try db.execute(sql: "UPDATE turns SET session = ? WHERE session = ?", arguments: [new, old])
                 return true
             }
-        } catch let e as DatabaseError where e.resultCode == .SQLITE_CONSTRAINT {
+        } catch let e as SQLiteError where e.primary == SQLITE_CONSTRAINT {
             throw Failure(path: path, reason: "a session named '\(new)' already exists")
         } catch {
             throw Failure(path: path, reason: Self.reason(error))

@@ -1,7 +1,6 @@
 import Dispatch
-import GRDB
 import Synchronization
-internal import GRDBSQLite
+internal import CSQLite
 import RouterCore
 #if canImport(Glibc)
 import Glibc
@@ -19,9 +18,12 @@ extension AttemptLog {
     func stats(from: Double, to: Double, route: String?, bench: Bool = false, splitAbove: Int64) throws(Failure) -> [StatsFigures] {
         do {
             let (low, high, covered) = try queue.read { db -> (Int64, Int64, Double) in
-                let low = try Int64.fetchOne(db, sql: "SELECT min(rowid) FROM attempts") ?? 0
-                let high = try Int64.fetchOne(db, sql: "SELECT max(rowid) FROM attempts") ?? 0
-                let oldest = try Double.fetchOne(db, sql: "SELECT min(at) FROM attempts") ?? from
+                var low: Int64 = 0, high: Int64 = 0, oldest = from
+                try db.each(sql: "SELECT min(rowid), max(rowid), min(at) FROM attempts") { row in
+                    low = row.int64(0)
+                    high = row.int64(1)
+                    oldest = row.optionalDouble(2) ?? from
+                }
                 return (low, high, (to - max(from, oldest)) / max(1, to - oldest))
             }
             // A period that covers much of the log reads faster straight through
@@ -35,9 +37,7 @@ extension AttemptLog {
             let path = self.path
             DispatchQueue.concurrentPerform(iterations: ranges.count) { i in
                 let result = Result { () throws -> StatsAccumulator in
-                    var config = Configuration()
-                    config.readonly = true
-                    let reader = try DatabaseQueue(path: path, configuration: config)
+                    let reader = try SQLiteQueue(path: path, readonly: true)
                     return try reader.read { db in try Self.scan(db, from: from, to: to, route: route, bench: bench, rows: ranges[i]) }
                 }
                 results.withLock { $0[i] = result }
@@ -53,7 +53,7 @@ extension AttemptLog {
     }
 
     /// One pass over the attempts in the period (and in a rowid range, when given).
-    static func scan(_ db: Database, from: Double, to: Double, route: String?, bench: Bool, rows: (Int64, Int64)?) throws -> StatsAccumulator {
+    static func scan(_ db: SQLiteDatabase, from: Double, to: Double, route: String?, bench: Bool, rows: (Int64, Int64)?) throws -> StatsAccumulator {
         // Reading a large log through memory mapping spares a copy of every page.
         try db.execute(sql: "PRAGMA mmap_size = 1073741824")
         // One small integer says how the attempt ended and its flags, so each
@@ -74,22 +74,12 @@ extension AttemptLog {
             sql += " AND rowid BETWEEN ? AND ?"
             arguments += [first, last]
         }
-        let statement = try db.makeStatement(sql: sql)
-        try statement.setArguments(arguments)
-        let handle = statement.sqliteStatement
-        defer { sqlite3_reset(handle) }
         var acc = StatsAccumulator()
         // Names repeat: a row's provider and model are matched by their bytes'
         // hash, and made into strings only the first time.
         var groupOf: [UInt64: Int] = [:]
-        func bytes(_ col: Int32) -> UnsafeBufferPointer<UInt8> {
-            UnsafeBufferPointer(start: sqlite3_column_text(handle, col), count: Int(sqlite3_column_bytes(handle, col)))
-        }
-        while true {
-            let rc = sqlite3_step(handle)
-            if rc == SQLITE_DONE { break }
-            guard rc == SQLITE_ROW else { throw DatabaseError(resultCode: ResultCode(rawValue: rc)) }
-            let provider = bytes(0), model = bytes(1)
+        try db.each(sql: sql, arguments: arguments) { row in
+            let provider = row.bytes(0), model = row.bytes(1)
             var hash: UInt64 = 0xcbf2_9ce4_8422_2325
             for b in provider { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
             hash = (hash ^ 0xff) &* 0x100_0000_01b3
@@ -99,11 +89,11 @@ extension AttemptLog {
                 g = acc.group(provider: String(decoding: provider, as: UTF8.self), model: String(decoding: model, as: UTF8.self))
                 groupOf[hash] = g
             }
-            let kind = sqlite3_column_int64(handle, 2)
-            let ttft = sqlite3_column_int64(handle, 4)
+            let kind = row.int64(2)
+            let ttft = row.int64(4)
             acc.add(group: g, answered: kind & 3 == 1, lostHedge: kind & 3 == 2,
-                    latencyMs: Int(sqlite3_column_int64(handle, 3)), ttftMs: ttft < 0 ? nil : Int(ttft),
-                    costUSD: sqlite3_column_double(handle, 5), fallback: kind & 4 != 0, hedge: kind & 8 != 0)
+                    latencyMs: row.int(3), ttftMs: ttft < 0 ? nil : Int(ttft),
+                    costUSD: row.double(5), fallback: kind & 4 != 0, hedge: kind & 8 != 0)
         }
         return acc
     }

@@ -1,6 +1,5 @@
-import GRDB
 import RouterCore
-internal import CSQLiteTuning
+internal import CSQLite
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,7 +22,7 @@ public final class AttemptLog: Sendable {
     }
 
     public let path: String
-    let queue: DatabaseQueue
+    let queue: SQLiteQueue
     /// Who this process is, for half-open probes it claims.
     public let owner: String
 
@@ -33,25 +32,6 @@ public final class AttemptLog: Sendable {
     public init(path: String, owner: String = AttemptLog.newOwner()) throws(Failure) {
         self.path = path
         self.owner = owner
-        var config = Configuration()
-        // WAL is a property of the file: it is set once, when the schema is
-        // created, rather than checked by every connection of every process.
-        config.journalMode = .default
-        config.busyMode = .timeout(10)
-        config.label = "llmr-state"
-        config.prepareDatabase { db in
-            // In WAL mode NORMAL syncs at checkpoints, not at every commit: a
-            // record survives a crash of llmr, and the answer never waits on fsync.
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            // Closing the last connection would checkpoint (several fsyncs) and
-            // delete the WAL, in every process. Instead the WAL stays and
-            // `record` truncates it once it grows past `walLimit`.
-            if let handle = db.sqliteConnection { _ = llmr_sqlite_keep_wal_on_close(UnsafeMutableRawPointer(handle)) }
-            // Automatic checkpoints cannot help here: each new process rebuilds
-            // the WAL index and forgets what was already copied, so they would
-            // copy the whole WAL again every time.
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
-        }
         // Switching a new file to WAL needs an exclusive lock that SQLite's busy
         // handler does not wait for, so processes that find the database not yet
         // set up take turns through a lock file. Once it is set up, the header
@@ -69,7 +49,20 @@ public final class AttemptLog: Sendable {
             }
         }
         do {
-            queue = try DatabaseQueue(path: path, configuration: config)
+            // WAL is a property of the file: it is set once, when the schema is
+            // created, rather than checked by every connection of every process.
+            queue = try SQLiteQueue(path: path, busyTimeout: 10) { db throws(SQLiteError) in
+                // In WAL mode NORMAL syncs at checkpoints, not at every commit: a
+                // record survives a crash of llmr, and the answer never waits on fsync.
+                // Automatic checkpoints cannot help here: each new process rebuilds
+                // the WAL index and forgets what was already copied, so they would
+                // copy the whole WAL again every time.
+                try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0")
+                // Closing the last connection would checkpoint (several fsyncs) and
+                // delete the WAL, in every process. Instead the WAL stays and
+                // `record` truncates it once it grows past `walLimit`.
+                _ = llmr_sqlite_keep_wal_on_close(db.handle)
+            }
             if !ready { try Self.migrate(queue) }
         } catch {
             throw Failure(path: path, reason: Self.reason(error))
@@ -90,14 +83,14 @@ public final class AttemptLog: Sendable {
 
     /// Creates the schema and switches the file to WAL; `user_version` records
     /// that it is done. Called under the set-up lock.
-    static func migrate(_ queue: DatabaseQueue) throws {
+    static func migrate(_ queue: SQLiteQueue) throws {
         try queue.writeWithoutTransaction { db in
             // Outside any transaction, as SQLite requires; harmless when already WAL.
             try db.execute(sql: "PRAGMA journal_mode = WAL")
         }
         try queue.write { db in
             // Another process may have finished the set-up while this one waited for the lock.
-            guard (try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0) < schemaVersion else { return }
+            guard (try db.int("PRAGMA user_version") ?? 0) < schemaVersion else { return }
             try db.execute(sql: """
                 CREATE TABLE IF NOT EXISTS attempts (
                     id INTEGER PRIMARY KEY,
@@ -161,7 +154,7 @@ public final class AttemptLog: Sendable {
                 );
                 """)
             // Version 2 added whether an attempt counts against its breaker, and its hedge; 3, contents; 4, sessions.
-            let columns = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('attempts')")
+            let columns = try db.strings("SELECT name FROM pragma_table_info('attempts')")
             if !columns.contains("failure") {
                 try db.execute(sql: "ALTER TABLE attempts ADD COLUMN failure INTEGER NOT NULL DEFAULT 0")
             }
@@ -192,7 +185,7 @@ public final class AttemptLog: Sendable {
 
     /// Writes a request's attempts (and contents), moves the breakers on, and
     /// returns the rows' ids; the caller holds the transaction.
-    static func insert(_ db: Database, _ result: RouteResult, requestID: String, at time: Double, breaker: Breaker?, owner: String,
+    static func insert(_ db: SQLiteDatabase, _ result: RouteResult, requestID: String, at time: Double, breaker: Breaker?, owner: String,
                    content: (prompt: String, answer: String?)?, prices: (String) -> ModelEntry?) throws -> [Int64] {
         var ids: [Int64] = []
         if let content {
@@ -254,7 +247,7 @@ public final class AttemptLog: Sendable {
 
     /// How many attempts the log holds (for tests and later for stats).
     public func count() throws(Failure) -> Int {
-        do { return try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM attempts") ?? 0 } } catch {
+        do { return try queue.read { db in try db.int("SELECT count(*) FROM attempts") ?? 0 } } catch {
             throw Failure(path: path, reason: Self.reason(error))
         }
     }
@@ -266,24 +259,24 @@ public final class AttemptLog: Sendable {
 
     /// The first column of the first row of `sql`, as a whole number (tests).
     func integer(_ sql: String) throws -> Int? {
-        try queue.read { db in try Int.fetchOne(db, sql: sql) }
+        try queue.read { db in try db.int(sql) }
     }
 
     /// The outcomes of the logged attempts, oldest first.
     public func outcomes() throws(Failure) -> [String] {
-        do { return try queue.read { db in try String.fetchAll(db, sql: "SELECT outcome FROM attempts ORDER BY id") } } catch {
+        do { return try queue.read { db in try db.strings("SELECT outcome FROM attempts ORDER BY id") } } catch {
             throw Failure(path: path, reason: Self.reason(error))
         }
     }
 
     static func reason(_ error: any Error) -> String {
-        if let e = error as? DatabaseError {
-            switch e.resultCode {
-            case .SQLITE_FULL: return "the disk is full"
-            case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_CANTOPEN: return "cannot open or write the file (\(e.message ?? "permission denied"))"
-            case .SQLITE_BUSY, .SQLITE_LOCKED: return "another llmr process held the database too long"
-            case .SQLITE_CORRUPT, .SQLITE_NOTADB: return "the file is not a usable SQLite database"
-            default: return e.message ?? "\(e)"
+        if let e = error as? SQLiteError {
+            switch e.primary {
+            case SQLITE_FULL: return "the disk is full"
+            case SQLITE_READONLY, SQLITE_PERM, SQLITE_CANTOPEN: return "cannot open or write the file (\(e.message))"
+            case SQLITE_BUSY, SQLITE_LOCKED: return "another llmr process held the database too long"
+            case SQLITE_CORRUPT, SQLITE_NOTADB: return "the file is not a usable SQLite database"
+            default: return e.message
             }
         }
         return "\(error)"

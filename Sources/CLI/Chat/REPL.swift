@@ -82,7 +82,7 @@ struct Completer: Sendable {
         let config = session.context.config
         models = config.models.map(\.name) + config.models.map { "\($0.provider)/\($0.id)" }
         routes = config.routes.map(\.name)
-        nonisolated(unsafe) let log = session.log
+        let log = session.log
         sessions = { ((try? log?.sessions()) ?? []).map(\.name) }
     }
 

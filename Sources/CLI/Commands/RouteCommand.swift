@@ -85,7 +85,7 @@ struct RouteCommand {
         if let seed = input.seed { head += ", seed \(seed)" }
         head += "; retries \(plan.retries), at most \(plan.maxAttempts) attempts; prompt about \(input.request.estimatedPromptTokens) tokens"
         if let m = input.maxCost { head += "; --max-cost \(usd(m))" }
-        var lines = [head, "config \(routing.config.source)"]
+        let lines = [head, "config \(routing.config.source)"]
         let headers = ["#", "candidate", "tier", "placed by", "est. cost", "window", "key", "breaker", "status"]
         var cells: [[String]] = [headers]
         for (i, r) in rows.enumerated() {
