@@ -1,5 +1,14 @@
 // swift-tools-version:6.1
+import Foundation
 import PackageDescription
+
+/// Links `lib<name>` from its static archive when the system has one (Debian's
+/// -dev packages ship them), so no process pays for loading it; else shared.
+func link(_ name: String) -> LinkerSetting {
+    let dirs = ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib"]
+    let archive = dirs.contains { FileManager.default.fileExists(atPath: "\($0)/lib\(name).a") }
+    return .linkedLibrary(archive ? ":lib\(name).a" : name)
+}
 
 let package = Package(
     name: "llmr",
@@ -17,12 +26,12 @@ let package = Package(
         // loaded by the chat REPL when it starts, not linked (see editline_shim.c).
         .target(name: "CEditLine", linkerSettings: [.linkedLibrary("dl")]),
         // The config's YAML through the reference C parser (libyaml-dev).
-        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .target(name: "CYAML", linkerSettings: [link("yaml")]),
         .target(name: "RouterCore", dependencies: ["CYAML"]),
         .target(name: "Providers", dependencies: ["RouterCore"]),
         .target(name: "CurlTransport", dependencies: ["RouterCore", "CCurl"]),
         // SQLite's C API (libsqlite3-dev) and the calls Swift cannot make directly.
-        .target(name: "CSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
+        .target(name: "CSQLite", linkerSettings: [link("sqlite3"), .linkedLibrary("m"), .linkedLibrary("dl")]),
         .target(name: "StateStore", dependencies: ["RouterCore", "CSQLite"]),
         .target(name: "CStartup"),
         .target(name: "CLI", dependencies: ["RouterCore", "Providers", "CurlTransport", "StateStore", "CStartup", "CEditLine"]),
@@ -42,3 +51,4 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
