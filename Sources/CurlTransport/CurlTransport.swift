@@ -78,14 +78,29 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     }
 
     private func spawnThread() {
-        let context = Unmanaged.passRetained(self).toOpaque()
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { context in
-            guard let context else { return nil }
-            Unmanaged<CurlTransport>.fromOpaque(context).takeUnretainedValue().run()
-            return nil
-        }, context)
-        if rc == 0 { pthread_detach(thread) } else { fatalError("llmr: could not start the transport thread (error \(rc))") }
+        guard DetachedThread.start({ self.run() }) else { fatalError("llmr: could not start the transport thread") }
+    }
+
+    /// Starts the shared transport's thread now, before any request: the
+    /// thread sets libcurl up (its global init loads OpenSSL's configuration)
+    /// and then waits for transfers, while the caller's thread goes on. A
+    /// `send` made before the set-up is done waits in the inbox.
+    /// `ready` is called on that thread once the set-up is done.
+    @discardableResult
+    public static func startEarly(ready: @escaping @Sendable () -> Void) -> Bool {
+        DetachedThread.start {
+            let transport = CurlTransport.shared
+            ready()
+            if transport.claimThread() { transport.run() }
+        }
+    }
+
+    /// True when the caller's thread is to run the loop (nobody started one yet).
+    private func claimThread() -> Bool {
+        inbox.withLock { box in
+            defer { box.threadStarted = true }
+            return !box.threadStarted
+        }
     }
 
     /// The transport thread: add and cancel, drive curl, finish transfers, enforce timeouts, sleep.

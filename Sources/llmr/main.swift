@@ -3,4 +3,9 @@ import CLI
 import Glibc
 #endif
 
-exit(await LLMR.process())
+// libcurl's set-up and the state database's open start now, on threads of
+// their own, before the async runtime does anything.
+EarlyStart.begin(CommandLine.arguments)
+let code = await LLMR.process()
+EarlyStart.settle()
+exit(code)

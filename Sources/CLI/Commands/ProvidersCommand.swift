@@ -87,7 +87,7 @@ struct ProvidersCommand {
         }
         let selected = parsed.positionals.isEmpty ? config.providers : config.providers.filter { parsed.positionals.contains($0.name) }
 
-        let state = await Routing.openState(terminal.environment)?.value
+        let state = await Routing.openState(terminal.environment).value
         let log: AttemptLog?
         /// Why there is no log to read, said for a person.
         let noLog: String

@@ -20,7 +20,7 @@ struct RoutingContext {
         do { config = try ConfigLocator.load(explicit: configPath, environment: terminal.environment) } catch {
             throw InputProblem(code: .config, kind: "config", message: "config error: \(error)")
         }
-        return RoutingContext(config: config, state: await opening?.value, keys: EnvironmentKeys(environment: terminal.environment))
+        return RoutingContext(config: config, state: await opening.value, keys: EnvironmentKeys(environment: terminal.environment))
     }
 
     /// The plan for `request`; a usage or config problem when the selection does not resolve.
@@ -75,15 +75,36 @@ struct Routing {
         return Routing(context: context, plan: plan, router: context.router(for: plan, maxCost: input.maxCost), rng: rng)
     }
 
-    /// Opens the state database on another thread. Nil when there is nowhere
-    /// to keep state (no HOME and no state directory set).
-    static func openState(_ env: [String: String]) -> Task<Result<AttemptLog, AttemptLog.Failure>, Never>? {
-        guard let dir = StatePath.directory(env) else { return nil }
-        return Task.detached {
-            guard StatePath.makeDirectory(dir) else {
-                return .failure(AttemptLog.Failure(path: dir, reason: "cannot create the directory"))
+    /// The state database being opened on another thread: the one `EarlyStart`
+    /// began, else a new task.
+    enum StateOpening {
+        /// Nowhere to keep state (no HOME and no state directory set).
+        case none
+        case early
+        case task(Task<Result<AttemptLog, AttemptLog.Failure>, Never>)
+
+        var value: Result<AttemptLog, AttemptLog.Failure>? {
+            get async {
+                switch self {
+                case .none: return nil
+                case .early: return await EarlyStart.state()
+                case .task(let task): return await task.value
+                }
             }
-            return Result { () throws(AttemptLog.Failure) in try AttemptLog(path: dir + "/state.sqlite") }
         }
+    }
+
+    static func openState(_ env: [String: String]) -> StateOpening {
+        guard let dir = StatePath.directory(env) else { return .none }
+        if EarlyStart.isOpening(dir) { return .early }
+        return .task(Task.detached { open(dir) })
+    }
+
+    /// Opens (creating if needed) the state database in `dir`.
+    static func open(_ dir: String) -> Result<AttemptLog, AttemptLog.Failure> {
+        guard StatePath.makeDirectory(dir) else {
+            return .failure(AttemptLog.Failure(path: dir, reason: "cannot create the directory"))
+        }
+        return Result { () throws(AttemptLog.Failure) in try AttemptLog(path: dir + "/state.sqlite") }
     }
 }

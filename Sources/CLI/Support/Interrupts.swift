@@ -1,3 +1,4 @@
+import RouterCore
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -32,14 +33,7 @@ enum Interrupts {
         _ = received.load(ordering: .relaxed)
         _ = children.withLock { $0.count }
         let readFD = fds[0]
-        var thread = pthread_t()
-        let box = Unmanaged.passRetained(Box(readFD)).toOpaque()
-        guard pthread_create(&thread, nil, { raw in
-            let fd = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().fd
-            Interrupts.watch(fd)
-            return nil
-        }, box) == 0 else { return }
-        pthread_detach(thread)
+        guard DetachedThread.start({ Interrupts.watch(readFD) }) else { return }
         for sig in [SIGINT, SIGTERM] {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { sig in
@@ -52,6 +46,13 @@ enum Interrupts {
         }
         // A reader that went away is an EPIPE on write, handled there; not a silent death.
         signal(SIGPIPE, SIG_IGN)
+        // A parent may have left them blocked (a test runner, a supervisor):
+        // this thread, which runs the command, takes them whatever it inherited.
+        var handled = sigset_t()
+        sigemptyset(&handled)
+        sigaddset(&handled, SIGINT)
+        sigaddset(&handled, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &handled, nil)
     }
 
     /// Cancels `cancel` when a signal arrives (nil: nothing to cancel). With
@@ -68,11 +69,6 @@ enum Interrupts {
 
     static func childStarted(_ pgid: pid_t) { _ = children.withLock { $0.insert(pgid) } }
     static func childEnded(_ pgid: pid_t) { _ = children.withLock { $0.remove(pgid) } }
-
-    private final class Box {
-        let fd: Int32
-        init(_ fd: Int32) { self.fd = fd }
-    }
 
     private static func watch(_ fd: Int32) {
         var byte: UInt8 = 0
