@@ -52,3 +52,11 @@ let package = Package(
     swiftLanguageModes: [.v6]
 )
 
+// Async functions run on their caller's executor unless they ask to leave it
+// (Swift 6.2's nonisolated(nonsending) by default): a command runs on the main
+// thread from the top of main.swift to its answer, and work moves to another
+// thread only where the code says so, so a request does not wait for the
+// runtime to start a pool thread and hand it over.
+for target in package.targets where ["RouterCore", "Providers", "CurlTransport", "StateStore", "CLI", "llmr"].contains(target.name) {
+    target.swiftSettings = (target.swiftSettings ?? []) + [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
+}

@@ -131,7 +131,7 @@ public struct HTTPResponseStream: AsyncSequence, Sendable {
         let consumed: @Sendable (Int) -> Void
 
         public mutating func next() async throws -> HTTPEvent? {
-            let event = try await base.next()
+            let event = try await base.next(isolation: #isolation)
             if case .body(let bytes)? = event { consumed(bytes.count) }
             return event
         }
