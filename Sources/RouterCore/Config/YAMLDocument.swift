@@ -101,6 +101,9 @@ enum YAMLDocument {
             var root: YAMLNode?
             while root == nil {
                 let event = try next(&parser)
+                // libyaml gives a document at least an empty scalar; a document
+                // or stream that ends without one is read as empty, not waited on.
+                if [YAML_DOCUMENT_END_EVENT, YAML_STREAM_END_EVENT, YAML_NO_EVENT].contains(event.raw.type) { return nil }
                 root = try take(event)
             }
             _ = try next(&parser)  // document end
