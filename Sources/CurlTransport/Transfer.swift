@@ -106,18 +106,31 @@ final class Transfer: @unchecked Sendable {
     }
 
     func receiveHeader(_ bytes: UnsafeRawBufferPointer) -> Int {
-        let line = String(decoding: bytes, as: UTF8.self).trimmingWhitespace()
-        if line.hasPrefix("HTTP/") {
+        // Read as bytes: a response's headers pass through here once per line,
+        // and per-Character string work cost more than the rest of a request.
+        let line = Self.trimmed(bytes[...])
+        if line.starts(with: "HTTP/".utf8) {
             // A new status line: a 100 Continue or a redirect came first; start over.
-            let parts = line.split(separator: " ", maxSplits: 2)
-            status = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+            let afterVersion = line.drop { $0 != UInt8(ascii: " ") }.dropFirst()
+            let code = afterVersion.prefix { $0 != UInt8(ascii: " ") }
+            status = Int(String(decoding: code, as: UTF8.self)) ?? 0
             headers.removeAll()
         } else if line.isEmpty {
             if status >= 200 { emitHead() }
-        } else if let colon = line.firstIndex(of: ":") {
-            headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingWhitespace()))
+        } else if let colon = line.firstIndex(of: UInt8(ascii: ":")) {
+            headers.append((String(decoding: line[..<colon], as: UTF8.self),
+                            String(decoding: Self.trimmed(line[(colon + 1)...]), as: UTF8.self)))
         }
         return bytes.count
+    }
+
+    /// `bytes` without the spaces, tabs and line ends around it.
+    static func trimmed(_ bytes: Slice<UnsafeRawBufferPointer>) -> Slice<UnsafeRawBufferPointer> {
+        func space(_ b: UInt8) -> Bool { b == 0x20 || (0x09...0x0D).contains(b) }
+        var start = bytes.startIndex, end = bytes.endIndex
+        while start < end, space(bytes[start]) { start += 1 }
+        while end > start, space(bytes[end - 1]) { end -= 1 }
+        return bytes[start..<end]
     }
 
     func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Int {

@@ -57,6 +57,11 @@ extension JSONValue {
             }
             while i < b.count {
                 let c = b[i]
+                // Most bytes of most strings need nothing: keep the run going.
+                if c >= 0x20, c != UInt8(ascii: "\""), c != UInt8(ascii: "\\"), c != 0xE2 {
+                    i += 1
+                    continue
+                }
                 var escape: String?
                 switch c {
                 case UInt8(ascii: "\""): escape = "\\\""
