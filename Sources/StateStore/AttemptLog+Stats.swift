@@ -18,12 +18,11 @@ extension AttemptLog {
     func stats(from: Double, to: Double, route: String?, bench: Bool = false, splitAbove: Int64) throws(Failure) -> [StatsFigures] {
         do {
             let (low, high, covered) = try queue.read { db -> (Int64, Int64, Double) in
-                var low: Int64 = 0, high: Int64 = 0, oldest = from
-                try db.each(sql: "SELECT min(rowid), max(rowid), min(at) FROM attempts") { row in
-                    low = row.int64(0)
-                    high = row.int64(1)
-                    oldest = row.optionalDouble(2) ?? from
-                }
+                // One aggregate a statement: SQLite answers a lone min() or max()
+                // from the b-tree's edge, but several together by scanning the table.
+                let low = Int64(try db.int("SELECT min(rowid) FROM attempts") ?? 0)
+                let high = Int64(try db.int("SELECT max(rowid) FROM attempts") ?? 0)
+                let oldest = try db.double("SELECT min(at) FROM attempts") ?? from
                 return (low, high, (to - max(from, oldest)) / max(1, to - oldest))
             }
             // A period that covers much of the log reads faster straight through
