@@ -50,12 +50,8 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
                 self?.resume(transfer)
             }
         }
-        let startThread = inbox.withLock { box -> Bool in
-            box.adds.append(transfer)
-            defer { box.threadStarted = true }
-            return !box.threadStarted
-        }
-        if startThread { spawnThread() }
+        inbox.withLock { $0.adds.append(transfer) }
+        if claimThread() { spawnThread() }
         curl_multi_wakeup(multi)
         return HTTPResponseStream(stream, consumed: consumed, answering: { [weak self] in
             // The idle clock starts now, not at the last byte before the answer.
