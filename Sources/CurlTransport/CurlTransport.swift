@@ -45,6 +45,7 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         let transfer = Transfer(request: request, continuation: continuation)
         continuation.onTermination = { [weak self] _ in self?.cancel(transfer) }
         let consumed: @Sendable (Int) -> Void = { [weak self] n in
+            transfer.took()
             let left = transfer.outstanding.subtract(n, ordering: .sequentiallyConsistent).newValue
             if left < Transfer.lowWater, transfer.paused.exchange(false, ordering: .sequentiallyConsistent) {
                 self?.resume(transfer)
@@ -56,7 +57,7 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         return HTTPResponseStream(stream, consumed: consumed, answering: { [weak self] in
             // The idle clock starts now, not at the last byte before the answer.
             if !transfer.answering.exchange(true, ordering: .sequentiallyConsistent) { self?.wake() }
-        })
+        }, arrival: { transfer.arrivals.withLock { $0.taken } })
     }
 
     private func wake() {

@@ -156,8 +156,20 @@ final class Transfer: @unchecked Sendable {
     func flush() {
         guard !pending.isEmpty else { return }
         outstanding.add(pending.count, ordering: .sequentiallyConsistent)
+        arrivals.withLock { $0.pending.append(lastByteAt) }
         continuation.yield(.body(pending))
         pending = []
+    }
+
+    /// When each piece handed over and not yet taken arrived, in order, and
+    /// when the piece taken last did.
+    let arrivals = Mutex<(pending: [Double], taken: Double?)>(([], nil))
+
+    /// The consumer took the next piece.
+    func took() {
+        arrivals.withLock { a in
+            if !a.pending.isEmpty { a.taken = a.pending.removeFirst() }
+        }
     }
 
     func emitHead() {

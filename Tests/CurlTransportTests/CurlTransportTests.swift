@@ -34,6 +34,31 @@ import RouterCore
         #expect(text.contains(#""content":"two ""#))
     }
 
+    /// A consumer that comes late still learns when each piece arrived: the
+    /// times are the transport's, not the moment the consumer took the piece.
+    @Test func eachPieceKnowsWhenItArrived() async throws {
+        var paced = FakeBehaviour.answer("one two three four")
+        paced.chunkDelayMs = 80
+        let server = try FakeServer(script: FakeScript(["p": [paced]]))
+        let sent = SystemClock().now()
+        let stream = CurlTransport().send(post(server, "p"))
+        // Start reading late: the first pieces have long arrived by then.
+        while SystemClock().now() - sent < 0.6 { try await Task.sleep(nanoseconds: 20_000_000) }
+        var arrivals: [Double] = []
+        var taken: [Double] = []
+        for try await event in stream {
+            if case .body = event, let t = stream.lastArrival {
+                arrivals.append(t)
+                taken.append(SystemClock().now())
+            }
+        }
+        try #require(arrivals.count >= 3)
+        #expect(zip(arrivals, taken).allSatisfy { $0 >= sent && $0 <= $1 })
+        #expect(taken[0] - arrivals[0] > 0.3)
+        // Four chunks 80 ms apart arrive over at least 240 ms, however they were read.
+        #expect((arrivals.last ?? 0) - (arrivals.first ?? 0) >= 0.2)
+    }
+
     @Test func errorStatusAndHeadersArrive() async throws {
         let server = try FakeServer(script: FakeScript(["p": [.status(429, retryAfter: "7")]]))
         let (head, body) = try await collect(CurlTransport().send(post(server, "p")))

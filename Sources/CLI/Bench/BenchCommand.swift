@@ -27,7 +27,9 @@ struct BenchCommand {
           e2e         the API's end marker - start; service: the same from the send
           TPOT        (e2e - TTFT) / (output tokens - 1), output tokens as the
                       provider reports them, never a count of chunks
-          itl         gaps between chunks that carry text
+          itl         gaps between chunks that carry text (with --direct, a chunk is
+                      timed when its bytes reach the transport, not when bench
+                      gets round to it)
           lateness    send - intended start (scheduler and --max-concurrency queue)
           output_tps  output tokens of all answers / the run's window; rps: answers
                       / window; goodput: answers within every --slo / window

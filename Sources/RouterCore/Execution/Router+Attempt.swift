@@ -57,8 +57,12 @@ extension Router {
     /// continue; what the server repeats of it is dropped (`ContinuationFilter`),
     /// `restarted` is called if it started over instead, and an empty reply is
     /// a finished answer rather than a failure.
+    /// `textArrived`, when given, is told when the bytes of each piece of answer
+    /// text reached the transport (the transport's clock, else `clock`), before
+    /// the piece is observed: `bench` times chunks by it.
     func attempt(_ c: Candidate, request: ChatRequest, live: Bool, continuing shownText: String? = nil,
-                 restarted: () -> Void = {}, observe: (RouterEvent) -> Void) async -> AttemptOutcome {
+                 restarted: () -> Void = {}, textArrived: ((Double) -> Void)? = nil,
+                 observe: (RouterEvent) -> Void) async -> AttemptOutcome {
         let continuing = shownText != nil
         var record = AttemptRecord(provider: c.provider.name, model: c.model.name, modelID: c.model.id, tier: c.tier, outcome: .ok)
         let key: String?
@@ -86,6 +90,7 @@ extension Router {
         var failure: (Outcome, String?)?
         var errorKind: ProviderError.Kind?
         var filter = shownText.map { ContinuationFilter(shown: $0) }
+        var arrival: () -> Double? = { nil }
 
         /// What of `text` reaches the answer, through the continuation filter when continuing.
         func fit(_ text: String, last: Bool) -> String {
@@ -108,6 +113,7 @@ extension Router {
             var batch = ""
             defer {
                 if live, !batch.isEmpty {
+                    textArrived?(arrival() ?? clock.now())
                     observe(.delta(batch))
                     delivered += batch.utf8.count
                 }
@@ -137,6 +143,7 @@ extension Router {
         }
 
         let response = transport.send(http)
+        arrival = { response.lastArrival }
         var answerBegan = false
         do {
             reading: for try await event in response {
@@ -207,7 +214,10 @@ extension Router {
                     progress.firstTextAt = clock.now()
                     observe(.firstToken)
                     if live {
-                        if !text.isEmpty { observe(.delta(text)) }
+                        if !text.isEmpty {
+                            textArrived?(arrival() ?? clock.now())
+                            observe(.delta(text))
+                        }
                         delivered += text.utf8.count
                     } else {
                         progress.text.append(text)

@@ -111,13 +111,21 @@ public struct HTTPResponseStream: AsyncSequence, Sendable {
     let events: AsyncThrowingStream<HTTPEvent, Error>
     let consumed: @Sendable (Int) -> Void
     let answering: @Sendable () -> Void
+    let arrival: @Sendable () -> Double?
 
+    /// `arrival` says when the bytes of the body event taken last reached the
+    /// transport (CLOCK_MONOTONIC seconds), or nil when the transport cannot tell.
     public init(_ events: AsyncThrowingStream<HTTPEvent, Error>, consumed: @escaping @Sendable (Int) -> Void = { _ in },
-                answering: @escaping @Sendable () -> Void = {}) {
+                answering: @escaping @Sendable () -> Void = {}, arrival: @escaping @Sendable () -> Double? = { nil }) {
         self.events = events
         self.consumed = consumed
         self.answering = answering
+        self.arrival = arrival
     }
+
+    /// When the body bytes taken last arrived, as the transport saw them: a
+    /// benchmark times chunks by this, not by when its own task got to them.
+    public var lastArrival: Double? { arrival() }
 
     /// Tells the transport the answer has begun (its first token, or a body
     /// that is not a token stream): from now on the idle timeout applies
