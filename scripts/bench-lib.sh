@@ -12,9 +12,10 @@ work=$(mktemp -d)
 fake=""
 trap '[ -n "$fake" ] && kill "$fake" 2>/dev/null; rm -rf "$work"' EXIT
 
-# Starts llmr-fake with the JSON script in $1 and waits for its port.
+# Starts llmr-fake with the JSON script in $1 (and any further llmr-fake
+# options) and waits for its port.
 start_fake() {
-  "$bin/llmr-fake" --script "$1" --port-file "$work/port" --for 900 2>/dev/null &
+  "$bin/llmr-fake" --script "$@" --port-file "$work/port" --for 900 2>/dev/null &
   fake=$!
   for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
   port=$(cat "$work/port")

@@ -3,7 +3,8 @@
 # (nginx answering every POST with one fixed chat completion) with 64
 # connections, on the same machine, one after the other; CPU time per request
 # from GNU time. Then 64 concurrent streams from the fake provider, 20 ms
-# between chunks, to see how close llmr's inter-chunk figures stay to it.
+# between chunks: the fake logs when it sent each chunk, so llmr's inter-chunk
+# figures are set beside the gaps the server actually left.
 # Writes bench-results/wrk.md.
 source "$(dirname "$0")/bench-lib.sh"
 command -v wrk >/dev/null && command -v nginx >/dev/null || scripts/install-deps.sh wrk nginx-light
@@ -56,7 +57,7 @@ llmr_rps=$(python3 -c 'import json,sys; t=json.load(open(sys.argv[1]))["targets"
 cat > "$work/fake.json" <<'JSON'
 {"providers": {"paced": {"text": "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty", "chunk_delay_ms": 20}}}
 JSON
-start_fake "$work/fake.json"
+start_fake "$work/fake.json" --send-log "$work/sends.log"
 cat > "$work/stream.yaml" <<YAML
 providers:
   paced: {api: openai, base_url: http://127.0.0.1:$port/paced/v1}
@@ -65,7 +66,7 @@ models:
 YAML
 "$bin/llmr" bench --config "$work/stream.yaml" -c 64 -n 640 --json --quiet p > "$work/stream.json"
 
-python3 - "$wrk_rps" "$wrk_reqs" "$work/wrk.time" "$llmr_rps" "$n" "$work/llmr.time" "$work/stream.json" <<'PY' | tee bench-results/wrk.md
+python3 - "$wrk_rps" "$wrk_reqs" "$work/wrk.time" "$llmr_rps" "$n" "$work/llmr.time" "$work/stream.json" "$work/sends.log" <<'PY' | tee bench-results/wrk.md
 import json, sys
 wrk_rps, wrk_reqs = float(sys.argv[1]), int(sys.argv[2])
 wu, ws = map(float, open(sys.argv[3]).read().split())
@@ -77,5 +78,19 @@ print("|---|---|---|")
 print(f"| wrk -t2 -c64 | {wrk_rps:.0f} | {(wu + ws) / wrk_reqs * 1e6:.1f} µs |")
 print(f"| llmr bench --no-stream -c 64 | {llmr_rps:.0f} ({llmr_rps / wrk_rps:.2f}x wrk) | {(lu + ls) / n * 1e6:.1f} µs |")
 print()
-print(f"64 concurrent streams, chunks 20 ms apart: inter-chunk p50 {s['p50']:.2f} ms, p99 {s['p99']:.2f} ms, max {s['max']:.2f} ms over {s['count']} gaps")
+streams = {}
+for line in open(sys.argv[8]):
+    stream, chunk, t = line.split()
+    streams.setdefault(stream, []).append((int(chunk), float(t)))
+gaps = sorted((b[1] - a[1]) * 1000 for times in streams.values() for a, b in zip(sorted(times), sorted(times)[1:]))
+def rank(p):  # nearest rank, as llmr reports percentiles
+    return gaps[max(0, min(len(gaps) - 1, -(-len(gaps) * p // 100) - 1))]
+server = {"p50": rank(50), "p99": rank(99), "max": gaps[-1]}
+print("64 concurrent streams from the fake provider, chunks 20 ms apart:")
+print()
+print("| inter-chunk gap | as the server sent them | as llmr measured them | difference |")
+print("|---|---|---|---|")
+for k in ["p50", "p99", "max"]:
+    print(f"| {k} | {server[k]:.2f} ms | {s[k]:.2f} ms | {s[k] - server[k]:+.2f} ms |")
+print(f"| gaps | {len(gaps)} | {s['count']} | |")
 PY

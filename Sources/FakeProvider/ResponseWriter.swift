@@ -91,6 +91,7 @@ struct ResponseWriter {
         // The preamble (Anthropic's message_start) comes at once; the first token may not.
         for e in api.streamStart(model: model, ending: ending) where !event(e) { return false }
         pause(b.firstTokenDelayMs)
+        let logged = SendLog.newStream()
         for i in 0...chunks.count {
             if b.stallAfter == i {
                 pause(b.stallMs)
@@ -105,6 +106,7 @@ struct ResponseWriter {
             }
             if i == chunks.count { break }
             if !event(api.streamText(chunks[i], model: model, first: i == 0, ending: ending)) { return false }
+            if let logged { SendLog.sent(stream: logged, chunk: i) }
             // Chunks `chunk_delay_ms` apart: no wait after the last one, before the end marker.
             if i < chunks.count - 1 { pause(b.chunkDelayMs) }
         }

@@ -6,12 +6,14 @@ import Glibc
 /// llmr-fake: the fake provider as a process, for the demo and the benchmarks.
 let usage = """
 usage: llmr-fake [--script FILE] [--port N] [--port-file FILE] [--for SECONDS]
+                 [--send-log FILE]
 
 Serves OpenAI-format chat completions on 127.0.0.1 with scripted replies and
 faults. A fake provider NAME lives at http://127.0.0.1:PORT/NAME/v1. A provider
 the script does not name (every one, without --script) answers with a short
 greeting, or as the script's "default" behaviour says. Stops after --for
-seconds (default 3600).
+seconds (default 3600). --send-log writes a line for every chunk of streamed
+answer text when it was sent: stream number, chunk number, monotonic seconds.
 """
 
 func say(_ message: String) {
@@ -44,6 +46,9 @@ while let arg = args.next() {
     case "--port": port = need(UInt16(args.next() ?? ""), "--port needs a number from 0 to 65535")
     case "--port-file": portFile = need(args.next(), "--port-file needs a file")
     case "--for": lifetime = need(UInt32(args.next() ?? ""), "--for needs a number of seconds")
+    case "--send-log":
+        let path = need(args.next(), "--send-log needs a file")
+        if !SendLog.open(path) { fail("cannot write \(path)") }
     case "-h", "--help": print(usage); exit(0)
     default: fail("unknown argument '\(arg)'\n\(usage)")
     }
