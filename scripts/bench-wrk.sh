@@ -52,6 +52,48 @@ wrk_reqs=$(echo "$wrk_out" | awk '/requests in/ {print $1}')
 /usr/bin/time -f '%U %S' -o "$work/llmr.time" "$bin/llmr" bench --config "$work/config.yaml" --no-stream -c 64 -n "$n" \
   --json --quiet m > "$work/bench.json"
 llmr_rps=$(python3 -c 'import json,sys; t=json.load(open(sys.argv[1]))["targets"][0]; print(round(t["requests_per_s"],1))' "$work/bench.json")
+# libcurl's own floor: a C program driving the same multi interface with 64
+# easy handles kept and reused, doing nothing else. llmr cannot beat it.
+cat > "$work/floor.c" <<'C'
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+static size_t sink(char *p, size_t s, size_t n, void *u) { (void)p; (void)u; return s * n; }
+static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec / 1e9; }
+int main(int argc, char **argv) {
+    int total = atoi(argv[2]), started = 0, done = 0;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    CURLM *multi = curl_multi_init();
+    struct curl_slist *headers = curl_slist_append(0, "Content-Type: application/json");
+    double t0 = now();
+    for (; started < 64 && started < total; started++) {
+        CURL *e = curl_easy_init();
+        curl_easy_setopt(e, CURLOPT_URL, argv[1]);
+        curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, sink);
+        curl_multi_add_handle(multi, e);
+    }
+    while (done < total) {
+        int running, left;
+        curl_multi_perform(multi, &running);
+        for (CURLMsg *m; (m = curl_multi_info_read(multi, &left));) {
+            if (m->msg != CURLMSG_DONE) continue;
+            CURL *e = m->easy_handle;
+            done++;
+            curl_multi_remove_handle(multi, e);
+            if (started < total) { started++; curl_multi_add_handle(multi, e); }
+        }
+        if (done < total) curl_multi_poll(multi, 0, 0, 100, 0);
+    }
+    printf("%.1f\n", total / (now() - t0));
+    return 0;
+}
+C
+"$(command -v gcc || command -v clang)" -O2 -o "$work/floor" "$work/floor.c" -lcurl
+floor_n=100000
+floor_rps=$(/usr/bin/time -f '%U %S' -o "$work/floor.time" "$work/floor" "http://127.0.0.1:$port/v1/chat/completions" "$floor_n")
 
 # Streaming: 64 streams at once, 20 ms between chunks.
 cat > "$work/fake.json" <<'JSON'
@@ -66,7 +108,8 @@ models:
 YAML
 "$bin/llmr" bench --config "$work/stream.yaml" -c 64 -n 640 --json --quiet p > "$work/stream.json"
 
-python3 - "$wrk_rps" "$wrk_reqs" "$work/wrk.time" "$llmr_rps" "$n" "$work/llmr.time" "$work/stream.json" "$work/sends.log" <<'PY' | tee bench-results/wrk.md
+python3 - "$wrk_rps" "$wrk_reqs" "$work/wrk.time" "$llmr_rps" "$n" "$work/llmr.time" "$work/stream.json" "$work/sends.log" \
+  "$floor_rps" "$floor_n" "$work/floor.time" <<'PY' | tee bench-results/wrk.md
 import json, sys
 wrk_rps, wrk_reqs = float(sys.argv[1]), int(sys.argv[2])
 wu, ws = map(float, open(sys.argv[3]).read().split())
@@ -77,6 +120,9 @@ print("| client | requests/s | CPU time per request |")
 print("|---|---|---|")
 print(f"| wrk -t2 -c64 | {wrk_rps:.0f} | {(wu + ws) / wrk_reqs * 1e6:.1f} µs |")
 print(f"| llmr bench --no-stream -c 64 | {llmr_rps:.0f} ({llmr_rps / wrk_rps:.2f}x wrk) | {(lu + ls) / n * 1e6:.1f} µs |")
+floor_rps, floor_n = float(sys.argv[9]), int(sys.argv[10])
+fu, fs = map(float, open(sys.argv[11]).read().split())
+print(f"| libcurl alone (C, 64 reused handles, one multi handle) | {floor_rps:.0f} ({floor_rps / wrk_rps:.2f}x wrk) | {(fu + fs) / floor_n * 1e6:.1f} µs |")
 print()
 streams = {}
 for line in open(sys.argv[8]):
