@@ -115,7 +115,7 @@ static SWIFTCC void enqueue_deadline(long long sec, long long nsec, long long ts
     /* The deadline is on the task's clock; what is left of it is waited on ours. */
     long long now_s = 0, now_n = 0;
     swift_get_time(&now_s, &now_n, clock);
-    long double left = (long double)(sec - now_s) * 1e9L + (long double)(nsec - now_n);
+    long double left = ((long double)sec - (long double)now_s) * 1e9L + ((long double)nsec - (long double)now_n);
     uint64_t delay = left <= 0 ? 0 : left > 1e18L ? (uint64_t)1e18 : (uint64_t)left;
     uint64_t due = now_ns() + delay;
     enqueue(job, due ? due : 1);
@@ -163,8 +163,10 @@ static SWIFTCC void drain(void *original, void *override) {
         pthread_mutex_unlock(&lock);
         int timeout = -1;
         if (earliest) {
+            /* At most an hour at a time: a far deadline is waited for in steps. */
             uint64_t now = now_ns();
-            timeout = earliest <= now ? 0 : (int)((earliest - now + 999999) / 1000000);
+            uint64_t ms = earliest <= now ? 0 : (earliest - now + 999999) / 1000000;
+            timeout = ms > 3600000 ? 3600000 : (int)ms;
         }
         struct pollfd fds[2] = {{wake_fd, POLLIN, 0}, {main_fd, POLLIN, 0}};
         int n = poll(fds, 2, timeout);
