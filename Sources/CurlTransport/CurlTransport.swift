@@ -24,6 +24,10 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     private let inbox = Mutex(Inbox())
     /// Transfers in the multi handle, by easy handle. Transport thread only.
     private var active: [UnsafeMutableRawPointer: Transfer] = [:]
+    /// Easy handles of finished transfers, reset and ready for the next. Transport thread only.
+    private var idle: [UnsafeMutableRawPointer] = []
+    /// Enough for `bench -c 64` without keeping a burst's worth of handles forever.
+    private static let idleLimit = 64
 
     private static let globalInit: Bool = {
         curl_global_init(Int(CURL_GLOBAL_ALL)) == CURLE_OK
@@ -119,10 +123,7 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
                 _ = curl_easy_pause(easy, CURLPAUSE_CONT)
             }
             for t in cancels {
-                if let easy = t.easy, active[easy] != nil {
-                    remove(t)
-                    t.complete(.other("cancelled"))
-                }
+                if let easy = t.easy, active[easy] != nil { finish(t, .other("cancelled")) }
             }
             var running: Int32 = 0
             _ = curl_multi_perform(multi, &running)
@@ -130,8 +131,7 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
             while let msg = curl_multi_info_read(multi, &left) {
                 guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle, let t = active[easy] else { continue }
                 let code = msg.pointee.data.result
-                remove(t)
-                t.complete(code == CURLE_OK ? nil : t.failure(for: code))
+                finish(t, code == CURLE_OK ? nil : t.failure(for: code))
             }
             for t in active.values { t.flush() }
             let wait = enforceDeadlines()
@@ -140,7 +140,7 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     }
 
     private func start(_ t: Transfer) {
-        guard t.prepare(), let easy = t.easy else {
+        guard t.prepare(reusing: idle.popLast()), let easy = t.easy else {
             t.complete(.other("libcurl refused the request for \(t.request.url)"))
             return
         }
@@ -152,10 +152,23 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         }
     }
 
-    private func remove(_ t: Transfer) {
+    /// Takes a transfer out of the multi handle, ends its event stream and
+    /// keeps its easy handle for the next request: creating and freeing one
+    /// per request cost more than the request's own bookkeeping in `bench`.
+    private func finish(_ t: Transfer, _ failure: TransportFailure?) {
         guard let easy = t.easy else { return }
         _ = curl_multi_remove_handle(multi, easy)
         active[easy] = nil
+        // Completing may read the handle (the status code), so it goes first.
+        t.complete(failure)
+        t.easy = nil
+        if idle.count < Self.idleLimit {
+            // Back to the defaults: nothing of this request (its callbacks, body, headers) stays set.
+            curl_easy_reset(easy)
+            idle.append(easy)
+        } else {
+            curl_easy_cleanup(easy)
+        }
     }
 
     /// Fails transfers past their first-token or idle deadline; returns how many
@@ -179,8 +192,7 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
                 failure = .firstTokenTimeout
             }
             if now >= deadline {
-                remove(t)
-                t.complete(failure)
+                finish(t, failure)
             } else {
                 wait = min(wait, (deadline - now) * 1000)
             }

@@ -48,9 +48,10 @@ final class Transfer: @unchecked Sendable {
         errorBuffer.deallocate()
     }
 
-    /// Configures a new easy handle for this request; false when curl refuses.
-    func prepare() -> Bool {
-        guard let h = curl_easy_init() else { return false }
+    /// Configures an easy handle for this request, `handle` (one reset after an
+    /// earlier transfer) or a new one; false when curl refuses.
+    func prepare(reusing handle: UnsafeMutableRawPointer? = nil) -> Bool {
+        guard let h = handle ?? curl_easy_init() else { return false }
         easy = h
         let me = Unmanaged.passUnretained(self).toOpaque()
         var ok = true

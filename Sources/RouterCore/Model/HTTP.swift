@@ -25,8 +25,18 @@ public struct HTTPRequest: Sendable, Equatable {
 
 /// The value of the first header named `name` (case-insensitively) in a header list.
 public func headerValue(_ name: String, in headers: [(String, String)]) -> String? {
-    let wanted = name.lowercased()
-    return headers.first { $0.0.lowercased() == wanted }?.1
+    headers.first { sameHeaderName($0.0, name) }?.1
+}
+
+/// Header names compared as HTTP does, ASCII letters ignoring case; without
+/// lowercasing copies, since every response's headers are searched.
+func sameHeaderName(_ a: String, _ b: String) -> Bool {
+    guard a.utf8.count == b.utf8.count else { return false }
+    for (x, y) in zip(a.utf8, b.utf8) where x != y {
+        // Equal ignoring case only for letters: set bit 0x20 and check the result is a-z.
+        guard x | 0x20 == y | 0x20, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(x | 0x20) else { return false }
+    }
+    return true
 }
 
 /// The four time limits of one attempt, in seconds.
