@@ -22,6 +22,17 @@ import Testing
         #expect(throws: JSONParseError.self) { try JSONValue.parse(text) }
     }
 
+    @Test func stringsWithAndWithoutEscapesAsciiOrNot() throws {
+        #expect(try JSONValue.parse(#""plain ascii""#).string == "plain ascii")
+        #expect(try JSONValue.parse(#""tab\tthen ascii""#).string == "tab\tthen ascii")
+        #expect(try JSONValue.parse(#""é then \u00e9""#).string == "é then é")
+        #expect(try JSONValue.parse(#""\u00e9 only escaped""#).string == "é only escaped")
+        // Invalid UTF-8 is refused on both paths: before an escape and after one.
+        #expect(throws: JSONParseError.self) { try JSONValue.parse([0x22, 0x61, 0xC3, 0x22]) }
+        #expect(throws: JSONParseError.self) { try JSONValue.parse([0x22, 0x5C, 0x6E, 0xE2, 0x82, 0x22]) }
+        #expect(throws: JSONParseError.self) { try JSONValue.parse([0x22, 0xED, 0xA0, 0x80, 0x22]) }
+    }
+
     @Test func rejectsInvalidUTF8AndDeepNesting() {
         #expect(throws: JSONParseError.self) { try JSONValue.parse([0x22, 0xFF, 0x22]) }
         #expect(throws: JSONParseError.self) { try JSONValue.parse(String(repeating: "[", count: 1000)) }

@@ -119,15 +119,20 @@ struct JSONParser {
         at += 1
         let start = at
         // Fast path: no escapes, valid UTF-8.
+        var high: UInt8 = 0
         while at < bytes.count {
             let c = bytes[at]
             if c == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<at])
                 at += 1
+                // ASCII needs no validation, and the stdlib's unspecialized validator
+                // cost about 1 K instructions a string: a response has dozens.
+                if high < 0x80 { return String(decoding: slice, as: UTF8.self) }
                 guard let s = String(validating: slice, as: UTF8.self) else { throw fail("string is not valid UTF-8") }
                 return s
             }
             if c == UInt8(ascii: "\\") || c < 0x20 { break }
+            high |= c
             at += 1
         }
         var out = Array(bytes[start..<at])
@@ -135,6 +140,7 @@ struct JSONParser {
             let c = bytes[at]
             if c == UInt8(ascii: "\"") {
                 at += 1
+                if !out.contains(where: { $0 >= 0x80 }) { return String(decoding: out, as: UTF8.self) }
                 guard let s = String(validating: out, as: UTF8.self) else { throw fail("string is not valid UTF-8") }
                 return s
             }
