@@ -33,6 +33,42 @@ import Testing
         #expect(throws: JSONParseError.self) { try JSONValue.parse([0x22, 0xED, 0xA0, 0x80, 0x22]) }
     }
 
+    /// The word-at-a-time scan must escape exactly what a byte-by-byte writer
+    /// escapes, wherever the special byte falls within a word.
+    @Test func escapingMatchesAByteByByteWriter() throws {
+        func reference(_ s: String) -> String {
+            var out = "\""
+            for scalar in s.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                case "\u{08}": out += "\\b"
+                case "\u{0C}": out += "\\f"
+                case "\u{2028}": out += "\\u2028"
+                case "\u{2029}": out += "\\u2029"
+                default:
+                    if scalar.value < 0x20 {
+                        out += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
+                    } else {
+                        out.unicodeScalars.append(scalar)
+                    }
+                }
+            }
+            return out + "\""
+        }
+        let pieces = ["a", "plain", "\"", "\\", "\n", "\u{01}", "\u{1F}", " ", "\u{7F}", "é", "€", "\u{2028}", "\u{2029}", "✓", "😀", "\t"]
+        var rng = SeededRandom(seed: 7)
+        for _ in 0..<2000 {
+            var s = ""
+            for _ in 0..<Int(rng.next() % 24) { s += pieces[Int(rng.next() % UInt64(pieces.count))] }
+            #expect(JSONValue.string(s).serialized() == reference(s), "\(Array(s.utf8))")
+            #expect(try JSONValue.parse(JSONValue.string(s).serialized()).string == s)
+        }
+    }
+
     @Test func rejectsInvalidUTF8AndDeepNesting() {
         #expect(throws: JSONParseError.self) { try JSONValue.parse([0x22, 0xFF, 0x22]) }
         #expect(throws: JSONParseError.self) { try JSONValue.parse(String(repeating: "[", count: 1000)) }

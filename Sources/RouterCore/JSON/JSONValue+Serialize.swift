@@ -44,6 +44,33 @@ extension JSONValue {
         return "\(n)"
     }
 
+    /// The index of the first byte at or after `i` that may need an escape:
+    /// a control character, a quote, a backslash or 0xE2 (U+2028/U+2029 start
+    /// with it). Eight bytes are tested at once; prompts are long and plain.
+    @inline(__always)
+    static func plainRun(_ b: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        var i = start
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        // A byte of x is zero exactly when ((x - ones) & ~x & highs) has its high bit.
+        func hasZero(_ x: UInt64) -> Bool { (x &- ones) & ~x & highs != 0 }
+        if let base = b.baseAddress {
+            while i + 8 <= b.count {
+                let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                // The same test for a byte below 0x20 (exact for the lowest such byte, which is all a break needs).
+                let control = (w &- 0x2020_2020_2020_2020) & ~w & highs != 0
+                if control || hasZero(w ^ 0x2222_2222_2222_2222) || hasZero(w ^ 0x5C5C_5C5C_5C5C_5C5C)
+                    || hasZero(w ^ 0xE2E2_E2E2_E2E2_E2E2) { break }
+                i += 8
+            }
+        }
+        while i < b.count {
+            let c = b[i]
+            if c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c == 0xE2 { return i }
+            i += 1
+        }
+        return i
+    }
+
     /// A JSON string: runs of bytes that need no escape are copied whole;
     /// quotes, backslashes, control characters and U+2028/U+2029 are escaped.
     static func writeString(_ s: String, to out: inout [UInt8]) {
@@ -56,12 +83,10 @@ extension JSONValue {
                 if run < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[run..<i])) }
             }
             while i < b.count {
+                // Most bytes of most strings need nothing: skip them a word at a time.
+                i = Self.plainRun(b, from: i)
+                guard i < b.count else { break }
                 let c = b[i]
-                // Most bytes of most strings need nothing: keep the run going.
-                if c >= 0x20, c != UInt8(ascii: "\""), c != UInt8(ascii: "\\"), c != 0xE2 {
-                    i += 1
-                    continue
-                }
                 var escape: String?
                 switch c {
                 case UInt8(ascii: "\""): escape = "\\\""
