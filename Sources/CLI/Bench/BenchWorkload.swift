@@ -29,25 +29,42 @@ struct BenchWorkload: Sendable {
             if let last = chosen.lastIndex(where: { $0.role == .user }) { chosen[last].content = prefix + chosen[last].content }
             messages += chosen
         } else {
-            messages.append(Message(role: .user, content: prefix + synthetic(using: &rng)))
+            messages.append(Message(role: .user, content: synthetic(after: prefix, using: &rng)))
         }
         return ChatRequest(messages: messages, maxTokens: maxTokens, temperature: temperature)
     }
 
-    /// About `promptTokens` tokens of words (about four bytes a token).
-    private func synthetic(using rng: inout SeededRandom) -> String {
-        // Built as bytes: this runs for every request, at thousands a second.
-        var text = Array("Write about the following words: ".utf8)
-        let size = promptTokens * 4
-        text.reserveCapacity(size + 16)
-        while text.count < size {
-            text += Self.wordBytes[Int(rng.next() % UInt64(Self.words.count))]
+    /// `prefix`, then about `promptTokens` tokens of words (about four bytes a token).
+    private func synthetic(after prefix: String, using rng: inout SeededRandom) -> String {
+        // Built as bytes into one buffer: this runs for every request, at thousands a second.
+        let size = prefix.utf8.count + promptTokens * 4
+        let lead = "Write about the following words: "
+        return String(unsafeUninitializedCapacity: size + 16) { buffer in
+            var n = 0
+            for b in prefix.utf8 { buffer[n] = b; n += 1 }
+            for b in lead.utf8 where n < buffer.count { buffer[n] = b; n += 1 }
+            Self.wordTable.withUnsafeBufferPointer { table in
+                while n < size {
+                    let word = Self.wordRanges[Int(rng.next() % UInt64(Self.wordRanges.count))]
+                    for i in word where n < buffer.count {
+                        buffer[n] = table[i]
+                        n += 1
+                    }
+                }
+            }
+            return n
         }
-        return String(decoding: text, as: UTF8.self)
     }
 
-    /// Each word and the space after it, as UTF-8.
-    static let wordBytes = words.map { Array(($0 + " ").utf8) }
+    /// Every word followed by a space, as UTF-8 in one array, and where each one lies in it.
+    static let wordTable: [UInt8] = words.flatMap { Array(($0 + " ").utf8) }
+    static let wordRanges: [Range<Int>] = {
+        var start = 0
+        return words.map { w in
+            defer { start += w.utf8.count + 1 }
+            return start..<(start + w.utf8.count + 1)
+        }
+    }()
 
     /// The prompt of the worst case: the largest one sent, in tokens.
     var worstPromptTokens: Int {
