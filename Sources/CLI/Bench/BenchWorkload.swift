@@ -39,32 +39,33 @@ struct BenchWorkload: Sendable {
         // Built as bytes into one buffer: this runs for every request, at thousands a second.
         let size = prefix.utf8.count + promptTokens * 4
         let lead = "Write about the following words: "
-        return String(unsafeUninitializedCapacity: size + 16) { buffer in
+        return String(unsafeUninitializedCapacity: size + lead.utf8.count + 2 * Self.slot) { buffer in
+            guard let base = buffer.baseAddress else { return 0 }
             var n = 0
-            for b in prefix.utf8 { buffer[n] = b; n += 1 }
-            for b in lead.utf8 where n < buffer.count { buffer[n] = b; n += 1 }
-            Self.wordTable.withUnsafeBufferPointer { table in
+            for b in prefix.utf8 { base[n] = b; n += 1 }
+            for b in lead.utf8 { base[n] = b; n += 1 }
+            Self.wordSlots.withUnsafeBytes { slots in
                 while n < size {
-                    let word = Self.wordRanges[Int(rng.next() % UInt64(Self.wordRanges.count))]
-                    for i in word where n < buffer.count {
-                        buffer[n] = table[i]
-                        n += 1
-                    }
+                    // Each word sits in a slot of 16 bytes, its length in the last: copy the
+                    // whole slot (the buffer has a slot to spare) and step past the word.
+                    let word = Int(rng.next() % UInt64(Self.words.count)) * Self.slot
+                    let slot = slots.baseAddress! + word
+                    UnsafeMutableRawPointer(base + n).copyMemory(from: slot, byteCount: Self.slot)
+                    n += Int(slots[word + Self.slot - 1])
                 }
             }
             return n
         }
     }
 
-    /// Every word followed by a space, as UTF-8 in one array, and where each one lies in it.
-    static let wordTable: [UInt8] = words.flatMap { Array(($0 + " ").utf8) }
-    static let wordRanges: [Range<Int>] = {
-        var start = 0
-        return words.map { w in
-            defer { start += w.utf8.count + 1 }
-            return start..<(start + w.utf8.count + 1)
-        }
-    }()
+    /// Bytes given to each word in `wordSlots`.
+    static let slot = 16
+    /// Every word followed by a space, each in a 16-byte slot whose last byte is its length.
+    static let wordSlots: [UInt8] = words.flatMap { w -> [UInt8] in
+        let bytes = Array((w + " ").utf8)
+        precondition(bytes.count < slot, "bench words fit their slots")
+        return bytes + [UInt8](repeating: 0, count: slot - 1 - bytes.count) + [UInt8(bytes.count)]
+    }
 
     /// The prompt of the worst case: the largest one sent, in tokens.
     var worstPromptTokens: Int {
