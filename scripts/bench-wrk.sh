@@ -53,29 +53,34 @@ wrk_reqs=$(echo "$wrk_out" | awk '/requests in/ {print $1}')
   --json --quiet m > "$work/bench.json"
 llmr_rps=$(python3 -c 'import json,sys; t=json.load(open(sys.argv[1]))["targets"][0]; print(round(t["requests_per_s"],1))' "$work/bench.json")
 # libcurl's own floor: a C program driving the same multi interface with 64
-# easy handles kept and reused, doing nothing else. llmr cannot beat it.
+# easy handles kept and reused, doing nothing else; once with one multi handle
+# (what llmr bench has for a target), once with two on two threads (as wrk -t2
+# splits its 64 connections). llmr cannot beat the first.
 cat > "$work/floor.c" <<'C'
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+static const char *url;
+static int per_thread, handles;
 static size_t sink(char *p, size_t s, size_t n, void *u) { (void)p; (void)u; return s * n; }
 static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec / 1e9; }
-int main(int argc, char **argv) {
-    int total = atoi(argv[2]), started = 0, done = 0;
-    curl_global_init(CURL_GLOBAL_DEFAULT);
+static void *drive(void *arg) {
+    (void)arg;
+    int started = 0, done = 0;
     CURLM *multi = curl_multi_init();
     struct curl_slist *headers = curl_slist_append(0, "Content-Type: application/json");
-    double t0 = now();
-    for (; started < 64 && started < total; started++) {
+    for (; started < handles && started < per_thread; started++) {
         CURL *e = curl_easy_init();
-        curl_easy_setopt(e, CURLOPT_URL, argv[1]);
+        curl_easy_setopt(e, CURLOPT_URL, url);
+        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, sink);
         curl_multi_add_handle(multi, e);
     }
-    while (done < total) {
+    while (done < per_thread) {
         int running, left;
         curl_multi_perform(multi, &running);
         for (CURLMsg *m; (m = curl_multi_info_read(multi, &left));) {
@@ -83,17 +88,30 @@ int main(int argc, char **argv) {
             CURL *e = m->easy_handle;
             done++;
             curl_multi_remove_handle(multi, e);
-            if (started < total) { started++; curl_multi_add_handle(multi, e); }
+            if (started < per_thread) { started++; curl_multi_add_handle(multi, e); }
         }
-        if (done < total) curl_multi_poll(multi, 0, 0, 100, 0);
+        if (done < per_thread) curl_multi_poll(multi, 0, 0, 100, 0);
     }
-    printf("%.1f\n", total / (now() - t0));
+    return 0;
+}
+int main(int argc, char **argv) {
+    url = argv[1];
+    int total = atoi(argv[2]), threads = atoi(argv[3]);
+    per_thread = total / threads;
+    handles = 64 / threads;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    pthread_t t[8];
+    double t0 = now();
+    for (int i = 0; i < threads; i++) pthread_create(&t[i], 0, drive, 0);
+    for (int i = 0; i < threads; i++) pthread_join(t[i], 0);
+    printf("%.1f\n", per_thread * threads / (now() - t0));
     return 0;
 }
 C
-"$(command -v gcc || command -v clang)" -O2 -o "$work/floor" "$work/floor.c" -lcurl
+"$(command -v gcc || command -v clang)" -O2 -o "$work/floor" "$work/floor.c" -lcurl -lpthread
 floor_n=100000
-floor_rps=$(/usr/bin/time -f '%U %S' -o "$work/floor.time" "$work/floor" "http://127.0.0.1:$port/v1/chat/completions" "$floor_n")
+floor_rps=$(/usr/bin/time -f '%U %S' -o "$work/floor.time" "$work/floor" "http://127.0.0.1:$port/v1/chat/completions" "$floor_n" 1)
+floor2_rps=$(/usr/bin/time -f '%U %S' -o "$work/floor2.time" "$work/floor" "http://127.0.0.1:$port/v1/chat/completions" "$floor_n" 2)
 
 # Streaming: 64 streams at once, 20 ms between chunks.
 cat > "$work/fake.json" <<'JSON'
@@ -109,7 +127,7 @@ YAML
 "$bin/llmr" bench --config "$work/stream.yaml" -c 64 -n 640 --json --quiet p > "$work/stream.json"
 
 python3 - "$wrk_rps" "$wrk_reqs" "$work/wrk.time" "$llmr_rps" "$n" "$work/llmr.time" "$work/stream.json" "$work/sends.log" \
-  "$floor_rps" "$floor_n" "$work/floor.time" <<'PY' | tee bench-results/wrk.md
+  "$floor_rps" "$floor_n" "$work/floor.time" "$floor2_rps" "$work/floor2.time" <<'PY' | tee bench-results/wrk.md
 import json, sys
 wrk_rps, wrk_reqs = float(sys.argv[1]), int(sys.argv[2])
 wu, ws = map(float, open(sys.argv[3]).read().split())
@@ -123,6 +141,9 @@ print(f"| llmr bench --no-stream -c 64 | {llmr_rps:.0f} ({llmr_rps / wrk_rps:.2f
 floor_rps, floor_n = float(sys.argv[9]), int(sys.argv[10])
 fu, fs = map(float, open(sys.argv[11]).read().split())
 print(f"| libcurl alone (C, 64 reused handles, one multi handle) | {floor_rps:.0f} ({floor_rps / wrk_rps:.2f}x wrk) | {(fu + fs) / floor_n * 1e6:.1f} µs |")
+floor2_rps = float(sys.argv[12])
+f2u, f2s = map(float, open(sys.argv[13]).read().split())
+print(f"| libcurl alone (C, two threads of 32 handles, a multi handle each) | {floor2_rps:.0f} ({floor2_rps / wrk_rps:.2f}x wrk) | {(f2u + f2s) / floor_n * 1e6:.1f} µs |")
 print()
 streams = {}
 for line in open(sys.argv[8]):
