@@ -162,7 +162,9 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         // Completing may read the handle (the status code), so it goes first.
         t.complete(failure)
         t.easy = nil
-        if idle.count < Self.idleLimit {
+        // Only a handle whose transfer ended normally is kept: one that was
+        // cancelled, timed out or paused is freed rather than trusted to reset.
+        if failure == nil, !t.paused.load(ordering: .relaxed), idle.count < Self.idleLimit {
             // Back to the defaults: nothing of this request (its callbacks, body, headers) stays set.
             curl_easy_reset(easy)
             idle.append(easy)

@@ -89,6 +89,27 @@ import RouterCore
         #expect(server.acceptedConnections == 1)
     }
 
+    /// Easy handles are kept from one request to the next: nothing of a
+    /// request (method, body, headers) may reach the one after it.
+    @Test func aKeptHandleCarriesNothingOver() async throws {
+        let server = try FakeServer(script: FakeScript(["p": [.answer("first")]]))
+        let transport = CurlTransport()
+        var first = post(server, "p", stream: false)
+        first.headers.append(("X-Only-First", "1"))
+        let (head1, _) = try await collect(transport.send(first))
+        let get = HTTPRequest(method: "GET", url: server.baseURL("p") + "/models", headers: [], body: [])
+        let (head2, _) = try await collect(transport.send(get))
+        let (head3, _) = try await collect(transport.send(post(server, "p", stream: false)))
+        #expect([head1?.status, head2?.status, head3?.status] == [200, 200, 200])
+        let seen = server.requests
+        try #require(seen.count == 3)
+        #expect(seen[0].method == "POST" && seen[0].header("x-only-first") == "1")
+        #expect(seen[1].method == "GET" && seen[1].body.isEmpty && seen[1].header("x-only-first") == nil)
+        #expect(seen[1].header("content-type") == nil)
+        #expect(seen[2].method == "POST" && seen[2].header("x-only-first") == nil && seen[2].body == post(server, "p", stream: false).body)
+        #expect(server.acceptedConnections == 1)
+    }
+
     @Test func endingTheIterationCancelsTheTransfer() async throws {
         var stall = FakeBehaviour.answer("a b c")
         stall.stallAfter = 1

@@ -51,7 +51,7 @@ extension JSONValue {
     static func plainRun(_ b: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
         var i = start
         let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        // A byte of x is zero exactly when ((x - ones) & ~x & highs) has its high bit.
+        // x has a zero byte exactly when (x - ones) & ~x & highs is not 0.
         func hasZero(_ x: UInt64) -> Bool { (x &- ones) & ~x & highs != 0 }
         if let base = b.baseAddress {
             while i + 8 <= b.count {
