@@ -119,7 +119,7 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
             for t in resumes {
                 guard let easy = t.easy, active[easy] != nil else { continue }
                 // Time spent paused was the consumer's, not the server's silence.
-                t.lastByteAt = Monotonic.now()
+                t.lastByteAt = SystemClock().now()
                 _ = curl_easy_pause(easy, CURLPAUSE_CONT)
             }
             for t in cancels {
@@ -144,7 +144,7 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
             t.complete(.other("libcurl refused the request for \(t.request.url)"))
             return
         }
-        t.startedAt = Monotonic.now()
+        t.startedAt = SystemClock().now()
         active[easy] = t
         if curl_multi_add_handle(multi, easy) != CURLM_OK {
             active[easy] = nil
@@ -176,7 +176,7 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     /// Fails transfers past their first-token or idle deadline; returns how many
     /// milliseconds the thread may sleep before the next deadline.
     private func enforceDeadlines() -> Int {
-        let now = Monotonic.now()
+        let now = SystemClock().now()
         var wait = 1000.0
         for t in Array(active.values) {
             let deadline: Double

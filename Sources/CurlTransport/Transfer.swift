@@ -144,7 +144,7 @@ final class Transfer: @unchecked Sendable {
             }
             paused.store(false, ordering: .sequentiallyConsistent)
         }
-        lastByteAt = Monotonic.now()
+        lastByteAt = SystemClock().now()
         emitHead()
         pending.append(contentsOf: bytes)
         // Hand over in pieces of at most 64 KiB: the consumer's transient
@@ -217,14 +217,5 @@ final class Transfer: @unchecked Sendable {
         default:
             return .other(detail)
         }
-    }
-}
-
-/// Monotonic time in seconds, read cheaply on the transport thread.
-enum Monotonic {
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }

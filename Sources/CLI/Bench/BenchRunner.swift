@@ -171,7 +171,7 @@ struct BenchRunner: Sendable {
         }
         let router = context.router(for: plan, maxCost: nil)
         let result = await router.execute(plan, request: request, live: true, using: &rng) { event in
-            if case .delta = event { onText(SystemClock().now()) }
+            if case .delta = event { onText(self.clock.now()) }
         }
         r.progress.withLock { $0.attempts += result.attempts }
         let times = chunks.withLock { $0 }
