@@ -34,11 +34,15 @@ let package = Package(
         .target(name: "CSQLite", linkerSettings: [link("sqlite3"), .linkedLibrary("m"), .linkedLibrary("dl")]),
         .target(name: "StateStore", dependencies: ["RouterCore", "CSQLite"]),
         .target(name: "CStartup"),
-        .target(name: "CLI", dependencies: ["RouterCore", "Providers", "CurlTransport", "StateStore", "CStartup", "CEditLine"]),
+        // The application layer: the composition root and every use case, with no argv and no terminal.
+        .target(name: "Engine", dependencies: ["RouterCore", "Providers", "CurlTransport", "StateStore", "CStartup"]),
+        // argv and rendering only: it reaches the transport, the wires and the store through Engine.
+        .target(name: "CLI", dependencies: ["RouterCore", "Engine", "CEditLine"]),
         .executableTarget(name: "llmr", dependencies: ["CLI"]),
         .target(name: "FakeProvider", dependencies: ["RouterCore"]),
         .executableTarget(name: "llmr-fake", dependencies: ["FakeProvider"]),
         .target(name: "TestSupport", dependencies: ["FakeProvider", "RouterCore"], path: "Sources/TestSupport"),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "RouterCore", "TestSupport", "StateStore"]),
         .testTarget(name: "RouterCoreTests", dependencies: ["RouterCore", "TestSupport", "Providers"]),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers", "RouterCore", "FakeProvider"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["CLI", "RouterCore", "FakeProvider", "Providers", "TestSupport"]),
@@ -57,6 +61,6 @@ let package = Package(
 // thread from the top of main.swift to its answer, and work moves to another
 // thread only where the code says so, so a request does not wait for the
 // runtime to start a pool thread and hand it over.
-for target in package.targets where ["RouterCore", "Providers", "CurlTransport", "StateStore", "CLI", "llmr"].contains(target.name) {
+for target in package.targets where ["RouterCore", "Providers", "CurlTransport", "StateStore", "Engine", "CLI", "llmr"].contains(target.name) {
     target.swiftSettings = (target.swiftSettings ?? []) + [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
 }

@@ -1,3 +1,4 @@
+import Engine
 import RouterCore
 #if canImport(Glibc)
 import Glibc
@@ -5,7 +6,20 @@ import Glibc
 
 /// The command-line entry: dispatches argv to a command and returns the exit code.
 public enum LLMR {
+    /// Every command: each sends requests or reads the state store.
     static let commands: [CommandSpec] = [AskCommand.spec, ChatCommand.spec, RouteCommand.spec, ProvidersCommand.spec, BenchCommand.spec]
+
+    /// Begins libcurl's set-up and the state store's open on threads of their
+    /// own, before the async runtime starts, when `argv` names a command (and
+    /// does not ask for its help): they overlap with parsing and reading the config.
+    public static func startEarly(_ argv: [String]) {
+        guard argv.count > 1, commands.contains(where: { $0.name == argv[1] }),
+              !argv.dropFirst(2).contains(where: { $0 == "-h" || $0 == "--help" }) else { return }
+        EarlyStart.begin()
+    }
+
+    /// Waits for the early set-up to be over: call just before exit.
+    public static func settle() { EarlyStart.settle() }
 
     static var help: String {
         var s = """

@@ -6,7 +6,7 @@ import Glibc
 /// Breakers and cooldowns: read before a request, claimed for probes, updated
 /// with the attempt log. Every write is one transaction, so concurrent
 /// processes see each other's changes whole.
-extension AttemptLog: ProbeClaimer {
+extension AttemptLog {
     /// A name for this process's probes: its pid and a random part.
     public static func newOwner() -> String {
         var g = SystemRandomNumberGenerator()
@@ -47,13 +47,18 @@ extension AttemptLog: ProbeClaimer {
     }
 
     func claimProbe(provider: String, now: Double, probeTimeout: Double) -> Bool {
+        // Whether the probe is free is the breaker's rule; the store reads the
+        // record and writes the claim in one write transaction, so one process wins.
+        let rules = Breaker(config: BreakerConfig(), probeTimeout: probeTimeout)
         do {
             return try queue.write { db in
-                try db.execute(sql: """
-                    UPDATE breakers SET probe_owner = ?, probe_started = ?
-                    WHERE provider = ? AND state = 'open' AND open_until <= ?
-                      AND (probe_owner IS NULL OR probe_started <= ?)
-                    """, arguments: [owner, now, provider, now, now - probeTimeout])
+                var record: BreakerRecord?
+                try db.each(sql: "SELECT \(Self.breakerColumns) FROM breakers WHERE provider = ?", arguments: [provider]) { row in
+                    record = Self.breaker(row, now: now)
+                }
+                guard rules.view(record, now: now) == .probeAvailable else { return false }
+                try db.execute(sql: "UPDATE breakers SET probe_owner = ?, probe_started = ? WHERE provider = ?",
+                               arguments: [owner, now, provider])
                 return db.changesCount == 1
             }
         } catch {
@@ -163,14 +168,14 @@ extension AttemptLog: ProbeClaimer {
         var models: [(provider: String, modelID: String)] = []
         for a in sent {
             if !providers.contains(a.provider) { providers.append(a.provider) }
-            if a.modelID != checkModel, !models.contains(where: { $0 == (a.provider, a.modelID) }) { models.append((a.provider, a.modelID)) }
+            if a.modelID != RecordedRoute.checkModel, !models.contains(where: { $0 == (a.provider, a.modelID) }) { models.append((a.provider, a.modelID)) }
         }
         for provider in providers {
             let mine = sent.filter { $0.provider == provider }
             try update(db, key: provider, attempts: mine, breaker: breaker, owner: owner, now: now,
                        counting: "provider = ? AND failure = 2", [provider]) { scope(of: $0) == .provider }
             // A health check's Retry-After holds the whole provider back.
-            try cooldown(db, key: provider, attempts: mine.filter { $0.modelID == checkModel }, now: now)
+            try cooldown(db, key: provider, attempts: mine.filter { $0.modelID == RecordedRoute.checkModel }, now: now)
         }
         for (provider, modelID) in models {
             let mine = sent.filter { $0.provider == provider && $0.modelID == modelID }

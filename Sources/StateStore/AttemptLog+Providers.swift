@@ -25,8 +25,8 @@ extension AttemptLog {
     /// the provider's breaker: a failure counts like any other, and when the
     /// check holds the half-open probe, its success closes the breaker.
     public func recordCheck(_ record: AttemptRecord, at time: Double, breaker: Breaker) throws(Failure) {
-        let result = RouteResult(route: "(check)", attempts: [record])
-        try self.record(result, requestID: "check-\(owner)", at: time, breaker: breaker) { _ in nil }
+        let result = RouteResult(route: RecordedRoute.check, attempts: [record])
+        try self.record(result, requestID: "check-\(owner)", at: time, breaker: breaker)
     }
 
     /// The kept prompts and answers (config `log: {content: true}`), oldest first.

@@ -1,26 +1,6 @@
 import RouterCore
 internal import CSQLite
 
-/// A saved conversation, as `chat --list` shows it.
-public struct SessionSummary: Sendable, Equatable {
-    public var name: String
-    public var turns: Int
-    /// Seconds since the epoch of its last turn.
-    public var lastUsed: Double
-    public var costUSD: Double
-}
-
-/// One saved turn, with who answered and what it cost.
-public struct SavedTurn: Sendable, Equatable {
-    public var turn: Int
-    public var at: Double
-    public var user: String
-    public var assistant: String
-    public var provider: String?
-    public var model: String?
-    public var costUSD: Double?
-}
-
 /// Chat sessions beside the attempt log: a session is saved with its first
 /// turn, and every turn in one transaction with the attempts that made it.
 extension AttemptLog {
@@ -28,10 +8,10 @@ extension AttemptLog {
     /// answer) as the next of session `name`, created if new; returns the turn's number.
     @discardableResult
     public func recordTurn(session name: String, system: String?, user: String, result: RouteResult, requestID: String,
-                           at time: Double, breaker: Breaker?, prices: @escaping (String) -> ModelEntry?) throws(Failure) -> Int? {
+                           at time: Double, breaker: Breaker?) throws(Failure) -> Int? {
         do {
             let turn = try queue.write { db -> Int? in
-                let ids = try Self.insert(db, result, requestID: requestID, at: time, breaker: breaker, owner: owner, content: nil, prices: prices)
+                let ids = try Self.insert(db, result, requestID: requestID, at: time, breaker: breaker, owner: owner, content: nil)
                 guard result.failure == nil, let answer = result.text else { return nil }
                 try db.execute(sql: """
                     INSERT INTO sessions (name, created, updated, system) VALUES (?, ?, ?, ?)

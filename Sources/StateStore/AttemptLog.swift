@@ -8,18 +8,9 @@ import Glibc
 /// Every `llmr` process on the machine writes to the same file, so it runs in
 /// WAL mode with a busy timeout: concurrent writers wait their turn instead of
 /// failing with "database is locked".
-public final class AttemptLog: Sendable {
+public final class AttemptLog: StateBackend {
     /// Why the state database could not be opened or written.
-    public struct Failure: Error, Sendable, CustomStringConvertible {
-        public var path: String
-        public var reason: String
-        public var description: String { "\(path): \(reason)" }
-
-        public init(path: String, reason: String) {
-            self.path = path
-            self.reason = reason
-        }
-    }
+    public typealias Failure = StateFailure
 
     public let path: String
     let queue: SQLiteQueue
@@ -172,10 +163,10 @@ public final class AttemptLog: Sendable {
     /// cooldowns of the providers it tried, in a single transaction.
     /// With `content` (config `log: {content: true}`), the prompt and the answer are kept too.
     public func record(_ result: RouteResult, requestID: String, at time: Double, breaker: Breaker? = nil,
-                       content: (prompt: String, answer: String?)? = nil, prices: (String) -> ModelEntry?) throws(Failure) {
+                       content: (prompt: String, answer: String?)? = nil) throws(Failure) {
         do {
             try queue.write { db in
-                _ = try Self.insert(db, result, requestID: requestID, at: time, breaker: breaker, owner: owner, content: content, prices: prices)
+                _ = try Self.insert(db, result, requestID: requestID, at: time, breaker: breaker, owner: owner, content: content)
             }
         } catch {
             throw Failure(path: path, reason: Self.reason(error))
@@ -184,9 +175,10 @@ public final class AttemptLog: Sendable {
     }
 
     /// Writes a request's attempts (and contents), moves the breakers on, and
-    /// returns the rows' ids; the caller holds the transaction.
+    /// returns the rows' ids; the caller holds the transaction. Each attempt's
+    /// cost is the router's: the store keeps it, never works it out again.
     static func insert(_ db: SQLiteDatabase, _ result: RouteResult, requestID: String, at time: Double, breaker: Breaker?, owner: String,
-                   content: (prompt: String, answer: String?)?, prices: (String) -> ModelEntry?) throws -> [Int64] {
+                       content: (prompt: String, answer: String?)?) throws -> [Int64] {
         var ids: [Int64] = []
         if let content {
             try db.execute(sql: "INSERT OR REPLACE INTO contents (request_id, at, prompt, answer) VALUES (?, ?, ?, ?)",
@@ -194,14 +186,13 @@ public final class AttemptLog: Sendable {
         }
         for (i, a) in result.attempts.enumerated() {
             let isAnswer = a.outcome == .ok && i == result.attempts.count - 1
-            let cost = a.usage.flatMap { u in prices(a.model)?.cost(of: u) }
             try db.execute(sql: """
                 INSERT INTO attempts (request_id, at, route, provider, model, model_id, tier, outcome, status,
                     latency_ms, ttft_ms, input_tokens, output_tokens, cost_usd, fallback, retry_after_s, message, failure, hedge)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [
                     requestID, time, result.route, a.provider, a.model, a.modelID, a.tier.rawValue, "\(a.outcome)", a.status,
-                    a.latencyMs, a.ttftMs, a.usage?.inputTokens, a.usage?.outputTokens, cost,
+                    a.latencyMs, a.ttftMs, a.usage?.inputTokens, a.usage?.outputTokens, a.costUSD,
                     isAnswer && result.fallback ? 1 : 0, a.retryAfterS, a.message.map(Secrets.redact), Self.failureColumn(a),
                     a.hedged ? 1 : 0,
                 ])
@@ -224,13 +215,8 @@ public final class AttemptLog: Sendable {
     /// provider, not a model, so whatever it finds is the provider's.
     static func scope(of a: AttemptRecord) -> Breaker.Scope? {
         guard let scope = Breaker.scope(of: a.outcome) else { return nil }
-        return a.modelID == AttemptLog.checkModel ? .provider : scope
+        return a.modelID == RecordedRoute.checkModel ? .provider : scope
     }
-
-    /// The model name health checks are recorded under.
-    public static let checkModel = "(check)"
-    /// The route benchmark requests are recorded under.
-    public static let benchRoute = "(bench)"
 
     /// The WAL size past which a request folds it into the database: every new
     /// process reads the whole WAL once, so it is kept short (about twenty

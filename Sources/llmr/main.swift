@@ -5,7 +5,7 @@ import Glibc
 
 // libcurl's set-up and the state database's open start now, on threads of
 // their own, before the async runtime does anything.
-EarlyStart.begin(CommandLine.arguments)
+LLMR.startEarly(CommandLine.arguments)
 let code = await LLMR.process()
-EarlyStart.settle()
+LLMR.settle()
 exit(code)

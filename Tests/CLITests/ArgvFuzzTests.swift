@@ -47,7 +47,7 @@ import RouterCore
             guard let parsed = try? ArgumentParser(spec: spec).parse(args) else { continue }
             let input: RequestInput
             do { input = try RequestInput(parsed, terminal: terminal, promptRequired: false) } catch {
-                #expect([ExitCode.usage, .dataError].contains(error.code), "\(args): \(error.message)")
+                #expect([ExitCode.usage, .dataError].contains(ExitCode(error.kind)), "\(args): \(error.message)")
                 continue
             }
             var rng = RequestRandom(seed: input.seed)
@@ -67,15 +67,32 @@ import RouterCore
         #expect(accepted > 100, "the fuzzer should reach planning often (\(accepted))")
     }
 
+    /// Every numeric option of `providers` either takes a value within its
+    /// bounds or is refused with a usage error that names the option and the value.
     @Test func providersCommandLinesNeverTrap() {
         var g = SeededRandom(seed: 9)
+        var accepted = 0, refused = 0
         for _ in 0..<3000 {
             let args = Self.argv(ProvidersCommand.spec, using: &g)
             guard let parsed = try? ArgumentParser(spec: ProvidersCommand.spec).parse(args) else { continue }
-            _ = try? parsed.int("count", 1...1_000_000_000)
-            _ = try? parsed.age("since")
-            _ = try? parsed.age("older-than")
+            func check<T>(_ name: String, _ read: () throws(UsageError) -> T?, within: (T) -> Bool) {
+                do {
+                    guard let v = try read() else { return }
+                    #expect(within(v), "--\(name) \(parsed.value(name) ?? "") gave \(v)")
+                    accepted += 1
+                } catch {
+                    #expect(error.message.hasPrefix("--\(name) needs "), "\(error.message)")
+                    #expect(error.message.hasSuffix("'\(parsed.value(name) ?? "")'"), "\(error.message)")
+                    refused += 1
+                }
+            }
+            check("count", { () throws(UsageError) in try parsed.int("count", 1...1_000_000_000) }) { (1...1_000_000_000).contains($0) }
+            check("since", { () throws(UsageError) in try parsed.age("since") }) { $0 > 0 && $0 <= ParsedArguments.ageLimit }
+            check("older-than", { () throws(UsageError) in try parsed.age("older-than") }) { $0 > 0 && $0 <= ParsedArguments.ageLimit }
         }
+        // The fuzz must reach both sides of every check, or it proves nothing.
+        #expect(accepted > 50, "values accepted: \(accepted)")
+        #expect(refused > 50, "values refused: \(refused)")
     }
 }
 

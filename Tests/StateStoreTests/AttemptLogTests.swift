@@ -24,9 +24,14 @@ import Dispatch
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let log = try AttemptLog(path: dir + "/state.sqlite")
-        let entry = ModelEntry(name: "m", provider: "p", id: "m-1", inputPrice: 2, outputPrice: 10)
-        try log.record(result([.http(503), .ok]), requestID: "r1", at: 1_700_000_000) { $0 == "m" ? entry : nil }
+        var r = result([.http(503), .ok])
+        // Each attempt's cost is the router's; the store keeps it as it is.
+        r.attempts[0].costUSD = 0.000_25
+        r.attempts[1].costUSD = 0.001_5
+        try log.record(r, requestID: "r1", at: 1_700_000_000)
         #expect(try log.outcomes() == ["http_503", "ok"])
+        #expect(try log.integer("SELECT CAST(round(cost_usd * 1e9) AS INTEGER) FROM attempts ORDER BY id") == 250_000)
+        #expect(try log.integer("SELECT CAST(round(sum(cost_usd) * 1e9) AS INTEGER) FROM attempts") == 1_750_000)
         #expect(AttemptLog.headerShowsSchema(dir + "/state.sqlite"))
     }
 
@@ -37,7 +42,7 @@ import Dispatch
         for i in 0..<300 {
             // A fresh log each time, as each llmr process opens its own.
             let log = try AttemptLog(path: path)
-            try log.record(result([.ok]), requestID: "r\(i)", at: Double(i)) { _ in nil }
+            try log.record(result([.ok]), requestID: "r\(i)", at: Double(i))
         }
         let wal = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? Int.max
         #expect(wal <= AttemptLog.walLimit + 64 * 1024)
@@ -51,7 +56,7 @@ import Dispatch
             .write(toFile: dir + "/state.sqlite", atomically: true, encoding: .utf8)
         do {
             let log = try AttemptLog(path: dir + "/state.sqlite")
-            try log.record(result([.ok]), requestID: "r", at: 0) { _ in nil }
+            try log.record(result([.ok]), requestID: "r", at: 0)
             Issue.record("a text file must not pass for a database")
         } catch {
             #expect(error.reason.contains("not a usable SQLite database"))
@@ -80,7 +85,7 @@ import Dispatch
         for i in 0..<5 {
             let log = try AttemptLog(path: path)
             #expect(breaker.view(try log.snapshot(providers: ["p"], now: Double(1000 + i)).breakers["p/m"], now: Double(1000 + i)) == .closed)
-            try log.record(result(.http(503), status: 503), requestID: "r\(i)", at: Double(1000 + i), breaker: breaker) { _ in nil }
+            try log.record(result(.http(503), status: 503), requestID: "r\(i)", at: Double(1000 + i), breaker: breaker)
         }
         let health = try AttemptLog(path: path).snapshot(providers: ["p"], now: 1005)
         #expect(breaker.view(health.breakers["p/m"], now: 1005) == .open(until: 1304))
@@ -91,7 +96,7 @@ import Dispatch
     @Test func fiveTransportFailuresOpenTheProvidersBreaker() throws {
         let path = try tempPath()
         for i in 0..<5 {
-            try AttemptLog(path: path).record(result(.connect), requestID: "r\(i)", at: Double(1000 + i), breaker: breaker) { _ in nil }
+            try AttemptLog(path: path).record(result(.connect), requestID: "r\(i)", at: Double(1000 + i), breaker: breaker)
         }
         let health = try AttemptLog(path: path).snapshot(providers: ["p"], now: 1005)
         #expect(breaker.view(health.breakers["p"], now: 1005) == .open(until: 1304))
@@ -101,8 +106,8 @@ import Dispatch
     @Test func resettingAProviderClosesItsModelsBreakersToo() throws {
         let path = try tempPath()
         let log = try AttemptLog(path: path)
-        for i in 0..<5 { try log.record(result(.http(500), status: 500), requestID: "r\(i)", at: 1000, breaker: breaker) { _ in nil } }
-        try log.record(result(.http(429), status: 429, retryAfter: 60), requestID: "rl", at: 1000, breaker: breaker) { _ in nil }
+        for i in 0..<5 { try log.record(result(.http(500), status: 500), requestID: "r\(i)", at: 1000, breaker: breaker) }
+        try log.record(result(.http(429), status: 429, retryAfter: 60), requestID: "rl", at: 1000, breaker: breaker)
         #expect(try !log.snapshot(providers: ["p"], now: 1001).breakers.isEmpty)
         try log.reset(providers: ["p"])
         let health = try log.snapshot(providers: ["p"], now: 1001)
@@ -113,7 +118,7 @@ import Dispatch
         let path = try tempPath()
         let first = try AttemptLog(path: path)
         for i in 0..<5 {
-            try first.record(result(.connect), requestID: "r\(i)", at: 1000, breaker: breaker) { _ in nil }
+            try first.record(result(.connect), requestID: "r\(i)", at: 1000, breaker: breaker)
         }
         let logs = try (0..<16).map { _ in try AttemptLog(path: path) }
         nonisolated(unsafe) var wins = [Bool](repeating: false, count: logs.count)
@@ -130,7 +135,7 @@ import Dispatch
 
     @Test func retryAfterSetsASharedCooldown() throws {
         let path = try tempPath()
-        try AttemptLog(path: path).record(result(.http(429), status: 429, retryAfter: 30), requestID: "r", at: 1000, breaker: breaker) { _ in nil }
+        try AttemptLog(path: path).record(result(.http(429), status: 429, retryAfter: 30), requestID: "r", at: 1000, breaker: breaker)
         let health = try AttemptLog(path: path).snapshot(providers: ["p"], now: 1001)
         #expect(health.cooldowns["p/m"] == 1030)
         #expect(try AttemptLog(path: path).snapshot(providers: ["p"], now: 1031).cooldowns.isEmpty)
@@ -139,8 +144,8 @@ import Dispatch
     @Test func resetClosesBreakersAndClearsCooldowns() throws {
         let path = try tempPath()
         let log = try AttemptLog(path: path)
-        for i in 0..<5 { try log.record(result(.http(500), status: 500), requestID: "r\(i)", at: 1000, breaker: breaker) { _ in nil } }
-        try log.record(result(.http(429), status: 429, retryAfter: 60), requestID: "x", at: 1000, breaker: breaker) { _ in nil }
+        for i in 0..<5 { try log.record(result(.http(500), status: 500), requestID: "r\(i)", at: 1000, breaker: breaker) }
+        try log.record(result(.http(429), status: 429, retryAfter: 60), requestID: "x", at: 1000, breaker: breaker)
         try log.reset(providers: [])
         let health = try log.snapshot(providers: ["p"], now: 1001)
         #expect(health.breakers.isEmpty && health.cooldowns.isEmpty)

@@ -57,7 +57,7 @@ import Foundation
         #expect(try log.stats(from: 0, to: 4_000_000_000, route: nil, bench: true).first { $0.provider == "up" }?.requests == 17)
         // And it takes new records.
         try log.recordTurn(session: "trip", system: nil, user: "third turn", result: answer(), requestID: "r-new",
-                           at: 1_795_600_000, breaker: nil) { _ in nil }
+                           at: 1_795_600_000, breaker: nil)
         #expect(try log.session("trip")?.turns.map(\.turn) == [1, 2, 3])
     }
 
@@ -70,10 +70,10 @@ import Foundation
         #expect(try log.outcomes() == ["http_503", "ok"])
         #expect(try log.integer("PRAGMA user_version") == AttemptLog.schemaVersion)
         #expect(try log.integer("SELECT count(*) FROM attempts WHERE failure = 0 AND hedge = 0") == 2)
-        try log.record(answer(), requestID: "r2", at: 1_700_000_100, breaker: Breaker(config: BreakerConfig())) { _ in nil }
+        try log.record(answer(), requestID: "r2", at: 1_700_000_100, breaker: Breaker(config: BreakerConfig()))
         #expect(try log.outcomes() == ["http_503", "ok", "ok"])
         try log.recordTurn(session: "s", system: "be brief", user: "hi", result: answer(), requestID: "r3",
-                           at: 1_700_000_200, breaker: nil) { _ in nil }
+                           at: 1_700_000_200, breaker: nil)
         #expect(try log.sessions().map(\.name) == ["s"])
         #expect(try log.stats(from: 0, to: 2_000_000_000, route: nil).map(\.requests).reduce(0, +) == 4)
     }

@@ -1,3 +1,4 @@
+import Engine
 import RouterCore
 
 /// One option a command accepts.
@@ -32,6 +33,9 @@ public struct CommandSpec: Sendable {
     public var usage: String
     public var description: String
     public var options: [OptionSpec]
+
+    /// The schema of the command's `--json` objects, errors included.
+    public var schema: String { "llmr.\(name)/1" }
 
     /// The full `--help` text.
     public var help: String {
@@ -148,15 +152,16 @@ extension CommandSpec {
     func start(_ args: [String], terminal: Terminal) -> CommandStart {
         let parsed: ParsedArguments
         do { parsed = try ArgumentParser(spec: self).parse(args) } catch {
-            return .done(Report(json: args.contains("--json"), terminal: terminal, color: nil)
-                .fail(.usage, kind: "usage", error.message + "\n'llmr \(name) --help' lists the options"))
+            return .done(Report(json: args.contains("--json"), terminal: terminal, color: nil, schema: schema)
+                .fail(.usage(error.message + "\n'llmr \(name) --help' lists the options")))
         }
         if parsed.has("help") {
             Output.stdout(help)
             return .done(ExitCode.ok.rawValue)
         }
-        let report = Report(json: parsed.has("json"), terminal: terminal, color: parsed.value("color"), verbose: parsed.has("verbose"))
-        if let problem = Report.colorProblem(parsed.value("color")) { return .done(report.fail(.usage, kind: "usage", problem)) }
+        let report = Report(json: parsed.has("json"), terminal: terminal, color: parsed.value("color"), verbose: parsed.has("verbose"),
+                            schema: schema)
+        if let problem = Report.colorProblem(parsed.value("color")) { return .done(report.fail(.usage(problem))) }
         return .run(parsed, report)
     }
 }

@@ -1,3 +1,4 @@
+import Engine
 import RouterCore
 
 /// Numbers from flags, each checked against its range: a value outside it is a

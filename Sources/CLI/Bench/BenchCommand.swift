@@ -1,5 +1,5 @@
+import Engine
 import RouterCore
-import StateStore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -103,10 +103,10 @@ struct BenchCommand {
         let targets: [BenchTarget]
         do {
             settings = try Self.settings(parsed)
-            context = try await RoutingContext.load(configPath: parsed.value("config"), terminal: terminal)
+            context = try await RoutingContext.load(configPath: parsed.value("config"), environment: terminal.environment)
             targets = try Self.targets(parsed, context: context, viaRouter: settings.viaRouter)
         } catch {
-            return report.fail(error.code, kind: error.kind, error.message)
+            return report.fail(error)
         }
         if let refusal = confirmCost(settings, targets: targets, context: context, parsed: parsed, report: report) { return refusal }
 
@@ -123,7 +123,9 @@ struct BenchCommand {
 
         let samples = runs.map { r in r.progress.withLock { $0.samples } }
         let figures = zip(targets, samples).map { BenchFigures(target: $0.name, samples: $1, slo: settings.slo) }
-        record(runs, context: context, at: started, report: report)
+        if let e = context.recordBench(runs, at: started) {
+            report.note("warning: the run was not recorded in the state database (\(e))")
+        }
         let output = BenchOutput(figures: figures, samples: samples, settings: settings, color: report.color)
         if parsed.has("json") {
             Output.stdout(output.json(startedAt: started).serialized() + "\n")
@@ -139,7 +141,7 @@ struct BenchCommand {
     }
 
     /// Reads and checks every option.
-    static func settings(_ parsed: ParsedArguments) throws(InputProblem) -> Settings {
+    static func settings(_ parsed: ParsedArguments) throws(Problem) -> Settings {
         do {
             let concurrency = try parsed.int("concurrency", 1...10_000)
             let rate = try parsed.number("rate", 0.001...1_000_000, example: "requests per second")
@@ -184,7 +186,7 @@ struct BenchCommand {
                             seedGiven: parsed.value("seed") != nil)
         } catch let e as UsageError {
             throw .usage(e.message)
-        } catch let e as InputProblem {
+        } catch let e as Problem {
             throw e
         } catch {
             throw .usage("\(error)")
@@ -211,12 +213,12 @@ struct BenchCommand {
     }
 
     /// The rows: each TARGET, or the route's candidates (`--direct`), or the route itself (`--via-router`).
-    static func targets(_ parsed: ParsedArguments, context: RoutingContext, viaRouter: Bool) throws(InputProblem) -> [BenchTarget] {
+    static func targets(_ parsed: ParsedArguments, context: RoutingContext, viaRouter: Bool) throws(Problem) -> [BenchTarget] {
         var rng = SeededRandom(seed: 0)
         let probe = ChatRequest(messages: [Message(role: .user, content: "")])
         if !parsed.positionals.isEmpty {
             if parsed.value("route") != nil { throw .usage("name targets or a route (-r), not both") }
-            return try parsed.positionals.map { (name) throws(InputProblem) -> BenchTarget in
+            return try parsed.positionals.map { (name) throws(Problem) -> BenchTarget in
                 let plan = try context.plan(probe, selection: .model(name), using: &rng)
                 // Rows are named as attempts are: provider/model-id.
                 return BenchTarget(name: plan.candidates.first?.label ?? name, candidate: viaRouter ? nil : plan.candidates.first, selection: .model(name))
@@ -252,33 +254,18 @@ struct BenchCommand {
             report.note("worst case for this run: \(line)" + (unpriced.isEmpty ? "" : "; no prices for \(unpriced.joined(separator: ", "))"))
         }
         if let cap = s.maxCost, (worst ?? .infinity) > cap {
-            return report.fail(.temporary, kind: "budget", "the worst case (\(line)) is over --max-cost $\(NumberText.sixDecimals(cap)); nothing was sent")
+            return report.fail(Problem(.budget, "the worst case (\(line)) is over --max-cost $\(NumberText.sixDecimals(cap)); nothing was sent"))
         }
         guard (worst ?? .infinity) > 1, !parsed.has("yes") else { return nil }
         guard terminal.stdinIsTTY, terminal.stderrIsTTY else {
-            return report.fail(.temporary, kind: "budget", "the worst case (\(line)) is over 1 USD; add --yes to run it anyway")
+            return report.fail(Problem(.budget, "the worst case (\(line)) is over 1 USD; add --yes to run it anyway"))
         }
         Output.stderr("llmr: run it? [y/N] ")
         var answer = [UInt8](repeating: 0, count: 16)
         let n = read(0, &answer, answer.count)
         guard n > 0, answer[0] == UInt8(ascii: "y") || answer[0] == UInt8(ascii: "Y") else {
-            return report.fail(.temporary, kind: "budget", "not confirmed; nothing was sent")
+            return report.fail(Problem(.budget, "not confirmed; nothing was sent"))
         }
         return nil
-    }
-
-    /// Bench requests go into the attempt log under route `(bench)` and one
-    /// run id, where `providers stats` leaves them out unless asked.
-    func record(_ runs: [BenchTargetRun], context: RoutingContext, at time: Double, report: Report) {
-        guard let log = context.log else { return }
-        var g = SystemRandomNumberGenerator()
-        let id = "bench-" + String(g.next(), radix: 16)
-        let attempts = runs.flatMap { r in r.progress.withLock { $0.attempts } }
-        guard !attempts.isEmpty else { return }
-        do {
-            try log.record(RouteResult(route: AttemptLog.benchRoute, attempts: attempts), requestID: id, at: time) { context.config.model(named: $0) }
-        } catch {
-            report.note("warning: the run was not recorded in the state database (\(error))")
-        }
     }
 }

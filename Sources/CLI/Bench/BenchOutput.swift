@@ -1,3 +1,4 @@
+import Engine
 import RouterCore
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,5 @@
+import Engine
 import RouterCore
-import StateStore
 
 /// `llmr chat`: a conversation through the router, on a terminal (the REPL)
 /// or from piped stdin (each line a turn); `--list` and `--export` for saved sessions.
@@ -46,28 +46,25 @@ struct ChatCommand {
         }
         let verbose = parsed.has("verbose")
         if let word = parsed.positionals.first {
-            return report.fail(.usage, kind: "usage", "chat takes no prompt ('\(word)'); type it at the prompt, pipe it in, or use 'llmr ask'")
+            return report.fail(.usage("chat takes no prompt ('\(word)'); type it at the prompt, pipe it in, or use 'llmr ask'"))
         }
-        if parsed.has("continue"), parsed.value("session") != nil { return report.fail(.usage, kind: "usage", "use either -c or --session") }
+        if parsed.has("continue"), parsed.value("session") != nil { return report.fail(.usage("use either -c or --session")) }
         let input: RequestInput
         let context: RoutingContext
         do {
             input = try RequestInput(parsed, terminal: terminal, promptRequired: false, withPrompt: false)
-            context = try await RoutingContext.load(configPath: parsed.value("config"), terminal: terminal)
+            context = try await RoutingContext.load(configPath: parsed.value("config"), environment: terminal.environment)
         } catch {
-            return report.fail(error.code, kind: error.kind, error.message)
+            return report.fail(error)
         }
         if parsed.has("list") || parsed.value("export") != nil {
             return saved(parsed, context: context, report: report)
         }
-        let session = ChatSession(context: context, terminal: terminal, selection: input.selection, name: "", input: input,
-                                  report: report, verbose: verbose)
+        let session = ChatView(session: input.chatSession(context), terminal: terminal, report: report, verbose: verbose)
         do {
-            session.name = try Self.sessionName(parsed, session: session)
-            // A system prompt given now replaces a resumed session's.
-            if let system = input.request.systemPrompt { session.conversation.system = system }
+            try Self.open(parsed, session, system: input.request.systemPrompt)
         } catch {
-            return report.fail(error.code, kind: error.kind, error.message)
+            return report.fail(error)
         }
         if terminal.stdinIsTTY, !StandardStreams.stdinWasClosed {
             return await REPL(session: session, terminal: terminal).run()
@@ -75,40 +72,46 @@ struct ChatCommand {
         return await piped(session, report: report)
     }
 
-    /// The session to use: `--session NAME` (resumed when saved), `-c` (the
-    /// most recent), else a new one. A resumed session's last turns are shown on a terminal.
-    static func sessionName(_ parsed: ParsedArguments, session: ChatSession, showing: Bool = true) throws(InputProblem) -> String {
+    /// Opens the session to use: `--session NAME` (resumed when saved), `-c`
+    /// (the most recent), else a new one. A resumed session's last turns are
+    /// shown on a terminal. A system prompt given now replaces a resumed session's.
+    static func open(_ parsed: ParsedArguments, _ view: ChatView, system: String?, showing: Bool = true) throws(Problem) {
+        let session = view.session
         var wanted = parsed.value("session")
         if parsed.has("continue") {
-            guard let recent = (try? session.log?.sessions())??.first?.name else {
+            guard let recent = session.mostRecent() else {
                 throw .usage("there is no saved session to continue; start one with 'llmr chat' or --session NAME")
             }
             wanted = recent
         }
-        guard let name = wanted else { return ChatSession.newName(session.log) }
-        guard !name.isEmpty, !name.contains(where: \.isWhitespace) else { throw .usage("a session name has no spaces, not '\(name)'") }
-        do {
-            if try session.resume(name), showing, session.terminal.stdinIsTTY {
-                session.report.dim("resuming \(name): \(session.conversation.turns.count) turns")
-                session.showRecent()
+        if let name = wanted {
+            guard !name.isEmpty, !name.contains(where: \.isWhitespace) else { throw .usage("a session name has no spaces, not '\(name)'") }
+            do {
+                if try session.resume(name), showing, view.terminal.stdinIsTTY {
+                    view.report.dim("resuming \(name): \(session.conversation.turns.count) turns")
+                    view.showRecent()
+                }
+            } catch {
+                throw Problem(.state, "cannot read session \(name): \(error)")
             }
-        } catch {
-            throw InputProblem(code: .unavailable, kind: "state", message: "cannot read session \(name): \(error)")
+            session.name = name
+        } else {
+            session.name = session.newName()
         }
-        return name
+        if let system { session.conversation.system = system }
     }
 
     /// `--list` and `--export NAME`.
     func saved(_ parsed: ParsedArguments, context: RoutingContext, report: Report) -> Int32 {
-        guard let log = context.log else {
-            return report.fail(.unavailable, kind: "state", "no state database, so no saved sessions (set HOME or LLMR_STATE_DIR)")
+        guard let log = context.store else {
+            return report.fail(Problem(.state, "no state database, so no saved sessions (set HOME or LLMR_STATE_DIR)"))
         }
         let json = parsed.has("json")
         do {
             if let name = parsed.value("export") {
                 guard let s = try log.session(name) else {
                     let names = try log.sessions().map(\.name)
-                    return report.fail(.usage, kind: "usage", "no session '\(name)'\(Suggest.hint(name, in: names)); 'llmr chat --list' lists them")
+                    return report.fail(.usage("no session '\(name)'\(Suggest.hint(name, in: names)); 'llmr chat --list' lists them"))
                 }
                 Output.stdout(json ? Export.json(name: name, s.system, s.turns).serialized() + "\n" : Export.markdown(name: name, s.system, s.turns))
                 return ExitCode.ok.rawValue
@@ -117,24 +120,24 @@ struct ChatCommand {
             Output.stdout(json ? SessionList.json(list).serialized() + "\n" : list.isEmpty ? "no saved sessions\n" : SessionList.table(list))
             return ExitCode.ok.rawValue
         } catch {
-            return report.fail(.unavailable, kind: "state", "cannot read the sessions: \(error)")
+            return report.fail(Problem(.state, "cannot read the sessions: \(error)"))
         }
     }
 
     /// Piped stdin: each entry a turn (or a command), answers on stdout.
-    func piped(_ session: ChatSession, report: Report) async -> Int32 {
+    func piped(_ session: ChatView, report: Report) async -> Int32 {
         let text: String
-        do { text = try RequestInput.readStandardInput() } catch { return report.fail(error.code, kind: error.kind, error.message) }
+        do { text = try RequestInput.readStandardInput() } catch { return report.fail(error) }
         var input = ChatInput()
         var entries = text.split(separator: "\n", omittingEmptySubsequences: false).compactMap { input.feed(String($0)) }
         if let last = input.finish() { entries.append(last) }
         for entry in entries where !entry.trimmingWhitespace().isEmpty {
-            var turn: ChatSession.TurnResult?
-            if ChatSession.isCommand(entry) {
+            var turn: ChatView.TurnResult?
+            if ChatView.isCommand(entry) {
                 switch session.command(entry) {
                 case .handled: continue
                 case .exit: return ExitCode.ok.rawValue
-                case .failed(let message): return report.fail(.usage, kind: "usage", message)
+                case .failed(let message): return report.fail(.usage(message))
                 case .retry(let text, let only): turn = await session.send(text, live: false, only: only)
                 }
             } else {

@@ -1,6 +1,6 @@
 internal import CEditLine
+import Engine
 import RouterCore
-import StateStore
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -11,7 +11,7 @@ import Glibc
 /// answer being written, or clears the line at the prompt, but never ends llmr.
 /// The only file that imports `CEditLine`.
 struct REPL {
-    let session: ChatSession
+    let session: ChatView
     let terminal: Terminal
 
     /// Typed where a pasted block has a line break, so that it stays one line
@@ -21,8 +21,7 @@ struct REPL {
     func run() async -> Int32 {
         guard llmr_editline_load() == 0 else {
             let why = String(cString: llmr_editline_error())
-            return session.report.fail(.unavailable, kind: "editline",
-                                       "the chat REPL needs libedit (Debian: libedit2), which did not load (\(why)); pipe the conversation in instead")
+            return session.report.fail(Problem(.editline, "the chat REPL needs libedit (Debian: libedit2), which did not load (\(why)); pipe the conversation in instead"))
         }
         let editor = LineEditor(history: HistoryFile(terminal.environment, config: session.context.config.chat))
         LineEditor.completer = Completer(session: session)
@@ -34,7 +33,7 @@ struct REPL {
         while true {
             // At the prompt, Ctrl-C clears the line being typed.
             Interrupts.onSignal(exits: false) { editor.interrupt() }
-            guard let line = editor.read(prompt: input.isOpen ? "… " : "\(session.target)> ") else {
+            guard let line = editor.read(prompt: input.isOpen ? "… " : "\(session.session.target)> ") else {
                 if let open = input.finish(), !open.trimmingWhitespace().isEmpty { session.report.dim("(the unfinished message was not sent)") }
                 Output.stdout("\n")
                 return ExitCode.ok.rawValue
@@ -44,7 +43,7 @@ struct REPL {
             editor.remember(String(entry.map { $0 == "\n" ? Self.newlineMark : $0 }))
             var text = entry
             var only: RouteSelection?
-            if ChatSession.isCommand(entry) {
+            if ChatView.isCommand(entry) {
                 switch session.command(entry) {
                 case .handled: continue
                 case .exit: return ExitCode.ok.rawValue
@@ -78,19 +77,19 @@ struct Completer: Sendable {
     let routes: [String]
     let sessions: @Sendable () -> [String]
 
-    init(session: ChatSession) {
+    init(session: ChatView) {
         let config = session.context.config
         models = config.models.map(\.name) + config.models.map { "\($0.provider)/\($0.id)" }
         routes = config.routes.map(\.name)
-        let log = session.log
-        sessions = { ((try? log?.sessions()) ?? []).map(\.name) }
+        let store = session.store
+        sessions = { ((try? store?.sessions()) ?? []).map(\.name) }
     }
 
     /// The candidates for the word before the cursor, and that word.
     func candidates(_ before: String) -> (word: String, options: [String]) {
         guard before.hasPrefix("/") || before.hasPrefix(".") else { return ("", []) }
         guard let space = before.firstIndex(of: " ") else {
-            return (before, ChatSession.commands.map { String(before.prefix(1)) + $0.name }.filter { $0.hasPrefix(before) })
+            return (before, ChatView.commands.map { String(before.prefix(1)) + $0.name }.filter { $0.hasPrefix(before) })
         }
         let command = before[before.index(after: before.startIndex)..<space]
         let word = String(before[before.index(after: space)...]).trimmingLeadingSpaces()

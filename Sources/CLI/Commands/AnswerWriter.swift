@@ -1,3 +1,4 @@
+import Engine
 import RouterCore
 
 /// Writes a routed answer as the router reports it: text to stdout as it

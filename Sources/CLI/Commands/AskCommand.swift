@@ -1,7 +1,5 @@
-import Providers
+import Engine
 import RouterCore
-import CurlTransport
-import StateStore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -47,13 +45,13 @@ struct AskCommand {
         do {
             input = try RequestInput(parsed, terminal: terminal, promptRequired: true)
             if parsed.has("continue") || parsed.value("session") != nil { return try await inSession(parsed, input: input, report: report) }
-            routing = try await Routing.prepare(input, parsed: parsed, terminal: terminal)
+            routing = try input.routing(await RoutingContext.load(configPath: parsed.value("config"), environment: terminal.environment))
         } catch {
-            if error.code == .usage, error.kind == "no-prompt" {
+            if error.kind == .noPrompt {
                 Output.stderr("usage: \(Self.spec.usage)\nGive a prompt, or pipe text on stdin. 'llmr ask --help' says more.\n")
-                return json ? report.fail(.usage, kind: "usage", "no prompt") : ExitCode.usage.rawValue
+                return json ? report.fail(.usage("no prompt")) : ExitCode.usage.rawValue
             }
-            return report.fail(error.code, kind: error.kind, error.message)
+            return report.fail(error)
         }
         let (plan, request, config) = (routing.plan, input.request, routing.config)
         if parsed.has("verbose") { report.plan(plan, config: config) }
@@ -61,26 +59,26 @@ struct AskCommand {
         // Execute.
         let live = !json && (terminal.stdoutIsTTY || parsed.has("stream"))
         let writer = AnswerWriter(report: report, terminal: terminal, live: live, verbose: parsed.has("verbose"))
-        let result = await routing.router.execute(plan, request: request, live: live, using: &routing.rng) { writer.observe($0) }
+        let result = await routing.execute(request, live: live) { writer.observe($0) }
         let code = report.finish(result, live: live, lastChar: writer.lastChar)
         // After the answer is out: a slow or full disk never delays or loses it.
-        record(result, request: request, into: routing.state, config: config, report: report)
+        if let e = routing.context.record(result, request: request) {
+            report.note("warning: this request was not recorded in the state database (\(e)); the answer is unaffected")
+        }
         return code
     }
 
     /// `ask -c` and `ask --session NAME`: one turn of a chat session, sent with
     /// the earlier turns and saved into the session.
-    func inSession(_ parsed: ParsedArguments, input: RequestInput, report: Report) async throws(InputProblem) -> Int32 {
+    func inSession(_ parsed: ParsedArguments, input: RequestInput, report: Report) async throws(Problem) -> Int32 {
         if parsed.has("continue"), parsed.value("session") != nil { throw .usage("use either -c or --session") }
-        let context = try await RoutingContext.load(configPath: parsed.value("config"), terminal: terminal)
-        guard context.log != nil else {
-            throw InputProblem(code: .unavailable, kind: "state", message: "a session needs the state database (set HOME or LLMR_STATE_DIR)")
+        let context = try await RoutingContext.load(configPath: parsed.value("config"), environment: terminal.environment)
+        guard context.store != nil else {
+            throw Problem(.state, "a session needs the state database (set HOME or LLMR_STATE_DIR)")
         }
-        let session = ChatSession(context: context, terminal: terminal, selection: input.selection, name: "", input: input,
-                                  report: report, verbose: parsed.has("verbose"))
-        session.name = try ChatCommand.sessionName(parsed, session: session, showing: false)
+        let session = ChatView(session: input.chatSession(context), terminal: terminal, report: report, verbose: parsed.has("verbose"))
         // A system prompt given now replaces the session's; otherwise the session keeps its own.
-        if let system = input.request.systemPrompt { session.conversation.system = system }
+        try ChatCommand.open(parsed, session, system: input.request.systemPrompt, showing: false)
         let prompt = input.request.messages.last(where: { $0.role == .user })?.content ?? ""
         let live = !report.json && (terminal.stdoutIsTTY || parsed.has("stream"))
         let turn = await session.send(prompt, live: live)
@@ -91,23 +89,5 @@ struct AskCommand {
         }
         if turn.result.failure == nil, let notice = turn.result.finish?.notice { report.note(notice) }
         return turn.exitCode
-    }
-
-    /// Appends the request's attempts to the state database; a failure is a warning only.
-    func record(_ result: RouteResult, request: ChatRequest, into state: Result<AttemptLog, AttemptLog.Failure>?, config: Config, report: Report) {
-        guard let state, !result.attempts.isEmpty else { return }
-        var generator = SystemRandomNumberGenerator()
-        let id = String(generator.next(), radix: 16)
-        do {
-            let log = try state.get()
-            // Prompts and answers are kept only when the config asks for it.
-            let content = config.logContent
-                ? (prompt: request.messages.map { "\($0.role.rawValue): \($0.content)" }.joined(separator: "\n\n"), answer: result.text)
-                : nil
-            try log.record(result, requestID: id, at: SystemClock().wallTime(), breaker: Breaker(config: config.breaker),
-                           content: content) { config.model(named: $0) }
-        } catch {
-            report.note("warning: this request was not recorded in the state database (\(error)); the answer is unaffected")
-        }
     }
 }

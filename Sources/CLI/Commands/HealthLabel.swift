@@ -1,3 +1,4 @@
+import Engine
 import RouterCore
 
 /// How `route`, `providers` and `stats` name a provider's key, and the

@@ -1,10 +1,10 @@
+import Engine
 import RouterCore
-import StateStore
 
 /// `llmr providers stats`: figures per provider and model, marked against their alert thresholds.
 struct ProviderStats {
     let config: Config
-    let log: AttemptLog
+    let log: any StateBackend
     let color: Bool
     let terminal: Bool
 
@@ -17,7 +17,7 @@ struct ProviderStats {
     }
 
     /// The period ending now, and the one before it as the baseline.
-    func lines(since: Double, route: String?, bench: Bool = false, now: Double) throws(AttemptLog.Failure) -> [Line] {
+    func lines(since: Double, route: String?, bench: Bool = false, now: Double) throws(StateFailure) -> [Line] {
         let current = try log.stats(from: now - since, to: now, route: route, bench: bench)
         let previous = try log.stats(from: now - 2 * since, to: now - since, route: route, bench: bench)
         let health = try log.snapshot(providers: Array(Set(current.map(\.provider))), now: now)

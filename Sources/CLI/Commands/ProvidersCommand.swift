@@ -1,7 +1,5 @@
-import CurlTransport
-import Providers
+import Engine
 import RouterCore
-import StateStore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -63,41 +61,41 @@ struct ProvidersCommand {
         case .done(let code): return code
         case .run(let p, let r): (parsed, report) = (p, r)
         }
-        let config: Config
-        do { config = try ConfigLocator.load(explicit: parsed.value("config"), environment: terminal.environment) } catch {
-            return report.fail(.config, kind: "config", "config error: \(error)")
+        let context: RoutingContext
+        do { context = try await RoutingContext.load(configPath: parsed.value("config"), environment: terminal.environment) } catch {
+            return report.fail(error)
         }
+        let config = context.config
         let names = config.providers.map(\.name)
         for name in parsed.positionals where !names.contains(name) {
-            return report.fail(.usage, kind: "usage", "unknown provider '\(name)'\(Suggest.hint(name, in: names)); providers in \(config.source): \(names.joined(separator: ", "))")
+            return report.fail(.usage("unknown provider '\(name)'\(Suggest.hint(name, in: names)); providers in \(config.source): \(names.joined(separator: ", "))"))
         }
         if sub != "check", parsed.has("watch") || parsed.value("count") != nil {
-            return report.fail(.usage, kind: "usage", "--watch and --count go with 'providers check'")
+            return report.fail(.usage("--watch and --count go with 'providers check'"))
         }
         let count: Int?
-        do { count = try parsed.int("count", 1...1_000_000_000) } catch { return report.fail(.usage, kind: "usage", error.message) }
+        do { count = try parsed.int("count", 1...1_000_000_000) } catch { return report.fail(.usage(error.message)) }
         if sub != "prune", parsed.value("older-than") != nil {
-            return report.fail(.usage, kind: "usage", "--older-than goes with 'providers prune'")
+            return report.fail(.usage("--older-than goes with 'providers prune'"))
         }
         if sub != "stats", parsed.value("since") != nil || parsed.value("route") != nil || parsed.has("csv") || parsed.has("bench") {
-            return report.fail(.usage, kind: "usage", "--since, --route, --csv and --bench go with 'providers stats'")
+            return report.fail(.usage("--since, --route, --csv and --bench go with 'providers stats'"))
         }
         if sub == "list" || sub == "stats", !parsed.positionals.isEmpty {
-            return report.fail(.usage, kind: "usage", "'providers list' takes no names; 'providers check NAME' probes one")
+            return report.fail(.usage("'providers list' takes no names; 'providers check NAME' probes one"))
         }
         let selected = parsed.positionals.isEmpty ? config.providers : config.providers.filter { parsed.positionals.contains($0.name) }
 
-        let state = await Routing.openState(terminal.environment).value
-        let log: AttemptLog?
+        let log: (any StateBackend)?
         /// Why there is no log to read, said for a person.
         let noLog: String
-        switch state {
+        switch context.state {
         case .success(let l)?:
             log = l
             noLog = ""
         case .failure(let e)?:
             noLog = Self.unreadable(e)
-            if sub == "reset" || sub == "prune" || sub == "stats" { return report.fail(.unavailable, kind: "state", noLog) }
+            if sub == "reset" || sub == "prune" || sub == "stats" { return report.fail(Problem(.state, noLog)) }
             report.note("warning: \(noLog); showing configuration only")
             log = nil
         case nil:
@@ -107,9 +105,9 @@ struct ProvidersCommand {
 
         switch sub {
         case "reset":
-            guard let log else { return report.fail(.unavailable, kind: "state", noLog) }
+            guard let log else { return report.fail(Problem(.state, noLog)) }
             do { try log.reset(providers: parsed.positionals) } catch {
-                return report.fail(.unavailable, kind: "state", "cannot reset: \(error)")
+                return report.fail(Problem(.state, "cannot reset: \(error)"))
             }
             let which = parsed.positionals.isEmpty ? "every provider" : parsed.positionals.joined(separator: ", ")
             Output.stdout(parsed.has("json") ? JSONValue.object([("schema", "llmr.providers.reset/1"), ("reset", .array(selected.map { .string($0.name) }))]).serialized() + "\n"
@@ -117,14 +115,14 @@ struct ProvidersCommand {
             return ExitCode.ok.rawValue
         case "prune":
             guard let text = parsed.value("older-than") else {
-                return report.fail(.usage, kind: "usage", "'providers prune' needs --older-than AGE, such as 30d or 12h")
+                return report.fail(.usage("'providers prune' needs --older-than AGE, such as 30d or 12h"))
             }
             let age: Double
-            do { age = try parsed.age("older-than") ?? 0 } catch { return report.fail(.usage, kind: "usage", error.message) }
-            guard let log else { return report.fail(.unavailable, kind: "state", noLog) }
+            do { age = try parsed.age("older-than") ?? 0 } catch { return report.fail(.usage(error.message)) }
+            guard let log else { return report.fail(Problem(.state, noLog)) }
             let deleted: Int
             do { deleted = try log.prune(before: SystemClock().wallTime() - age) } catch {
-                return report.fail(.unavailable, kind: "state", "cannot prune: \(error)")
+                return report.fail(Problem(.state, "cannot prune: \(error)"))
             }
             Output.stdout(parsed.has("json") ? JSONValue.object([("schema", "llmr.providers.prune/1"), ("deleted", .number(Double(deleted)))]).serialized() + "\n"
                           : "deleted \(deleted) attempt record\(deleted == 1 ? "" : "s") older than \(text)\n")
@@ -132,17 +130,17 @@ struct ProvidersCommand {
         case "stats":
             let sinceText = parsed.value("since") ?? "24h"
             let since: Double
-            do { since = try parsed.age("since") ?? 86_400 } catch { return report.fail(.usage, kind: "usage", error.message) }
+            do { since = try parsed.age("since") ?? 86_400 } catch { return report.fail(.usage(error.message)) }
             if let r = parsed.value("route"), config.route(named: r) == nil {
                 let routes = config.routes.map(\.name)
-                return report.fail(.usage, kind: "usage", "unknown route '\(r)'\(Suggest.hint(r, in: routes))")
+                return report.fail(.usage("unknown route '\(r)'\(Suggest.hint(r, in: routes))"))
             }
-            guard let log else { return report.fail(.unavailable, kind: "state", noLog) }
+            guard let log else { return report.fail(Problem(.state, noLog)) }
             let stats = ProviderStats(config: config, log: log, color: terminal.colorOnStderr(parsed.value("color")) && terminal.stdoutIsTTY,
                                       terminal: terminal.stdoutIsTTY)
             let lines: [ProviderStats.Line]
             do { lines = try stats.lines(since: since, route: parsed.value("route"), bench: parsed.has("bench"), now: SystemClock().wallTime()) } catch {
-                return report.fail(.unavailable, kind: "state", "cannot read the attempt log: \(error)")
+                return report.fail(Problem(.state, "cannot read the attempt log: \(error)"))
             }
             if parsed.has("json") {
                 Output.stdout(stats.json(lines, since: since, route: parsed.value("route")).serialized() + "\n")
@@ -153,7 +151,7 @@ struct ProvidersCommand {
             }
             return ExitCode.ok.rawValue
         case "check":
-            return await ProviderCheck(terminal: terminal, config: config, log: log, json: parsed.has("json"))
+            return await ProviderCheck(terminal: terminal, context: context, json: parsed.has("json"))
                 .run(selected, watch: parsed.has("watch"), count: count, report: report)
         default:
             Output.stdout(Self.list(config, log: log, json: parsed.has("json"), environment: terminal.environment))
@@ -162,11 +160,11 @@ struct ProvidersCommand {
     }
 
     /// The state database could not be opened: where it is, why, and how to start afresh.
-    static func unreadable(_ e: AttemptLog.Failure) -> String {
+    static func unreadable(_ e: StateFailure) -> String {
         "the state database \(e.path) is unreadable (\(e.reason)); move it aside (mv '\(e.path)' '\(e.path).bad') and llmr starts a new one"
     }
 
-    static func list(_ config: Config, log: AttemptLog?, json: Bool, environment: [String: String]) -> String {
+    static func list(_ config: Config, log: (any StateBackend)?, json: Bool, environment: [String: String]) -> String {
         let now = SystemClock().wallTime()
         let names = config.providers.map(\.name)
         let health = (try? log?.snapshot(providers: names, now: now)) ?? HealthSnapshot()
@@ -208,17 +206,5 @@ struct ProvidersCommand {
                           p50[r.p.name].map { "\($0) ms" } ?? "-"])
         }
         return Table.render(cells)
-    }
-}
-
-/// Fixed-width columns, two spaces apart; the last column is not padded.
-/// Widths are what a terminal shows: colour codes take no room.
-enum Table {
-    static func render(_ cells: [[String]]) -> String {
-        guard let width = cells.first?.count else { return "" }
-        let widths = (0..<width).map { col in cells.map { TerminalText.width($0[col]) }.max() ?? 0 }
-        return cells.map { row in
-            row.enumerated().map { col, cell in col == row.count - 1 ? cell : cell.padding(to: widths[col]) }.joined(separator: "  ")
-        }.joined(separator: "\n") + "\n"
     }
 }

@@ -1,3 +1,4 @@
+import Engine
 import RouterCore
 
 /// Everything `ask` tells the user besides the answer: errors, notes, the
@@ -6,11 +7,14 @@ struct Report {
     let json: Bool
     let color: Bool
     let verbose: Bool
+    /// The schema of the command's `--json` objects (`llmr.ask/1`, `llmr.route/1`, …).
+    let schema: String
 
-    init(json: Bool, terminal: Terminal, color: String?, verbose: Bool = false) {
+    init(json: Bool, terminal: Terminal, color: String?, verbose: Bool = false, schema: String) {
         self.json = json
         self.color = terminal.colorOnStderr(color)
         self.verbose = verbose
+        self.schema = schema
     }
 
     /// The usage error for a `--color` value other than auto, always or never.
@@ -23,16 +27,17 @@ struct Report {
         color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
     }
 
-    /// A problem before any request was sent: stderr, plus the JSON error object with `--json`.
-    func fail(_ code: ExitCode, kind: String, _ message: String) -> Int32 {
-        Output.stderr("llmr: \(message)\n")
+    /// A problem before any request was sent: stderr, plus the command's JSON
+    /// error object with `--json`; returns the problem's exit code.
+    func fail(_ problem: Problem) -> Int32 {
+        Output.stderr("llmr: \(problem.message)\n")
         if json {
             Output.stdout(JSONValue.object([
-                ("schema", "llmr.ask/1"),
-                ("error", .object([("kind", .string(kind)), ("message", .string(message))])),
+                ("schema", .string(schema)),
+                ("error", .object([("kind", .string(problem.jsonKind)), ("message", .string(problem.message))])),
             ]).serialized() + "\n")
         }
-        return code.rawValue
+        return ExitCode(problem.kind).rawValue
     }
 
     func note(_ message: String) {

@@ -1,15 +1,5 @@
+import Engine
 import RouterCore
-
-/// A problem with what the user gave a command, before anything is sent.
-struct InputProblem: Error {
-    var code: ExitCode
-    /// The `--json` error kind: usage, input, config, or no-prompt (a bare `llmr ask`).
-    var kind: String
-    var message: String
-
-    static func usage(_ message: String) -> InputProblem { InputProblem(code: .usage, kind: "usage", message: message) }
-    static func data(_ message: String) -> InputProblem { InputProblem(code: .dataError, kind: "input", message: message) }
-}
 
 /// What `ask` and `route` read from their options, prompt and stdin.
 struct RequestInput {
@@ -38,7 +28,7 @@ struct RequestInput {
 
     /// Reads the shared options; a missing prompt is an error only when `promptRequired`.
     /// `withPrompt: false` (chat) reads the options only: no words, no stdin.
-    init(_ parsed: ParsedArguments, terminal: Terminal, promptRequired: Bool, withPrompt: Bool = true) throws(InputProblem) {
+    init(_ parsed: ParsedArguments, terminal: Terminal, promptRequired: Bool, withPrompt: Bool = true) throws(Problem) {
         var request = ChatRequest(messages: [])
         do {
             request.maxTokens = try parsed.int("max-tokens", ConfigLimits.maxTokens)
@@ -68,7 +58,7 @@ struct RequestInput {
     }
 
     /// The prompt: the words, then (when stdin is not a terminal) a blank line and stdin.
-    static func prompt(_ parsed: ParsedArguments, terminal: Terminal, required: Bool) throws(InputProblem) -> String {
+    static func prompt(_ parsed: ParsedArguments, terminal: Terminal, required: Bool) throws(Problem) -> String {
         let words = parsed.positionals
         let stdinOnly = words == ["-"]
         var prompt = stdinOnly ? "" : words.joined(separator: " ")
@@ -82,14 +72,14 @@ struct RequestInput {
             if !text.isEmpty { prompt = prompt.isEmpty ? text : prompt + "\n\n" + text }
         }
         if prompt.trimmingWhitespace().isEmpty, required {
-            if words.isEmpty, !readStdin { throw InputProblem(code: .usage, kind: "no-prompt", message: "no prompt") }
+            if words.isEmpty, !readStdin { throw Problem(.noPrompt, "no prompt") }
             throw .usage("the prompt is empty: give words, or pipe text on stdin")
         }
         return prompt
     }
 
     /// All of stdin as text: refused, never cut, when it is too large, not UTF-8, or binary.
-    static func readStandardInput() throws(InputProblem) -> String {
+    static func readStandardInput() throws(Problem) -> String {
         let bytes: [UInt8]
         do { bytes = try FileIO.readAll(fd: 0, limit: Self.stdinLimit) } catch {
             throw .data("cannot read stdin: \(error.message); llmr reads at most \(Self.stdinLimit >> 20) MiB")
@@ -118,5 +108,19 @@ struct RequestInput {
             i += extra + 1
         }
         return b.count
+    }
+}
+
+extension RequestInput {
+    /// A chat session with these options (the route or model, max tokens,
+    /// temperature, budget, seed, system prompt).
+    func chatSession(_ context: RoutingContext) -> ChatSession {
+        ChatSession(context: context, selection: selection, maxTokens: request.maxTokens, temperature: request.temperature,
+                    maxCost: maxCost, seed: seed, system: request.systemPrompt)
+    }
+
+    /// The request prepared for routing with these options.
+    func routing(_ context: RoutingContext) throws(Problem) -> Routing {
+        try Routing.prepare(request, selection: selection, seed: seed, maxCost: maxCost, context: context)
     }
 }

@@ -1,3 +1,4 @@
+import Engine
 import RouterCore
 
 /// `llmr route`: the plan for a request, explained, without sending anything.
@@ -32,9 +33,9 @@ struct RouteCommand {
         var routing: Routing
         do {
             input = try RequestInput(parsed, terminal: terminal, promptRequired: false)
-            routing = try await Routing.prepare(input, parsed: parsed, terminal: terminal)
+            routing = try input.routing(await RoutingContext.load(configPath: parsed.value("config"), environment: terminal.environment))
         } catch {
-            return report.fail(error.code, kind: error.kind, error.message)
+            return report.fail(error)
         }
         // Presence only: a key command (a password manager, say) is not run to draw a plan.
         routing.router.keys = PresenceKeys(environment: terminal.environment)
@@ -136,19 +137,5 @@ struct RouteCommand {
                 ])
             })),
         ])
-    }
-}
-
-/// Keys as `route` sees them, without the keys: "present" when the variable
-/// is set, "key_cmd" when a key command is configured (it is not run),
-/// missing otherwise.
-struct PresenceKeys: KeySource {
-    let environment: [String: String]
-
-    func key(for p: ProviderConfig) -> KeyLookup {
-        if let name = p.keyEnv, let v = environment[name], !v.trimmingWhitespace().isEmpty { return .key("present") }
-        if p.keyCmd != nil { return .key("key_cmd") }
-        if let name = p.keyEnv { return .missing("\(name) is not set (provider \(p.name) needs it)") }
-        return .notNeeded
     }
 }

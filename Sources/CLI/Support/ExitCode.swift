@@ -1,3 +1,5 @@
+import Engine
+
 /// The exit codes of the contract (sysexits).
 public enum ExitCode: Int32, Sendable {
     case ok = 0
@@ -10,4 +12,17 @@ public enum ExitCode: Int32, Sendable {
     case noPermission = 77
     case config = 78
     case interrupted = 130
+}
+
+extension ExitCode {
+    /// The exit code for a problem found before anything was sent.
+    init(_ kind: Problem.Kind) {
+        switch kind {
+        case .usage, .noPrompt: self = .usage
+        case .input: self = .dataError
+        case .config: self = .config
+        case .state, .editline: self = .unavailable
+        case .budget: self = .temporary
+        }
+    }
 }

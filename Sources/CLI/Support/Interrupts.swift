@@ -1,3 +1,4 @@
+import Engine
 import RouterCore
 import Synchronization
 #if canImport(Glibc)
@@ -21,8 +22,6 @@ enum Interrupts {
     static let received = Atomic<Int32>(0)
     /// What to cancel when a signal arrives, and whether the process then ends.
     private static let target = Mutex<(cancel: (@Sendable () -> Void)?, exits: Bool)>((nil, true))
-    /// Process groups of running `key_cmd`s.
-    private static let children = Mutex<Set<pid_t>>([])
     nonisolated(unsafe) private static var writeFD: Int32 = -1
 
     /// Installs the handlers and starts the watcher. Call once, early in `main`.
@@ -31,7 +30,6 @@ enum Interrupts {
         guard Pipes.make(&fds) else { return }
         writeFD = fds[1]
         _ = received.load(ordering: .relaxed)
-        _ = children.withLock { $0.count }
         let readFD = fds[0]
         guard DetachedThread.start({ Interrupts.watch(readFD) }) else { return }
         for sig in [SIGINT, SIGTERM] {
@@ -67,9 +65,6 @@ enum Interrupts {
         return sig == 0 ? nil : 128 + sig
     }
 
-    static func childStarted(_ pgid: pid_t) { _ = children.withLock { $0.insert(pgid) } }
-    static func childEnded(_ pgid: pid_t) { _ = children.withLock { $0.remove(pgid) } }
-
     private static func watch(_ fd: Int32) {
         var byte: UInt8 = 0
         while true {
@@ -77,7 +72,7 @@ enum Interrupts {
             if n < 0, errno == EINTR { continue }
             guard n == 1 else { return }
             let sig = Int32(byte)
-            for pgid in children.withLock({ $0 }) { kill(-pgid, SIGKILL) }
+            ChildProcesses.killAll()
             let (cancel, exits) = target.withLock { $0 }
             // Ctrl-C in the REPL stops what is going on (an answer, a line), not llmr.
             guard exits || sig != SIGINT else {

@@ -1,5 +1,5 @@
+import Engine
 import RouterCore
-internal import CStartup
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -86,12 +86,4 @@ enum TerminalText {
         }
         return n
     }
-}
-
-/// The standard descriptors as the process found them. A descriptor that was
-/// closed was opened on /dev/null before anything else ran (`CStartup`), so
-/// that nothing llmr or its runtime opens takes its number and is mistaken for it.
-enum StandardStreams {
-    static var stdinWasClosed: Bool { llmr_closed_standard_fds() & 1 != 0 }
-    static var stdoutWasClosed: Bool { llmr_closed_standard_fds() & 2 != 0 }
 }

@@ -45,4 +45,32 @@ public struct Conversation: Sendable, Equatable {
         }
         return dropped
     }
+
+    /// What to do when the next request is larger than every candidate's
+    /// context window: the conversation is never cut silently.
+    public enum Fit: Sendable, Equatable {
+        /// It fits (or some candidate's window is unknown): send it.
+        case fits
+        /// The oldest turns were dropped (chat.trim: oldest) so that it fits.
+        case trimmed(dropped: Int, window: Int)
+        /// It does not fit and trimming is not allowed, or (`alone`) the message
+        /// would not fit even with every earlier turn dropped.
+        case tooLarge(tokens: Int, window: Int, alone: Bool)
+    }
+
+    /// Makes the next request with `user` fit the largest of `windows` (nil
+    /// when a candidate's window is unknown), trimming when `trim` allows.
+    /// With trimming, a message that fits no window even alone is refused
+    /// before anything is dropped.
+    public mutating func fit(adding user: String, maxTokens: Int?, windows: [Int?], trim: Bool) -> Fit {
+        guard !windows.isEmpty, windows.allSatisfy({ $0 != nil }), let largest = windows.compactMap({ $0 }).max() else { return .fits }
+        let needed = request(adding: user).estimatedPromptTokens + (maxTokens ?? 0)
+        guard needed > largest else { return .fits }
+        guard trim else { return .tooLarge(tokens: needed, window: largest, alone: false) }
+        if Conversation(system: system).request(adding: user).estimatedPromptTokens + (maxTokens ?? 0) > largest {
+            // Dropping every turn would not help: nothing is dropped.
+            return .tooLarge(tokens: needed, window: largest, alone: true)
+        }
+        return .trimmed(dropped: trimOldest(toFit: largest, adding: user, maxTokens: maxTokens), window: largest)
+    }
 }

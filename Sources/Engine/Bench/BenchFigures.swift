@@ -1,3 +1,5 @@
+import RouterCore
+
 /// One benchmark request as it happened, times in seconds from the run's start.
 public struct BenchSample: Sendable, Equatable {
     public var target: String

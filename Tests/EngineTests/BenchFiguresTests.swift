@@ -1,5 +1,6 @@
 import Testing
-@testable import RouterCore
+import RouterCore
+@testable import Engine
 
 /// Every bench figure from recorded timestamps: the definitions, exactly.
 @Suite struct BenchFiguresTests {

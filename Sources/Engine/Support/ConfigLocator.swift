@@ -2,8 +2,8 @@ import RouterCore
 
 /// Finds and loads the configuration in the contract's order: `--config`,
 /// `$LLMR_CONFIG`, `$XDG_CONFIG_HOME/llmr/config.yaml` (or `~/.config/…`), else the embedded default.
-enum ConfigLocator {
-    static func path(explicit: String?, environment: [String: String]) -> String? {
+public enum ConfigLocator {
+    public static func path(explicit: String?, environment: [String: String]) -> String? {
         if let explicit { return explicit }
         if let p = environment["LLMR_CONFIG"], !p.isEmpty { return p }
         let base: String?
@@ -15,7 +15,7 @@ enum ConfigLocator {
     }
 
     /// The config, with the keys it names registered for redaction.
-    static func load(explicit: String?, environment: [String: String]) throws(ConfigError) -> Config {
+    public static func load(explicit: String?, environment: [String: String]) throws(ConfigError) -> Config {
         let config = try read(explicit: explicit, environment: environment)
         EnvironmentKeys.registerSecrets(of: config, environment: environment)
         return config

@@ -1,6 +1,5 @@
 import CurlTransport
 import RouterCore
-import StateStore
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -13,21 +12,17 @@ import Glibc
 /// a thread of its own. Both overlap with parsing the arguments and reading
 /// the config on the main thread; on two cores, neither waits for the other.
 public enum EarlyStart {
-    /// The commands that send requests or read the state database.
-    static let commands: Set<String> = ["ask", "chat", "route", "providers", "bench"]
-
     private struct Opening {
         var dir: String?
-        var outcome: Result<AttemptLog, AttemptLog.Failure>?
-        var waiters: [CheckedContinuation<Result<AttemptLog, AttemptLog.Failure>, Never>] = []
+        var outcome: Result<any StateBackend, StateFailure>?
+        var waiters: [CheckedContinuation<Result<any StateBackend, StateFailure>, Never>] = []
     }
 
     private static let opening = Mutex(Opening())
 
-    /// Starts the set-up when `argv` names a routed command (and does not ask for help).
-    public static func begin(_ argv: [String]) {
-        guard argv.count > 1, commands.contains(argv[1]),
-              !argv.dropFirst(2).contains(where: { $0 == "-h" || $0 == "--help" }) else { return }
+    /// Starts the set-up. The front end calls it when its command will send
+    /// requests or read the state store (not for `--help` or `--version`).
+    public static func begin() {
         var fds: [Int32] = [-1, -1]
         guard Pipes.make(&fds) else { return }
         done = (fds[0], fds[1])
@@ -44,7 +39,7 @@ public enum EarlyStart {
         guard let dir = StatePath.directory(environment) else { return }
         opening.withLock { $0.dir = dir }
         let launched = DetachedThread.start {
-            let outcome = Routing.open(dir)
+            let outcome = StateOpening.open(dir)
             let waiters = opening.withLock { box in
                 box.outcome = outcome
                 defer { box.waiters = [] }
@@ -77,10 +72,10 @@ public enum EarlyStart {
     static func isOpening(_ dir: String) -> Bool { opening.withLock { $0.dir == dir } }
 
     /// The early open's outcome, waited for without blocking a thread.
-    static func state() async -> Result<AttemptLog, AttemptLog.Failure> {
+    static func state() async -> Result<any StateBackend, StateFailure> {
         if let done = opening.withLock({ $0.outcome }) { return done }
         return await withCheckedContinuation { continuation in
-            let done = opening.withLock { box -> Result<AttemptLog, AttemptLog.Failure>? in
+            let done = opening.withLock { box -> Result<any StateBackend, StateFailure>? in
                 if box.outcome == nil { box.waiters.append(continuation) }
                 return box.outcome
             }

@@ -4,8 +4,8 @@ import Glibc
 
 /// Where the state database lives: `$LLMR_STATE_DIR/state.sqlite`, else
 /// `$XDG_STATE_HOME/llmr/state.sqlite`, else `~/.local/state/llmr/state.sqlite`.
-enum StatePath {
-    static func directory(_ env: [String: String]) -> String? {
+public enum StatePath {
+    public static func directory(_ env: [String: String]) -> String? {
         if let d = env["LLMR_STATE_DIR"], !d.isEmpty { return d }
         if let x = env["XDG_STATE_HOME"], !x.isEmpty { return x + "/llmr" }
         if let h = env["HOME"], !h.isEmpty { return h + "/.local/state/llmr" }
@@ -13,7 +13,7 @@ enum StatePath {
     }
 
     /// Creates the directory and its parents; false when that fails.
-    static func makeDirectory(_ path: String) -> Bool {
+    public static func makeDirectory(_ path: String) -> Bool {
         var built = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/") {
             built += "/" + part

@@ -1,3 +1,5 @@
+import RouterCore
+
 /// A `--fail-if` check: `METRIC OP VALUE`, such as `p95(ttft)>800ms`,
 /// `error_rate>1%` or `rps<10`. METRIC is `p50|p90|p95|p99|max|mean(FIELD)`
 /// with FIELD one of ttft, e2e, service, tpot, itl, lateness, or one of

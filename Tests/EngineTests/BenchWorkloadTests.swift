@@ -1,5 +1,5 @@
 import Testing
-@testable import CLI
+@testable import Engine
 import RouterCore
 
 @Suite struct BenchWorkloadTests {

@@ -1,8 +1,8 @@
+import Engine
 import RouterCore
-import StateStore
 
 /// The REPL's `/` commands (`.` works too), for the REPL and piped stdin alike.
-extension ChatSession {
+extension ChatView {
     /// What a command leaves the REPL to do.
     enum CommandResult: Equatable {
         case handled
@@ -50,69 +50,62 @@ extension ChatSession {
                           + "  \"\"\" opens and closes a message of many lines; a line ending in \\ continues.\n")
         case "model":
             guard !argument.isEmpty else { return .failed("/model needs a model: a catalog model or provider/model-id") }
-            if let problem = check(.model(argument)) { return .failed(problem) }
-            selection = .model(argument)
+            if let problem = session.check(.model(argument)) { return .failed(problem) }
+            session.selection = .model(argument)
             say("answering with \(argument)")
         case "route":
             guard !argument.isEmpty else { return .failed("/route needs a route; routes: \(context.config.routes.map(\.name).joined(separator: ", "))") }
-            if let problem = check(.route(argument)) { return .failed(problem) }
-            selection = .route(argument)
+            if let problem = session.check(.route(argument)) { return .failed(problem) }
+            session.selection = .route(argument)
             say("answering through route \(argument)")
         case "system":
-            conversation.system = argument.isEmpty ? nil : argument
+            session.conversation.system = argument.isEmpty ? nil : argument
             say(argument.isEmpty ? "no system prompt" : "system prompt set")
         case "set":
             return set(argument)
         case "file":
             return attach(argument)
         case "retry":
-            guard let last = lastUser else { return .failed("nothing to retry yet") }
+            guard session.lastUser != nil else { return .failed("nothing to retry yet") }
             var only: RouteSelection?
             if !argument.isEmpty {
-                if let problem = check(.model(argument)) { return .failed(problem) }
+                if let problem = session.check(.model(argument)) { return .failed(problem) }
                 only = .model(argument)
             }
             // The answer being retried leaves the conversation, and the saved session.
-            if conversation.turns.last?.user == last { conversation.turns.removeLast() }
-            if let turn = lastTurn { try? log?.deleteTurn(session: name, turn: turn) }
-            lastUser = nil
-            lastTurn = nil
+            guard let last = session.takeBackLast() else { return .failed("nothing to retry yet") }
             return .retry(last, only)
         case "clear":
-            conversation = Conversation(system: conversation.system)
-            lastUser = nil
-            lastTurn = nil
-            name = Self.newName(log)
-            spentBefore = 0
-            spent = 0
-            spentByProvider = [:]
+            session.clear()
             say("a new conversation: \(name)")
         case "trim":
-            guard !conversation.turns.isEmpty else { return .failed("there is no turn to drop") }
-            conversation.turns.removeFirst()
-            say("dropped the oldest turn; \(conversation.turns.count) left")
+            guard !session.conversation.turns.isEmpty else { return .failed("there is no turn to drop") }
+            session.conversation.turns.removeFirst()
+            say("dropped the oldest turn; \(session.conversation.turns.count) left")
         case "sessions":
-            guard let log else { return .failed("no state database, so no saved sessions") }
-            let list = (try? log.sessions()) ?? []
+            guard let store else { return .failed("no state database, so no saved sessions") }
+            let list = (try? store.sessions()) ?? []
             Output.stderr(list.isEmpty ? "no saved sessions\n" : SessionList.table(list, current: name))
         case "resume":
             guard !argument.isEmpty else { return .failed("/resume needs a session name (/sessions lists them)") }
             do {
-                guard try resume(argument) else {
-                    let names = ((try? log?.sessions()) ?? []).map(\.name)
+                guard try session.resume(argument) else {
+                    let names = ((try? store?.sessions()) ?? []).map(\.name)
                     return .failed("no session '\(argument)'\(Suggest.hint(argument, in: names))")
                 }
             } catch {
                 return .failed("cannot read the session: \(error)")
             }
-            say("resumed \(name): \(conversation.turns.count) turn\(conversation.turns.count == 1 ? "" : "s")")
+            let turns = session.conversation.turns.count
+            say("resumed \(name): \(turns) turn\(turns == 1 ? "" : "s")")
             showRecent()
         case "rename":
             return rename(argument)
         case "cost":
-            var lines = spentByProvider.sorted { $0.key < $1.key }.map { "  \($0.key.padding(to: 16)) $\(NumberText.sixDecimals($0.value))\n" }
+            let spentBefore = session.spentBefore
+            var lines = session.spentByProvider.sorted { $0.key < $1.key }.map { "  \($0.key.padding(to: 16)) $\(NumberText.sixDecimals($0.value))\n" }
             if spentBefore > 0 { lines.insert("  \("earlier runs".padding(to: 16)) $\(NumberText.sixDecimals(spentBefore))\n", at: 0) }
-            Output.stderr("session \(name): $\(NumberText.sixDecimals(spentBefore + spent))\n" + lines.joined())
+            Output.stderr("session \(name): $\(NumberText.sixDecimals(spentBefore + session.spent))\n" + lines.joined())
         case "exit", "quit":
             return .exit
         default:
@@ -123,7 +116,7 @@ extension ChatSession {
 
     /// Shows the last few turns of a resumed conversation.
     func showRecent(_ count: Int = 3) {
-        for t in conversation.turns.suffix(count) {
+        for t in session.conversation.turns.suffix(count) {
             Output.stderr(report.faint("you: ") + Self.excerpt(t.user) + "\n" + report.faint("llm: ") + Self.excerpt(t.assistant) + "\n")
         }
     }
@@ -135,27 +128,18 @@ extension ChatSession {
 
     private func say(_ message: String) { report.dim(message) }
 
-    /// A problem with a model or route choice, checked as a request would plan it.
-    private func check(_ s: RouteSelection) -> String? {
-        var rng = RequestRandom(seed: 0)
-        do { _ = try context.plan(ChatRequest(messages: [Message(role: .user, content: "")]), selection: s, using: &rng) } catch {
-            return error.message
-        }
-        return nil
-    }
-
     private func set(_ argument: String) -> CommandResult {
         let words = argument.split(separator: " ", maxSplits: 1).map(String.init)
         guard words.count == 2 else { return .failed("/set takes temperature X or max-tokens N") }
         switch words[0] {
         case "temperature":
             guard let t = Double(words[1]), (0...2).contains(t) else { return .failed("temperature is a number from 0 to 2, not '\(words[1])'") }
-            temperature = t
+            session.temperature = t
         case "max-tokens", "max_tokens":
             guard let n = Int(words[1]), ConfigLimits.maxTokens.contains(n) else {
                 return .failed("max-tokens is a whole number from 1 to \(ConfigLimits.maxTokens.upperBound), not '\(words[1])'")
             }
-            maxTokens = n
+            session.maxTokens = n
         default:
             return .failed("/set knows temperature and max-tokens, not '\(words[0])'\(Suggest.hint(words[0], in: ["temperature", "max-tokens"]))")
         }
@@ -175,22 +159,14 @@ extension ChatSession {
         guard let text = String(validating: bytes, as: UTF8.self), !text.contains("\0") else {
             return .failed("\(path) is not UTF-8 text (it looks binary); llmr attaches text files only")
         }
-        attachment = (path, text)
+        session.attachment = (path, text)
         say("\(path) (\(bytes.count) bytes) goes with your next message")
         return .handled
     }
 
     private func rename(_ new: String) -> CommandResult {
         guard !new.isEmpty, !new.contains(where: \.isWhitespace) else { return .failed("/rename needs a name without spaces") }
-        do {
-            if let log, try log.renameSession(name, to: new) == false,
-               try log.session(new) != nil {
-                return .failed("a session named '\(new)' already exists")
-            }
-        } catch {
-            return .failed("cannot rename: \(error.reason)")
-        }
-        name = new
+        if let problem = session.rename(to: new) { return .failed(problem) }
         say("this session is now \(new)")
         return .handled
     }

@@ -1,4 +1,5 @@
 import RouterCore
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -41,8 +42,8 @@ enum KeyCommand {
         let spawned = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, environ)
         close(pipeFDs[1])
         guard spawned == 0 else { return .failed("could not start (\(String(cString: strerror(spawned))))") }
-        Interrupts.childStarted(pid)
-        defer { Interrupts.childEnded(pid) }
+        ChildProcesses.started(pid)
+        defer { ChildProcesses.ended(pid) }
 
         let deadline = timeout > 0 ? SystemClock().now() + timeout : .infinity
         var output: [UInt8] = []
@@ -75,10 +76,24 @@ enum KeyCommand {
 }
 
 /// Pipes whose ends are closed on exec (Glibc's module does not export pipe2).
-enum Pipes {
-    static func make(_ fds: inout [Int32]) -> Bool {
+public enum Pipes {
+    public static func make(_ fds: inout [Int32]) -> Bool {
         guard pipe(&fds) == 0 else { return false }
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         return true
+    }
+}
+
+/// The process groups of running `key_cmd`s, so that an interrupt can end
+/// them with llmr: none may outlive it.
+public enum ChildProcesses {
+    private static let groups = Mutex<Set<pid_t>>([])
+
+    static func started(_ pgid: pid_t) { _ = groups.withLock { $0.insert(pgid) } }
+    static func ended(_ pgid: pid_t) { _ = groups.withLock { $0.remove(pgid) } }
+
+    /// Kills every running group (from the interrupt watcher's thread).
+    public static func killAll() {
+        for pgid in groups.withLock({ $0 }) { kill(-pgid, SIGKILL) }
     }
 }

@@ -4,22 +4,33 @@ import RouterCore
 /// synthetic text of about `--prompt-tokens`; each request with a random
 /// prefix unless `--shared-prefix`, so provider prompt caches cannot flatter
 /// the figures. Reproducible from the seed.
-struct BenchWorkload: Sendable {
+public struct BenchWorkload: Sendable {
     /// Fixed conversations to cycle through; nil for synthetic text.
-    var prompts: [[Message]]?
-    var promptTokens: Int
-    var system: String?
-    var maxTokens: Int
-    var temperature: Double?
-    var sharedPrefix: Bool
-    var seed: UInt64
+    public var prompts: [[Message]]?
+    public var promptTokens: Int
+    public var system: String?
+    public var maxTokens: Int
+    public var temperature: Double?
+    public var sharedPrefix: Bool
+    public var seed: UInt64
 
-    static let words = ["the", "river", "bench", "light", "market", "signal", "garden", "system", "paper", "winter", "engine", "quiet",
+    public init(prompts: [[Message]]?, promptTokens: Int, system: String?, maxTokens: Int, temperature: Double?,
+                sharedPrefix: Bool, seed: UInt64) {
+        self.prompts = prompts
+        self.promptTokens = promptTokens
+        self.system = system
+        self.maxTokens = maxTokens
+        self.temperature = temperature
+        self.sharedPrefix = sharedPrefix
+        self.seed = seed
+    }
+
+    public static let words = ["the", "river", "bench", "light", "market", "signal", "garden", "system", "paper", "winter", "engine", "quiet",
                         "number", "forest", "window", "story", "measure", "copper", "travel", "answer", "station", "pattern", "harbor",
                         "language", "morning", "circuit", "orange", "library", "mountain", "kitchen", "thunder", "picture"]
 
     /// The request numbered `index` (warm-up ones included) for target number `target`.
-    func request(_ index: Int, target: Int) -> ChatRequest {
+    public func request(_ index: Int, target: Int) -> ChatRequest {
         var rng = SeededRandom(seed: seed &+ UInt64(truncatingIfNeeded: target) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(truncatingIfNeeded: index))
         var messages: [Message] = []
         if let system { messages.append(Message(role: .system, content: system)) }
@@ -59,23 +70,23 @@ struct BenchWorkload: Sendable {
     }
 
     /// Bytes given to each word in `wordSlots`.
-    static let slot = 16
+    public static let slot = 16
     /// Every word followed by a space, each in a 16-byte slot whose last byte is its length.
-    static let wordSlots: [UInt8] = words.flatMap { w -> [UInt8] in
+    public static let wordSlots: [UInt8] = words.flatMap { w -> [UInt8] in
         let bytes = Array((w + " ").utf8)
         precondition(bytes.count < slot, "bench words fit their slots")
         return bytes + [UInt8](repeating: 0, count: slot - 1 - bytes.count) + [UInt8(bytes.count)]
     }
 
     /// The prompt of the worst case: the largest one sent, in tokens.
-    var worstPromptTokens: Int {
+    public var worstPromptTokens: Int {
         guard let prompts, !prompts.isEmpty else { return promptTokens + 16 }
         return prompts.map { ChatRequest(messages: $0).estimatedPromptTokens }.max() ?? 0
     }
 
     /// Reads `--prompts FILE`: one prompt a line, as a JSON string, `{"prompt": …}`,
     /// `{"messages": [...]}` or a messages array.
-    static func prompts(file path: String) throws(InputProblem) -> [[Message]] {
+    public static func prompts(file path: String) throws(Problem) -> [[Message]] {
         let bytes: [UInt8]
         do { bytes = try FileIO.read(path: path) } catch { throw .data("cannot read \(path): \(error.message)") }
         guard let text = String(validating: bytes, as: UTF8.self) else { throw .data("\(path) is not UTF-8 text") }

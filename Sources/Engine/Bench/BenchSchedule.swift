@@ -1,3 +1,5 @@
+import RouterCore
+
 /// When an open-loop benchmark sends each request: fixed in advance from
 /// the seed, so two runs with the same seed send on the same schedule, and a
 /// slow server cannot push later sends back (no coordinated omission).

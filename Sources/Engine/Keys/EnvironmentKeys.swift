@@ -6,15 +6,15 @@ import Glibc
 
 /// API keys from the environment variable named by `key_env`, or the output of
 /// `key_cmd`. A key is looked up once per process and never printed.
-final class EnvironmentKeys: KeySource {
+public final class EnvironmentKeys: KeySource {
     private let environment: [String: String]
     private let cache = Mutex<[String: KeyLookup]>([:])
 
-    init(environment: [String: String]) {
+    public init(environment: [String: String]) {
         self.environment = environment
     }
 
-    func key(for provider: ProviderConfig) -> KeyLookup {
+    public func key(for provider: ProviderConfig) -> KeyLookup {
         if let hit = cache.withLock({ $0[provider.name] }) { return hit }
         let result = lookup(provider)
         cache.withLock { $0[provider.name] = result }
@@ -55,7 +55,7 @@ final class EnvironmentKeys: KeySource {
 
     /// Registers the value of every configured `key_env` that is set, so that
     /// it is redacted from all output even if no request looks it up.
-    static func registerSecrets(of config: Config, environment: [String: String]) {
+    public static func registerSecrets(of config: Config, environment: [String: String]) {
         for p in config.providers {
             if let name = p.keyEnv, let v = environment[name]?.trimmingWhitespace() { Secrets.register(v) }
         }

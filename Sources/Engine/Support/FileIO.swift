@@ -3,13 +3,13 @@ import Glibc
 #endif
 
 /// Reading whole files and streams with plain POSIX calls.
-enum FileIO {
-    struct ReadError: Error {
-        var message: String
+public enum FileIO {
+    public struct ReadError: Error {
+        public var message: String
     }
 
     /// The whole file at `path`.
-    static func read(path: String) throws(ReadError) -> [UInt8] {
+    public static func read(path: String) throws(ReadError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ReadError(message: String(cString: strerror(errno))) }
         defer { close(fd) }
@@ -19,7 +19,7 @@ enum FileIO {
     }
 
     /// Everything on `fd` up to `limit` bytes; more than that is an error.
-    static func readAll(fd: Int32, limit: Int) throws(ReadError) -> [UInt8] {
+    public static func readAll(fd: Int32, limit: Int) throws(ReadError) -> [UInt8] {
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
@@ -34,7 +34,7 @@ enum FileIO {
         }
     }
 
-    static func exists(_ path: String) -> Bool {
+    public static func exists(_ path: String) -> Bool {
         access(path, F_OK) == 0
     }
 }

@@ -1,51 +1,62 @@
-import CurlTransport
-import Providers
 import RouterCore
 import Synchronization
 
 /// How a benchmark loads its targets.
-struct BenchLoad: Sendable {
-    enum Loop: Sendable {
+public struct BenchLoad: Sendable {
+    public init(loop: Loop, requests: Int?, duration: Double?, warmup: Int) {
+        self.loop = loop
+        self.requests = requests
+        self.duration = duration
+        self.warmup = warmup
+    }
+
+    public enum Loop: Sendable {
         /// `-c N`: N requests in flight, each sent when one ends.
         case closed(concurrency: Int)
         /// `--rate R`: sends on a schedule fixed in advance, at most `maxConcurrency` in flight.
         case open(rate: Double, arrival: BenchArrival, maxConcurrency: Int?)
     }
 
-    var loop: Loop
+    public var loop: Loop
     /// `-n`: requests per target (warm-up aside); nil with `--duration`.
-    var requests: Int?
-    var duration: Double?
-    var warmup: Int
+    public var requests: Int?
+    public var duration: Double?
+    public var warmup: Int
 }
 
 /// One row of the benchmark: a candidate measured on its own (`--direct`),
 /// or a whole route (`--via-router`).
-struct BenchTarget: Sendable {
-    var name: String
-    var candidate: Candidate?
-    var selection: RouteSelection
+public struct BenchTarget: Sendable {
+    public init(name: String, candidate: Candidate?, selection: RouteSelection) {
+        self.name = name
+        self.candidate = candidate
+        self.selection = selection
+    }
+
+    public var name: String
+    public var candidate: Candidate?
+    public var selection: RouteSelection
 }
 
 /// Runs one target's requests and keeps its samples; its progress is read
 /// while it runs.
-final class BenchTargetRun: Sendable {
-    struct Progress: Sendable {
-        var done = 0
-        var errors = 0
-        var spent = 0.0
-        var ttfts: [Double] = []
-        var samples: [BenchSample] = []
-        var attempts: [AttemptRecord] = []
+public final class BenchTargetRun: Sendable {
+    public struct Progress: Sendable {
+        public var done = 0
+        public var errors = 0
+        public var spent = 0.0
+        public var ttfts: [Double] = []
+        public var samples: [BenchSample] = []
+        public var attempts: [AttemptRecord] = []
     }
 
-    let target: BenchTarget
-    let index: Int
-    let progress = Mutex(Progress())
+    public let target: BenchTarget
+    public let index: Int
+    public let progress = Mutex(Progress())
     /// Requests this run will measure (nil: as many as the duration allows).
-    let planned: Int?
+    public let planned: Int?
 
-    init(target: BenchTarget, index: Int, planned: Int?) {
+    public init(target: BenchTarget, index: Int, planned: Int?) {
         self.target = target
         self.index = index
         self.planned = planned
@@ -55,16 +66,24 @@ final class BenchTargetRun: Sendable {
 /// Sends the requests of every target at once, each target with its own
 /// scheduler, through the shared transport (one libcurl multi handle,
 /// connections reused).
-struct BenchRunner: Sendable {
-    let context: RoutingContext
-    let workload: BenchWorkload
-    let load: BenchLoad
-    let timeout: Double?
-    let stream: Bool
-    let clock = SystemClock()
+public struct BenchRunner: Sendable {
+    public let context: RoutingContext
+    public let workload: BenchWorkload
+    public let load: BenchLoad
+    public let timeout: Double?
+    public let stream: Bool
+    public let clock = SystemClock()
+
+    public init(context: RoutingContext, workload: BenchWorkload, load: BenchLoad, timeout: Double?, stream: Bool) {
+        self.context = context
+        self.workload = workload
+        self.load = load
+        self.timeout = timeout
+        self.stream = stream
+    }
 
     /// The run's clock origin: samples' times are seconds from it.
-    func run(_ runs: [BenchTargetRun]) async -> Double {
+    public func run(_ runs: [BenchTargetRun]) async -> Double {
         // Warm-up requests go first and are left out of every figure.
         if load.warmup > 0 {
             await withTaskGroup(of: Void.self) { group in
@@ -146,7 +165,7 @@ struct BenchRunner: Sendable {
     }
 
     /// One request, timed against the run's origin.
-    func one(_ r: BenchTargetRun, index: Int, intended: Double, origin: Double) async -> BenchSample {
+    public func one(_ r: BenchTargetRun, index: Int, intended: Double, origin: Double) async -> BenchSample {
         let request = workload.request(index, target: r.index)
         let chunks = Mutex<[Double]>([])
         let sent = clock.now() - origin
@@ -154,7 +173,7 @@ struct BenchRunner: Sendable {
         if var candidate = r.target.candidate {
             if let timeout { candidate.provider.timeouts.total = timeout }
             candidate.provider.stream = stream
-            let router = Router(transport: CurlTransport.shared, wires: Wires.all, keys: context.keys)
+            let router = context.bareRouter()
             let record = await router.measure(candidate, request: request, onText: onText)
             r.progress.withLock { $0.attempts.append(record) }
             let times = chunks.withLock { $0 }
@@ -183,10 +202,10 @@ struct BenchRunner: Sendable {
 }
 
 /// Hands out 0, 1, 2, … to concurrent workers, up to a limit.
-final class Counter: Sendable {
+public final class Counter: Sendable {
     private let value = Mutex(0)
 
-    func take(below limit: Int?) -> Int? {
+    public func take(below limit: Int?) -> Int? {
         value.withLock { n in
             if let limit, n >= limit { return nil }
             n += 1
@@ -196,13 +215,13 @@ final class Counter: Sendable {
 }
 
 /// At most N holders at once; the rest wait their turn, in order.
-actor AsyncSlots {
+public actor AsyncSlots {
     private var free: Int
     private var waiting: [CheckedContinuation<Void, Never>] = []
 
-    init(_ count: Int) { free = max(1, count) }
+    public init(_ count: Int) { free = max(1, count) }
 
-    func acquire() async {
+    public func acquire() async {
         if free > 0 {
             free -= 1
             return
@@ -210,7 +229,25 @@ actor AsyncSlots {
         await withCheckedContinuation { waiting.append($0) }
     }
 
-    func release() {
+    public func release() {
         if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+    }
+}
+
+extension RoutingContext {
+    /// Bench requests go into the attempt log under route `(bench)` and one
+    /// run id, where `providers stats` leaves them out unless asked. Returns
+    /// why they could not be, if they could not.
+    public func recordBench(_ runs: [BenchTargetRun], at time: Double) -> StateFailure? {
+        guard let store else { return nil }
+        let attempts = runs.flatMap { r in r.progress.withLock { $0.attempts } }
+        guard !attempts.isEmpty else { return nil }
+        do {
+            try store.record(RouteResult(route: RecordedRoute.bench, attempts: attempts), requestID: "bench-" + RequestID.make(),
+                             at: time, breaker: nil, content: nil)
+            return nil
+        } catch {
+            return error
+        }
     }
 }

@@ -1,0 +1,99 @@
+import Engine
+import RouterCore
+
+/// A chat session as the terminal shows it: the engine's `ChatSession` does
+/// the conversation, the routing and the saving; this writes each answer,
+/// the notes and footers, and runs the `/` commands. `chat` (the REPL and
+/// piped stdin) and `ask -c` drive it a turn at a time.
+final class ChatView {
+    let session: ChatSession
+    let terminal: Terminal
+    let report: Report
+    var verbose: Bool
+
+    /// What became of one turn, for the command that drives it.
+    struct TurnResult {
+        var result: RouteResult
+        /// Its number in the session, when it was saved.
+        var number: Int?
+        var exitCode: Int32
+    }
+
+    init(session: ChatSession, terminal: Terminal, report: Report, verbose: Bool) {
+        self.session = session
+        self.terminal = terminal
+        self.report = report
+        self.verbose = verbose
+    }
+
+    var context: RoutingContext { session.context }
+    var name: String { session.name }
+    var store: (any StateBackend)? { session.store }
+
+    /// Sends `text` as the next turn. `live` streams the answer to stdout as it
+    /// comes; otherwise it is written whole, followed by a blank line. `only`
+    /// overrides the selection for this turn (`/retry MODEL`).
+    func send(_ text: String, live: Bool, only: RouteSelection? = nil) async -> TurnResult {
+        let writer = AnswerWriter(report: report, terminal: terminal, live: live, verbose: verbose, sayFailovers: true)
+        var turn = await session.send(text, live: live, only: only) { event in
+            switch event {
+            case .planned(let plan): if verbose { report.plan(plan, config: context.config) }
+            case .router(let e): writer.observe(e)
+            case .note(let message): report.note(message)
+            }
+        }
+        if let refusal = turn.refusal {
+            report.note(refusal.message)
+            return TurnResult(result: turn.result, number: nil, exitCode: ExitCode(refusal.kind).rawValue)
+        }
+        write(turn.result, live: live, lastChar: writer.lastChar)
+        // After the answer is out: a slow or full disk never delays or loses it.
+        session.commit(&turn)
+        if let e = turn.unsaved {
+            report.note("warning: this turn was not saved in the state database (\(e)); the answer is unaffected")
+        }
+        if let failure = turn.result.failure, failure.kind != .interrupted {
+            report.note(failure.message + (verbose ? "" : "\nllmr: run with -v to see every attempt"))
+        }
+        return TurnResult(result: turn.result, number: turn.number, exitCode: report.exitCode(for: turn.result))
+    }
+
+    /// Writes the answer as it should appear once the router is done.
+    private func write(_ result: RouteResult, live: Bool, lastChar: Character?) {
+        if result.failure?.kind == .interrupted {
+            if lastChar != nil, lastChar != "\n" { Output.stdout("\n") }
+            report.dim("[interrupted: this answer is not part of the conversation]")
+            return
+        }
+        if report.json { return }
+        if result.failure == nil, !live, let pieces = result.pieces {
+            for piece in pieces { Output.answer(piece) }
+            if let last = pieces.last(where: { !$0.isEmpty }), !last.hasSuffix("\n") { Output.stdout("\n") }
+        } else if live, lastChar != nil, lastChar != "\n" {
+            Output.stdout("\n")
+        }
+    }
+
+    /// The footer after an answer: who answered, the failover path, time to
+    /// first token, tokens, the turn's cost and the session's.
+    func footer(_ r: RouteResult) -> String {
+        var parts: [String] = []
+        if let p = r.provider, let m = r.model { parts.append("\(p)/\(m)") }
+        let failed = r.attempts.filter { $0.outcome != .ok && $0.outcome != .hedgeLost }
+        if !failed.isEmpty { parts.append("after " + failed.map { "\($0.provider)/\($0.modelID) \($0.outcome)" }.joined(separator: ", ")) }
+        if let t = r.ttftMs { parts.append("TTFT \(t) ms") }
+        if let u = r.usage { parts.append("\(u.inputTokens)→\(u.outputTokens) tokens\(u.estimated ? " (est.)" : "")") }
+        parts.append(r.costUSD.map { "$" + NumberText.sixDecimals($0) } ?? "cost unknown")
+        parts.append("session $" + NumberText.sixDecimals(session.spentBefore + session.spent))
+        return parts.joined(separator: " · ")
+    }
+
+    /// The `llmr.chat/1` object for a turn: `llmr.ask/1`'s fields, the session and the turn.
+    func json(_ turn: TurnResult) -> JSONValue {
+        guard case .object(var members) = Report.json(turn.result) else { return .null }
+        members[0] = ("schema", "llmr.chat/1")
+        members.append(("session", .string(name)))
+        members.append(("turn", turn.number.map { .number(Double($0)) } ?? .null))
+        return .object(members)
+    }
+}
