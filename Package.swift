@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "FakeProvider", dependencies: ["RouterCore"]),
         .executableTarget(name: "llmr-fake", dependencies: ["FakeProvider"]),
         .target(name: "TestSupport", dependencies: ["FakeProvider", "RouterCore"], path: "Sources/TestSupport"),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "RouterCore", "TestSupport", "StateStore"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "RouterCore", "TestSupport", "StateStore", "Providers"]),
         .testTarget(name: "RouterCoreTests", dependencies: ["RouterCore", "TestSupport", "Providers"]),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers", "RouterCore", "FakeProvider"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["CLI", "RouterCore", "FakeProvider", "Providers", "TestSupport"]),

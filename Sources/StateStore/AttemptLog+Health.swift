@@ -160,64 +160,41 @@ extension AttemptLog {
     }
 
     /// Applies one request's attempts to the breakers and cooldowns of their
-    /// providers and models. A provider's breaker counts transport failures and
-    /// closes on any answer from it; a model's counts its own answers' failures.
+    /// providers and models (`HealthUpdate`). A provider's breaker counts
+    /// transport failures and closes on any answer from it; a model's counts
+    /// its own answers' failures.
     static func updateHealth(_ db: SQLiteDatabase, _ attempts: [AttemptRecord], breaker: Breaker, owner: String, now: Double) throws {
-        let sent = attempts.filter { $0.outcome != .noKey && $0.outcome != .unsupported }
-        var providers: [String] = []
-        var models: [(provider: String, modelID: String)] = []
-        for a in sent {
-            if !providers.contains(a.provider) { providers.append(a.provider) }
-            if a.modelID != RecordedRoute.checkModel, !models.contains(where: { $0 == (a.provider, a.modelID) }) { models.append((a.provider, a.modelID)) }
-        }
-        for provider in providers {
-            let mine = sent.filter { $0.provider == provider }
-            try update(db, key: provider, attempts: mine, breaker: breaker, owner: owner, now: now,
-                       counting: "provider = ? AND failure = 2", [provider]) { scope(of: $0) == .provider }
-            // A health check's Retry-After holds the whole provider back.
-            try cooldown(db, key: provider, attempts: mine.filter { $0.modelID == RecordedRoute.checkModel }, now: now)
-        }
-        for (provider, modelID) in models {
-            let mine = sent.filter { $0.provider == provider && $0.modelID == modelID }
-            let key = Breaker.modelKey(provider: provider, modelID: modelID)
-            try update(db, key: key, attempts: mine, breaker: breaker, owner: owner, now: now,
-                       counting: "provider = ? AND model_id = ? AND failure = 1", [provider, modelID]) { scope(of: $0) == .model }
-            try cooldown(db, key: key, attempts: mine, now: now)
-        }
-    }
-
-    /// Retry-After on a 429 or 503 holds `key` back until then, for every process.
-    private static func cooldown(_ db: SQLiteDatabase, key: String, attempts: [AttemptRecord], now: Double) throws {
-        let waits = attempts.compactMap { a -> Double? in
-            guard let s = a.status, [429, 503, 529].contains(s), let r = a.retryAfterS, r > 0 else { return nil }
-            return now + r
-        }
-        guard let until = waits.max() else { return }
-        try db.execute(sql: """
-            INSERT INTO cooldowns (provider, until) VALUES (?, ?)
-            ON CONFLICT(provider) DO UPDATE SET until = max(until, excluded.until)
-            """, arguments: [key, until])
-    }
-
-    /// Moves one breaker on after a request's attempts that concern it; `counts` picks its failures.
-    private static func update(_ db: SQLiteDatabase, key: String, attempts: [AttemptRecord], breaker: Breaker, owner: String, now: Double,
-                               counting condition: String, _ arguments: [String], counts: (AttemptRecord) -> Bool) throws {
-        var record: BreakerRecord?
-        try db.each(sql: "SELECT \(breakerColumns) FROM breakers WHERE provider = ?", arguments: [key]) { row in
-            record = Self.breaker(row, now: now)
-        }
-        let failures = try db.int("SELECT count(*) FROM attempts WHERE \(condition) AND at >= ?",
-                                  StatementArguments(arguments) + [breaker.windowStart(record, now: now)]) ?? 0
-        let next = breaker.after(record, provider: key, succeeded: attempts.contains { $0.outcome == .ok },
-                                 failedNow: attempts.contains(where: counts),
-                                 failuresInWindow: failures, owner: owner, now: now)
-        if let next, next != record {
-            try db.execute(sql: """
-                INSERT INTO breakers (provider, state, closed_at, open_until, probe_owner, probe_started)
-                VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT(provider) DO UPDATE SET state = excluded.state, closed_at = excluded.closed_at,
-                  open_until = excluded.open_until, probe_owner = excluded.probe_owner, probe_started = excluded.probe_started
-                """, arguments: [key, next.state.rawValue, next.closedAt, next.openUntil, next.probeOwner, next.probeStarted])
+        for target in HealthUpdate.targets(of: attempts) {
+            var record: BreakerRecord?
+            try db.each(sql: "SELECT \(breakerColumns) FROM breakers WHERE provider = ?", arguments: [target.key]) { row in
+                record = Self.breaker(row, now: now)
+            }
+            let since = breaker.windowStart(record, now: now)
+            let failures: Int
+            if let modelID = target.modelID {
+                failures = try db.int("SELECT count(*) FROM attempts WHERE provider = ? AND model_id = ? AND failure = 1 AND at >= ?",
+                                      [target.provider, modelID, since]) ?? 0
+            } else {
+                failures = try db.int("SELECT count(*) FROM attempts WHERE provider = ? AND failure = 2 AND at >= ?",
+                                      [target.provider, since]) ?? 0
+            }
+            let next = breaker.after(record, provider: target.key, succeeded: target.succeeded, failedNow: target.failedNow,
+                                     failuresInWindow: failures, owner: owner, now: now)
+            if let next, next != record {
+                try db.execute(sql: """
+                    INSERT INTO breakers (provider, state, closed_at, open_until, probe_owner, probe_started)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(provider) DO UPDATE SET state = excluded.state, closed_at = excluded.closed_at,
+                      open_until = excluded.open_until, probe_owner = excluded.probe_owner, probe_started = excluded.probe_started
+                    """, arguments: [target.key, next.state.rawValue, next.closedAt, next.openUntil, next.probeOwner, next.probeStarted])
+            }
+            // Retry-After on a 429 or 503 holds the key back until then, for every process.
+            if let until = target.cooldown(now: now) {
+                try db.execute(sql: """
+                    INSERT INTO cooldowns (provider, until) VALUES (?, ?)
+                    ON CONFLICT(provider) DO UPDATE SET until = max(until, excluded.until)
+                    """, arguments: [target.key, until])
+            }
         }
     }
 }

@@ -204,18 +204,11 @@ public final class AttemptLog: StateBackend {
 
     /// The `failure` column: 0 for none, 1 against the model's breaker, 2 against the provider's.
     static func failureColumn(_ a: AttemptRecord) -> Int {
-        switch scope(of: a) {
+        switch HealthUpdate.scope(of: a) {
         case nil: return 0
         case .model?: return 1
         case .provider?: return 2
         }
-    }
-
-    /// Which breaker an attempt counts against. A health check asks the
-    /// provider, not a model, so whatever it finds is the provider's.
-    static func scope(of a: AttemptRecord) -> Breaker.Scope? {
-        guard let scope = Breaker.scope(of: a.outcome) else { return nil }
-        return a.modelID == RecordedRoute.checkModel ? .provider : scope
     }
 
     /// The WAL size past which a request folds it into the database: every new

@@ -19,11 +19,12 @@ import Testing
         #expect(breaker.view(r, now: 304.9) == .open(until: 305))
     }
 
-    @Test func theWindowSlides() {
-        // Failures at 0, 10, 20, 30 and 61: at 61 the one at 0 has left the window.
+    /// The window a store counts failures in starts `window` ago; that the
+    /// count slides with it is the stores' part (StorePortConformanceTests).
+    @Test func theWindowStartsAWindowAgo() {
         #expect(breaker.windowStart(nil, now: 61) == 1)
         #expect(breaker.windowStart(nil, now: 60) == 0)
-        // The store counts what lies in the window; four are not enough.
+        // Four failures counted in the window are not enough.
         #expect(fail(nil, failures: 4, at: 61) == nil)
     }
 

@@ -146,6 +146,10 @@ import Dispatch
         let log = try AttemptLog(path: path)
         for i in 0..<5 { try log.record(result(.http(500), status: 500), requestID: "r\(i)", at: 1000, breaker: breaker) }
         try log.record(result(.http(429), status: 429, retryAfter: 60), requestID: "x", at: 1000, breaker: breaker)
+        // Both are there before the reset, or the test would prove nothing.
+        let before = try log.snapshot(providers: ["p"], now: 1001)
+        #expect(breaker.view(before.breakers["p/m"], now: 1001) == .open(until: 1300))
+        #expect(before.cooldowns["p/m"] == 1060)
         try log.reset(providers: [])
         let health = try log.snapshot(providers: ["p"], now: 1001)
         #expect(health.breakers.isEmpty && health.cooldowns.isEmpty)

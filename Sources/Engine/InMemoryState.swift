@@ -1,0 +1,214 @@
+import RouterCore
+import Synchronization
+
+/// Every state port in memory, for tests and for a process that has nowhere
+/// to keep state: the same rules as the SQLite store (`Breaker`,
+/// `HealthUpdate`), each change atomic under one lock, nothing kept after exit.
+public final class InMemoryState: StateBackend {
+    /// One recorded attempt, as the log keeps it.
+    public struct Row: Sendable {
+        public var requestID: String
+        public var at: Double
+        public var route: String?
+        public var attempt: AttemptRecord
+        /// Whether this attempt gave the request's answer from a fallback.
+        public var fallback: Bool
+    }
+
+    struct Session {
+        var created: Double
+        var updated: Double
+        var system: String?
+        var turns: [SavedTurn] = []
+    }
+
+    struct Contents: Sendable {
+        var rows: [Row] = []
+        var breakers: [String: BreakerRecord] = [:]
+        var cooldowns: [String: Double] = [:]
+        var sessions: [String: Session] = [:]
+        var kept: [(prompt: String, answer: String?)] = []
+    }
+
+    public let owner: String
+    private let contents = Mutex(Contents())
+
+    public init(owner: String = "memory-\(RequestID.make())") {
+        self.owner = owner
+    }
+
+    /// Every recorded attempt, oldest first.
+    public var rows: [Row] { contents.withLock { $0.rows } }
+
+    // MARK: HealthStore
+
+    public func snapshot(providers: [String], now: Double) throws(StateFailure) -> HealthSnapshot {
+        let wanted = Set(providers)
+        func ours(_ key: String) -> Bool { wanted.contains(String(key.prefix { $0 != "/" })) }
+        return contents.withLock { c in
+            HealthSnapshot(breakers: c.breakers.filter { ours($0.key) },
+                           cooldowns: c.cooldowns.filter { ours($0.key) && $0.value > now && $0.value <= now + RetryAfter.limit })
+        }
+    }
+
+    public func claimProbe(provider: String, now: Double) -> Bool {
+        let rules = Breaker(config: BreakerConfig())
+        return contents.withLock { c in
+            guard var r = c.breakers[provider], rules.view(r, now: now) == .probeAvailable else { return false }
+            r.probeOwner = owner
+            r.probeStarted = now
+            c.breakers[provider] = r
+            return true
+        }
+    }
+
+    public func closeBreaker(provider: String, now: Double) throws(StateFailure) {
+        contents.withLock { c in
+            guard c.breakers[provider]?.state == .open else { return }
+            c.breakers[provider] = BreakerRecord(provider: provider, state: .closed, closedAt: now)
+        }
+    }
+
+    public func reset(providers: [String]) throws(StateFailure) {
+        contents.withLock { c in
+            func matches(_ key: String) -> Bool { providers.isEmpty || providers.contains { key == $0 || key.hasPrefix($0 + "/") } }
+            c.breakers = c.breakers.filter { !matches($0.key) }
+            c.cooldowns = c.cooldowns.filter { !matches($0.key) }
+        }
+    }
+
+    // MARK: AttemptSink
+
+    public func record(_ result: RouteResult, requestID: String, at time: Double, breaker: Breaker?,
+                       content: (prompt: String, answer: String?)?) throws(StateFailure) {
+        contents.withLock { c in Self.insert(&c, result, requestID: requestID, at: time, breaker: breaker, owner: owner, content: content) }
+    }
+
+    public func recordCheck(_ record: AttemptRecord, at time: Double, breaker: Breaker) throws(StateFailure) {
+        try self.record(RouteResult(route: RecordedRoute.check, attempts: [record]), requestID: "check-\(owner)", at: time,
+                        breaker: breaker, content: nil)
+    }
+
+    private static func insert(_ c: inout Contents, _ result: RouteResult, requestID: String, at time: Double, breaker: Breaker?,
+                               owner: String, content: (prompt: String, answer: String?)?) {
+        if let content { c.kept.append((Secrets.redact(content.prompt), content.answer.map(Secrets.redact))) }
+        for (i, a) in result.attempts.enumerated() {
+            var kept = a
+            kept.message = a.message.map(Secrets.redact)
+            let isAnswer = a.outcome == .ok && i == result.attempts.count - 1
+            c.rows.append(Row(requestID: requestID, at: time, route: result.route, attempt: kept, fallback: isAnswer && result.fallback))
+        }
+        guard let breaker else { return }
+        for target in HealthUpdate.targets(of: result.attempts) {
+            let record = c.breakers[target.key]
+            let since = breaker.windowStart(record, now: time)
+            let failures = c.rows.count { row in
+                row.at >= since && row.attempt.provider == target.provider && HealthUpdate.scope(of: row.attempt) == target.scope
+                    && (target.modelID == nil || row.attempt.modelID == target.modelID)
+            }
+            if let next = breaker.after(record, provider: target.key, succeeded: target.succeeded, failedNow: target.failedNow,
+                                        failuresInWindow: failures, owner: owner, now: time) {
+                c.breakers[target.key] = next
+            }
+            if let until = target.cooldown(now: time) { c.cooldowns[target.key] = max(until, c.cooldowns[target.key] ?? 0) }
+        }
+    }
+
+    // MARK: AttemptHistory
+
+    public func firstTokenP95(providers: [String]) throws(StateFailure) -> [String: Double] {
+        let rows = self.rows
+        var out: [String: Double] = [:]
+        for p in providers {
+            let times = rows.reversed().filter { $0.attempt.provider == p && $0.attempt.outcome == .ok }.compactMap(\.attempt.ttftMs)
+                .prefix(200).sorted()
+            guard times.count >= 20, let t = StatsAccumulator.percentile(times, 0.95) else { continue }
+            out[p] = Double(t) / 1000
+        }
+        return out
+    }
+
+    public func hedgeShare(route: String?, since: Double) throws(StateFailure) -> Double {
+        let rows = self.rows.filter { $0.at >= since && $0.route == route }
+        let requests = Set(rows.map(\.requestID))
+        let hedged = Set(rows.filter(\.attempt.hedged).map(\.requestID))
+        return requests.isEmpty ? 0 : Double(hedged.count) / Double(requests.count)
+    }
+
+    public func latencyP50(providers: [String]) throws(StateFailure) -> [String: Int] {
+        let rows = self.rows
+        var out: [String: Int] = [:]
+        for p in providers {
+            let times = rows.reversed().filter { $0.attempt.provider == p && $0.attempt.outcome == .ok && $0.route != RecordedRoute.check }
+                .map(\.attempt.latencyMs).prefix(100).sorted()
+            if !times.isEmpty { out[p] = times[(times.count - 1) / 2] }
+        }
+        return out
+    }
+
+    public func stats(from: Double, to: Double, route: String?, bench: Bool) throws(StateFailure) -> [StatsFigures] {
+        var acc = StatsAccumulator()
+        for row in rows where row.at >= from && row.at < to && row.route != RecordedRoute.check
+            && (bench || row.route != RecordedRoute.bench) && (route == nil || row.route == route) {
+            let a = row.attempt
+            acc.add(StatsRow(provider: a.provider, model: a.model, outcome: "\(a.outcome)", latencyMs: a.latencyMs, ttftMs: a.ttftMs,
+                             costUSD: a.costUSD, fallback: row.fallback, hedge: a.hedged))
+        }
+        return acc.figures()
+    }
+
+    public func prune(before: Double) throws(StateFailure) -> Int {
+        contents.withLock { c in
+            let kept = c.rows.filter { $0.at >= before }
+            defer { c.rows = kept }
+            return c.rows.count - kept.count
+        }
+    }
+
+    // MARK: SessionStore
+
+    public func recordTurn(session name: String, system: String?, user: String, result: RouteResult, requestID: String,
+                           at time: Double, breaker: Breaker?) throws(StateFailure) -> Int? {
+        contents.withLock { c -> Int? in
+            Self.insert(&c, result, requestID: requestID, at: time, breaker: breaker, owner: owner, content: nil)
+            guard result.failure == nil, let answer = result.text else { return nil }
+            var s = c.sessions[name] ?? Session(created: time, updated: time)
+            s.updated = time
+            s.system = system.map(Secrets.redact)
+            // No number that a stored turn holds can overflow the next.
+            let next = (s.turns.map(\.turn).max() ?? 0).addingReportingOverflow(1)
+            guard !next.overflow else { return nil }
+            s.turns.append(SavedTurn(turn: next.partialValue, at: time, user: Secrets.redact(user), assistant: Secrets.redact(answer),
+                                     provider: result.provider, model: result.model, costUSD: result.costUSD))
+            c.sessions[name] = s
+            return next.partialValue
+        }
+    }
+
+    public func session(_ name: String) throws(StateFailure) -> (system: String?, turns: [SavedTurn])? {
+        contents.withLock { c in c.sessions[name].map { ($0.system, $0.turns) } }
+    }
+
+    public func deleteTurn(session name: String, turn: Int) throws(StateFailure) {
+        contents.withLock { c in c.sessions[name]?.turns.removeAll { $0.turn == turn } }
+    }
+
+    public func sessions() throws(StateFailure) -> [SessionSummary] {
+        contents.withLock { c in
+            c.sessions.map { name, s in
+                SessionSummary(name: name, turns: s.turns.count, lastUsed: s.updated, costUSD: s.turns.compactMap(\.costUSD).reduce(0, +))
+            }.sorted { $0.lastUsed != $1.lastUsed ? $0.lastUsed > $1.lastUsed : $0.name < $1.name }
+        }
+    }
+
+    public func renameSession(_ old: String, to new: String) throws(StateFailure) -> Bool {
+        let outcome: Result<Bool, StateFailure> = contents.withLock { c in
+            guard let s = c.sessions[old] else { return .success(false) }
+            guard c.sessions[new] == nil else { return .failure(StateFailure(path: "memory", reason: "a session named '\(new)' already exists")) }
+            c.sessions[old] = nil
+            c.sessions[new] = s
+            return .success(true)
+        }
+        return try outcome.get()
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import RouterCore
+import StateStore
+import Testing
+@testable import Engine
+
+/// The same cases against every implementation of the state ports: what one
+/// store does, the other must do too.
+@Suite struct StorePortConformanceTests {
+    enum Kind: String, CaseIterable, CustomTestStringConvertible {
+        case sqlite, memory
+        var testDescription: String { rawValue }
+    }
+
+    /// A fresh store, and a second handle on the same state (another process, for SQLite).
+    func stores(_ kind: Kind) throws -> (any StateBackend, any StateBackend) {
+        switch kind {
+        case .memory:
+            let s = InMemoryState()
+            return (s, s)
+        case .sqlite:
+            let dir = NSTemporaryDirectory() + "llmr-ports-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            return (try AttemptLog(path: dir + "/state.sqlite"), try AttemptLog(path: dir + "/state.sqlite"))
+        }
+    }
+
+    let breaker = Breaker(config: BreakerConfig(failures: 5, window: 60, openFor: 300))
+
+    func result(_ outcome: Outcome, status: Int? = nil, retryAfter: Double? = nil, model: String = "m") -> RouteResult {
+        var a = AttemptRecord(provider: "p", model: model, modelID: model, tier: .primary, outcome: outcome, status: status,
+                              latencyMs: 10, retryAfterS: retryAfter)
+        a.costUSD = outcome == .ok ? 0.001 : nil
+        var r = RouteResult(route: "default", attempts: [a])
+        if outcome == .ok {
+            r.pieces = ["an answer"]
+            r.provider = "p"
+            r.model = model
+            r.costUSD = 0.001
+        } else {
+            r.failure = RouteFailure(kind: .exhausted, message: "failed")
+        }
+        return r
+    }
+
+    @Test(arguments: Kind.allCases)
+    func theFailureWindowSlides(_ kind: Kind) throws {
+        let (store, _) = try stores(kind)
+        // Failures at 0, 10, 20, 30 and 61: at 61 the one at 0 has left the window.
+        for t in [0.0, 10, 20, 30, 61] {
+            try store.record(result(.http(500), status: 500), requestID: "r\(t)", at: 1000 + t, breaker: breaker, content: nil)
+        }
+        #expect(try store.snapshot(providers: ["p"], now: 1061).breakers["p/m"] == nil)
+        // A fifth within the window opens the model's breaker, not the provider's.
+        try store.record(result(.http(500), status: 500), requestID: "r62", at: 1062, breaker: breaker, content: nil)
+        let health = try store.snapshot(providers: ["p"], now: 1062)
+        #expect(breaker.view(health.breakers["p/m"], now: 1062) == .open(until: 1362))
+        #expect(health.breakers["p"] == nil)
+    }
+
+    @Test(arguments: Kind.allCases)
+    func exactlyOneProbeThenItsVerdict(_ kind: Kind) throws {
+        let (store, other) = try stores(kind)
+        for i in 0..<5 { try store.record(result(.connect), requestID: "r\(i)", at: 1000, breaker: breaker, content: nil) }
+        #expect(!store.claimProbe(provider: "p", now: 1100)) // still open
+        #expect(store.claimProbe(provider: "p", now: 1300))
+        #expect(!other.claimProbe(provider: "p", now: 1301))
+        // The probe answered: the breaker closes, for everyone.
+        try store.record(result(.ok), requestID: "probe", at: 1302, breaker: breaker, content: nil)
+        #expect(breaker.view(try other.snapshot(providers: ["p"], now: 1303).breakers["p"], now: 1303) == .closed)
+    }
+
+    @Test(arguments: Kind.allCases)
+    func retryAfterHoldsTheModelBackAndResetClearsIt(_ kind: Kind) throws {
+        let (store, other) = try stores(kind)
+        try store.record(result(.http(429), status: 429, retryAfter: 30), requestID: "r", at: 1000, breaker: breaker, content: nil)
+        #expect(try other.snapshot(providers: ["p"], now: 1001).cooldowns == ["p/m": 1030])
+        #expect(try other.snapshot(providers: ["p"], now: 1031).cooldowns.isEmpty)
+        try store.record(result(.http(429), status: 429, retryAfter: 30), requestID: "r2", at: 1040, breaker: breaker, content: nil)
+        try other.reset(providers: ["p"])
+        #expect(try store.snapshot(providers: ["p"], now: 1041).cooldowns.isEmpty)
+    }
+
+    @Test(arguments: Kind.allCases)
+    func sessionsNumberTurnsAndRefuseATakenName(_ kind: Kind) throws {
+        let (store, other) = try stores(kind)
+        #expect(try store.recordTurn(session: "a", system: "be brief", user: "one", result: result(.ok), requestID: "1", at: 10, breaker: nil) == 1)
+        #expect(try other.recordTurn(session: "a", system: "be brief", user: "two", result: result(.ok), requestID: "2", at: 11, breaker: nil) == 2)
+        // A failed turn records its attempts but is no turn.
+        #expect(try store.recordTurn(session: "a", system: nil, user: "three", result: result(.http(500), status: 500), requestID: "3",
+                                     at: 12, breaker: nil) == nil)
+        #expect(try store.recordTurn(session: "b", system: nil, user: "x", result: result(.ok), requestID: "4", at: 13, breaker: nil) == 1)
+        #expect(try other.sessions().map(\.name) == ["b", "a"])
+        #expect(try other.session("a")?.turns.map(\.user) == ["one", "two"])
+        #expect(try other.session("a")?.system == "be brief")
+        try store.deleteTurn(session: "a", turn: 2)
+        #expect(try other.session("a")?.turns.map(\.turn) == [1])
+        #expect(throws: StateFailure.self) { try store.renameSession("a", to: "b") }
+        #expect(try store.renameSession("nope", to: "c") == false)
+        #expect(try store.renameSession("a", to: "c"))
+        #expect(try other.session("c")?.turns.count == 1)
+        #expect(try other.session("a") == nil)
+    }
+
+    @Test(arguments: Kind.allCases)
+    func historyFiguresCountWhatWasRecorded(_ kind: Kind) throws {
+        let (store, other) = try stores(kind)
+        for i in 0..<3 { try store.record(result(.ok), requestID: "ok\(i)", at: 100 + Double(i), breaker: nil, content: nil) }
+        try store.record(result(.http(500), status: 500), requestID: "bad", at: 104, breaker: nil, content: nil)
+        let figures = try other.stats(from: 0, to: 200, route: nil, bench: false)
+        #expect(figures.count == 1)
+        #expect(figures.first?.requests == 4)
+        #expect(figures.first?.errorRate == 0.25)
+        #expect(try other.latencyP50(providers: ["p"]) == ["p": 10])
+        #expect(try other.hedgeShare(route: "default", since: 0) == 0)
+        #expect(try store.prune(before: 102) == 2)
+        #expect(try other.stats(from: 0, to: 200, route: nil, bench: false).first?.requests == 2)
+    }
+}
