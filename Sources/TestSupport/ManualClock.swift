@@ -19,6 +19,18 @@ public final class ManualClock: RouterClock, @unchecked Sendable {
     public func advance(_ seconds: Double) { time.withLock { $0 += seconds } }
     public var sleeps: [Double] { sleepsStore.withLock { $0 } }
 
+    /// Waits until `count` sleeps have begun on this clock (held ones wait for
+    /// `advance`): an order of events, not a time. False after `limit` seconds.
+    public func waitUntilSleeping(_ count: Int, limit: Double = 30) async -> Bool {
+        let real = SystemClock()
+        let deadline = real.now() + limit
+        while sleeps.count < count {
+            if real.now() > deadline { return false }
+            try? await Task.sleep(nanoseconds: 1_000_000)
+        }
+        return true
+    }
+
     /// When set, a sleep lasts until the test advances the clock past its
     /// deadline (or the sleeper is cancelled) instead of jumping there at once.
     public let holdSleeps: Bool

@@ -9,10 +9,46 @@ public final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
         case failure(TransportFailure, afterChunks: [String] = [])
         /// A 200 head, then nothing until the consumer goes away.
         case hang
+        /// `reply`, played once the test calls `open(gate)`: events in a known order without timing.
+        indirect case gated(String, Reply)
     }
 
     private let state: Mutex<(replies: [String: [Reply]], sent: [HTTPRequest])>
     private let cancelledStore = Mutex<[String]>([])
+    private let gates = Mutex<(open: Set<String>, waiting: [String: [CheckedContinuation<Void, Never>]])>(([], [:]))
+
+    /// Lets every reply gated on `gate` play, now and later.
+    public func open(_ gate: String) {
+        let waiting = gates.withLock { g in
+            g.open.insert(gate)
+            defer { g.waiting[gate] = nil }
+            return g.waiting[gate] ?? []
+        }
+        for w in waiting { w.resume() }
+    }
+
+    private func wait(for gate: String) async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let open = gates.withLock { g in
+                if g.open.contains(gate) { return true }
+                g.waiting[gate, default: []].append(c)
+                return false
+            }
+            if open { c.resume() }
+        }
+    }
+
+    /// Waits until `count` requests were sent: an order of events, not a time.
+    /// Gives up after `limit` seconds (a bound with a wide margin) and says so.
+    public func waitUntilSent(_ count: Int, limit: Double = 30) async -> Bool {
+        let clock = SystemClock()
+        let deadline = clock.now() + limit
+        while sent.count < count {
+            if clock.now() > deadline { return false }
+            try? await Task.sleep(nanoseconds: 1_000_000)
+        }
+        return true
+    }
 
     /// URLs of transfers whose consumer went away before they finished.
     public var cancelled: [String] { cancelledStore.withLock { $0 } }
@@ -45,19 +81,32 @@ public final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
             c.onTermination = { [self] termination in
                 if case .cancelled = termination { cancelledStore.withLock { $0.append(url) } }
             }
-            switch reply {
-            case .hang:
-                c.yield(.head(HTTPHead(status: 200, headers: [("Content-Type", "text/event-stream")])))
-            case .response(let status, let headers, let chunks):
-                c.yield(.head(HTTPHead(status: status, headers: headers)))
-                for chunk in chunks { c.yield(.body(Array(chunk.utf8))) }
-                c.finish()
-            case .failure(let f, let chunks):
-                if !chunks.isEmpty { c.yield(.head(HTTPHead(status: 200, headers: [("Content-Type", "text/event-stream")]))) }
-                for chunk in chunks { c.yield(.body(Array(chunk.utf8))) }
-                c.finish(throwing: f)
+            guard case .gated(let gate, let inner) = reply else {
+                Self.play(reply, into: c)
+                return
+            }
+            Task { [self] in
+                await wait(for: gate)
+                Self.play(inner, into: c)
             }
         })
+    }
+
+    private static func play(_ reply: Reply, into c: AsyncThrowingStream<HTTPEvent, Error>.Continuation) {
+        switch reply {
+        case .hang:
+            c.yield(.head(HTTPHead(status: 200, headers: [("Content-Type", "text/event-stream")])))
+        case .response(let status, let headers, let chunks):
+            c.yield(.head(HTTPHead(status: status, headers: headers)))
+            for chunk in chunks { c.yield(.body(Array(chunk.utf8))) }
+            c.finish()
+        case .failure(let f, let chunks):
+            if !chunks.isEmpty { c.yield(.head(HTTPHead(status: 200, headers: [("Content-Type", "text/event-stream")]))) }
+            for chunk in chunks { c.yield(.body(Array(chunk.utf8))) }
+            c.finish(throwing: f)
+        case .gated(_, let inner):
+            play(inner, into: c)
+        }
     }
 
     /// An OpenAI-format stream that answers `text`, complete with usage and `[DONE]`.

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Providers
 import TestSupport
@@ -19,6 +20,9 @@ import TestSupport
         """
         do { return try ConfigLoader.load(yaml: yaml, source: "t") } catch { fatalError("\(error)") }
     }()
+
+    static let hi = ChatRequest(messages: [Message(role: .user, content: "hi")])
+    nonisolated(unsafe) static var rng = SeededRandom(seed: 1)
 
     func run(_ route: String, _ replies: [String: [ScriptedTransport.Reply]], clock: ManualClock = ManualClock(),
              configure: (inout Router) -> Void = { _ in }) async throws -> (RouteResult, [RouterEvent], ScriptedTransport) {
@@ -52,13 +56,30 @@ import TestSupport
     }
 
     @Test func thePrimaryWinsWhenItsFirstTokenComesFirst() async throws {
-        let (r, _, t) = try await run("hedged", ["http://a": [ScriptedTransport.openAIStream("from a")], "http://b": [.hang]])
+        // In a known order: a is sent, the hedge comes due, b is sent, then a's first token arrives.
+        let clock = ManualClock(holdSleeps: true)
+        let transport = ScriptedTransport(["http://a": [.gated("a", ScriptedTransport.openAIStream("from a"))], "http://b": [.hang]],
+                                          clock: clock, latency: 0)
+        let router = Router(transport: transport, wires: Wires.all, keys: FixedKeys([:]), clock: clock)
+        let plan = try Planner(config: config).plan(Self.hi, selection: .route("hedged"), using: &Self.rng)
+        let events = EventLog()
+        let task = Task {
+            var rng = SeededRandom(seed: 1)
+            return await router.execute(plan, request: Self.hi, live: false, using: &rng) { events.append($0) }
+        }
+        #expect(await transport.waitUntilSent(1))
+        #expect(await clock.waitUntilSleeping(1))
+        clock.advance(1)
+        #expect(await transport.waitUntilSent(2))
+        transport.open("a")
+        let r = await task.value
         #expect(r.text == "from a")
         #expect(r.provider == "a")
-        // Whether the backup started before a's first token is a matter of
-        // scheduling; if it did, it was cancelled and lost.
-        #expect(r.attempts.filter { $0.provider == "b" }.allSatisfy { $0.outcome == .hedgeLost })
-        #expect(t.cancelled.allSatisfy { $0.hasPrefix("http://b") })
+        #expect(r.attempts.map(\.provider) == ["b", "a"])
+        #expect(r.attempts.map(\.outcome) == [.hedgeLost, .ok])
+        #expect(r.attempts.map(\.hedged) == [true, true])
+        #expect(transport.cancelled == ["http://b/v1/chat/completions"])
+        #expect(events.all.contains { if case .hedging = $0 { return true } else { return false } })
     }
 
     @Test func aPrimaryThatFailsBeforeTheHedgeFallsBackAsUsual() async throws {
@@ -70,16 +91,35 @@ import TestSupport
         #expect(r.attempts.map(\.hedged) == [false, false])
     }
 
-    @Test func noHedgeOnceTheShareIsUsedUp() async throws {
-        let clock = ManualClock(holdSleeps: true)
+    /// The decision itself: a backup is offered only while the request may hedge.
+    @Test func noHedgeOnceTheShareIsUsedUp() throws {
+        let plan = try Planner(config: config).plan(Self.hi, selection: .route("hedged"), using: &Self.rng)
+        var allowed = RequestMachine(plan: plan, request: Self.hi, started: 0)
+        #expect(allowed.admitted(0, canContinue: false, mayHedge: true).backup == 1)
+        var usedUp = RequestMachine(plan: plan, request: Self.hi, started: 0)
+        #expect(usedUp.admitted(0, canContinue: false, mayHedge: false).backup == nil)
+    }
+
+    /// And through the router: a silent primary with the share used up is
+    /// never raced, however long it takes (the clock runs free: a hedge would
+    /// come due at once).
+    @Test func aSilentPrimaryIsNotRacedOnceTheShareIsUsedUp() async throws {
+        let transport = ScriptedTransport(["http://a": [.hang], "http://b": [ScriptedTransport.openAIStream("from b")]],
+                                          clock: ManualClock(), latency: 0)
+        var router = Router(transport: transport, wires: Wires.all, keys: FixedKeys([:]), clock: ManualClock())
+        router.hedgeAllowed = false
+        let plan = try Planner(config: config).plan(Self.hi, selection: .route("hedged"), using: &Self.rng)
         let task = Task {
-            try await run("hedged", ["http://a": [ScriptedTransport.openAIStream("slow a")], "http://b": [.hang]], clock: clock) {
-                $0.hedgeAllowed = false
-            }
+            var rng = SeededRandom(seed: 1)
+            return await router.execute(plan, request: Self.hi, live: false, using: &rng) { _ in }
         }
-        let (r, _, t) = try await task.value
-        #expect(r.text == "slow a")
-        #expect(t.sent.count == 1)
+        #expect(await transport.waitUntilSent(1))
+        // A hedge would have sent to b within moments; two seconds is a wide margin.
+        #expect(await transport.waitUntilSent(2, limit: 2) == false)
+        task.cancel()
+        let r = await task.value
+        #expect(r.failure?.kind == .interrupted)
+        #expect(transport.sent.map(\.url) == ["http://a/v1/chat/completions"])
     }
 
     @Test func p95UsesTheProvidersRecentFirstTokenTimes() async throws {
@@ -107,4 +147,12 @@ import TestSupport
             #expect(error.message.contains("missing 'after'"))
         }
     }
+}
+
+/// Router events as they were observed, from any task.
+final class EventLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var events: [RouterEvent] = []
+    func append(_ e: RouterEvent) { lock.lock(); events.append(e); lock.unlock() }
+    var all: [RouterEvent] { lock.lock(); defer { lock.unlock() }; return events }
 }

@@ -14,8 +14,11 @@ public enum Output {
     /// Answer text on a terminal has its control characters filtered out (set at start).
     nonisolated(unsafe) static var filterAnswer = false
 
-    public static func stdout(_ text: String) { write(1, Secrets.redact(text)) }
-    public static func stderr(_ text: String) { write(2, Secrets.redact(text)) }
+    public static func stdout(_ text: String) { write(1, shown(text)) }
+    public static func stderr(_ text: String) { write(2, shown(text)) }
+
+    /// `text` as it reaches a stream: with every registered key redacted.
+    static func shown(_ text: String) -> String { Secrets.redact(text) }
 
     /// Answer text from a model: on a terminal without the control characters
     /// that would move the cursor or change colours; byte for byte into a pipe.

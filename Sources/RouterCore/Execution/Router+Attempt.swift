@@ -6,19 +6,6 @@ struct AttemptOutcome: Sendable {
     var delivered: Int
 }
 
-extension RouteResult {
-    /// Fills in the answer an attempt on `candidate` produced.
-    mutating func answer(_ outcome: AttemptOutcome, from candidate: Candidate, pieces: [String], fallback: Bool) {
-        self.pieces = pieces
-        provider = candidate.provider.name
-        model = candidate.model.name
-        modelID = candidate.model.id
-        finish = outcome.record.finish
-        ttftMs = outcome.record.ttftMs
-        self.fallback = fallback
-    }
-}
-
 /// What a streamed answer has produced so far.
 struct StreamProgress {
     /// Kept only when the text is not streamed to the user (who keeps it then).

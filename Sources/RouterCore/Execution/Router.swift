@@ -62,188 +62,89 @@ public struct Router: Sendable {
     /// When an attempt breaks after the user saw part of its answer, the next
     /// attempt continues that text where its API allows a prefill (the user
     /// sees one whole answer), or starts the answer again (and says so).
+    ///
+    /// The decisions are `RequestMachine`'s; this drives it: admission,
+    /// sleeping, sending and reporting.
     public func execute<G: RandomNumberGenerator>(
         _ plan: Plan, request: ChatRequest, live: Bool, using rng: inout G,
         observe: (RouterEvent) -> Void
     ) async -> RouteResult {
-        let started = clock.now()
-        var walk = FallbackWalk(candidates: plan.candidates.count, retries: plan.retries,
-                                maxAttempts: plan.maxAttempts, maxRetryWait: plan.maxRetryWait)
-        var attempts: [AttemptRecord] = []
-        var skipped: [SkippedCandidate] = []
+        var machine = RequestMachine(plan: plan, request: request, started: clock.now())
         var probes: Set<String> = []
-        /// The largest context window a provider said the prompt does not fit.
-        var refusedWindow: Int?
-        /// A request hedges at most once.
-        var hedged = false
-        var firstTried: Int?
-        /// The text of the current answer the user has seen (live mode only).
-        var shown = TextBuffer()
-        /// The user saw text that did not become part of the final answer.
-        var restarted = false
-
         while true {
-            if Task.isCancelled {
-                return finish(plan, attempts, skipped, started, failure: RouteFailure(kind: .interrupted, message: "interrupted"), brokenOff: !shown.isEmpty)
-            }
-            switch walk.next(now: clock.now()) {
-            case .finished:
-                // Candidates the attempt cap left untried are listed, with why.
-                for i in plan.candidates.indices where walk.isFresh(i) {
-                    let c = plan.candidates[i]
-                    skipped.append(SkippedCandidate(provider: c.provider.name, model: c.model.name, modelID: c.model.id,
-                                                    availability: .notTried("max_attempts (\(plan.maxAttempts)) was reached first")))
-                }
-                return finish(plan, attempts, skipped, started, failure: failure(for: attempts, skipped: skipped, plan: plan), brokenOff: !shown.isEmpty)
-            case .wait(let until, let i):
-                observe(.waiting(seconds: max(0, until - clock.now()), candidate: plan.candidates[i]))
+            if Task.isCancelled { return machine.result(failing: RequestMachine.interrupted, now: clock.now()) }
+            switch machine.next(now: clock.now()) {
+            case .finish(let failure):
+                return machine.result(failing: failure, now: clock.now())
+            case .wait(let until, let candidate):
+                observe(.waiting(seconds: max(0, until - clock.now()), candidate: candidate))
                 do { try await clock.sleep(until: until) } catch {
-                    return finish(plan, attempts, skipped, started, failure: RouteFailure(kind: .interrupted, message: "interrupted"), brokenOff: !shown.isEmpty)
+                    return machine.result(failing: RequestMachine.interrupted, now: clock.now())
                 }
-            case .attempt(let i):
+            case .admit(let i, let spent):
                 let candidate = plan.candidates[i]
-                let spent = attempts.reduce(0.0) { $0 + ($1.costUSD ?? 0) }
-                let availability = admit(candidate, request: request, spent: spent, refusedWindow: refusedWindow, probes: &probes)
+                let availability = admit(candidate, request: request, spent: spent, refusedWindow: machine.refusedWindow, probes: &probes)
                 guard availability.isSendable else {
-                    walk.skip(i)
-                    let skip = SkippedCandidate(provider: candidate.provider.name, model: candidate.model.name,
-                                                modelID: candidate.model.id, availability: availability)
-                    skipped.append(skip)
-                    observe(.skipped(skip))
+                    observe(.skipped(machine.refused(i, availability)))
                     continue
                 }
-                if firstTried == nil { firstTried = i }
-                var attemptRequest = request
-                var continuingAfter: String?
-                if !shown.isEmpty, let broken = attempts.last {
-                    let seen = shown.joined
-                    if let wire = wires[candidate.provider.api], wire.canContinue(candidate.provider) {
-                        attemptRequest.messages.append(Message(role: .assistant, content: seen))
-                        // Only what is left of --max-tokens: the shown text used the rest.
-                        if let max = request.maxTokens { attemptRequest.maxTokens = Swift.max(1, max - (seen.utf8.count + 3) / 4) }
-                        continuingAfter = seen
-                        observe(.resuming(failed: broken, shownBytes: seen.utf8.count, continuing: true, on: candidate))
-                    } else {
-                        observe(.resuming(failed: broken, shownBytes: seen.utf8.count, continuing: false, on: candidate))
-                        shown = TextBuffer()
-                        restarted = true
-                    }
+                let canContinue = wires[candidate.provider.api]?.canContinue(candidate.provider) ?? false
+                var send = machine.admitted(i, canContinue: canContinue, mayHedge: hedgeAllowed)
+                if let (failed, bytes, continuing) = send.resuming {
+                    observe(.resuming(failed: failed, shownBytes: bytes, continuing: continuing, on: candidate))
                 }
-                let continuing = continuingAfter != nil
-                observe(.attemptStarted(candidate: candidate, attempt: walk.attemptsPerCandidate[i] + 1))
-                // A hedge: the next fresh candidate that may be sent, raced against this one.
-                if let hedge = plan.hedge, hedgeAllowed, !hedged, shown.isEmpty, !continuing,
-                   let j = plan.candidates.indices.first(where: { $0 > i && walk.isFresh($0) }),
-                   admit(plan.candidates[j], request: request, spent: spent, refusedWindow: refusedWindow, probes: &probes).isSendable {
-                    hedged = true
-                    let sides = await race(candidate, plan.candidates[j], after: hedgeDelay(hedge, for: candidate),
-                                           request: attemptRequest, live: live) { event in
-                        if case .delta(let text) = event { shown.append(text) }
-                        observe(event)
-                    }
-                    var answer: (Candidate, AttemptOutcome)?
-                    // The winner last: a break in its answer is what the next attempt resumes.
-                    for side in sides.sorted(by: { !$0.won && $1.won }) {
-                        let index = side.candidate == candidate ? i : j
-                        var record = side.outcome.record
-                        record.deliveredBytes = side.outcome.delivered
-                        record.costUSD = record.usage.flatMap { side.candidate.model.cost(of: $0) }
-                        // A cancelled loser never failed: its slot stays open for later.
-                        let verdict: FallbackWalk.Verdict = record.outcome == .hedgeLost
-                            ? .givenUp("lost the hedge")
-                            : walk.record(candidate: index, outcome: record.outcome, retryAfter: record.retryAfterS, now: clock.now(), using: &rng)
-                        attempts.append(record)
-                        observe(.attemptFinished(record, verdict: verdict))
-                        if side.won || (answer == nil && record.outcome == .ok) { answer = (side.candidate, side.outcome) }
-                    }
-                    if let (winner, outcome) = answer, outcome.record.outcome == .ok {
-                        var result = finish(plan, attempts, skipped, started, failure: nil, brokenOff: restarted)
-                        result.answer(outcome, from: winner, pieces: live ? shown.pieces : outcome.text.pieces,
-                                      fallback: winner != plan.candidates[firstTried ?? i])
-                        return result
+                observe(.attemptStarted(candidate: candidate, attempt: send.number))
+                if let j = send.backup, !admit(plan.candidates[j], request: request, spent: spent,
+                                               refusedWindow: machine.refusedWindow, probes: &probes).isSendable {
+                    send.backup = nil
+                }
+                if let j = send.backup, let hedge = plan.hedge {
+                    machine.hedging()
+                    if let answer = await hedged(send, backup: j, after: hedgeDelay(hedge, for: candidate), machine: &machine,
+                                                 live: live, using: &rng, observe: observe) {
+                        return answer
                     }
                     continue
                 }
                 // Live text is kept once, as the batches the user was shown.
-                var outcome = await attempt(candidate, request: attemptRequest, live: live, continuing: continuingAfter, restarted: {
+                let outcome = await attempt(candidate, request: send.request, live: live, continuing: send.continuing, restarted: {
                     // The server started over instead of continuing: the answer is shown again from its start.
-                    if let broken = attempts.last {
-                        observe(.resuming(failed: broken, shownBytes: shown.joined.utf8.count, continuing: false, on: candidate))
+                    if let broken = machine.attempts.last {
+                        observe(.resuming(failed: broken, shownBytes: machine.shown.joined.utf8.count, continuing: false, on: candidate))
                     }
-                    shown = TextBuffer()
-                    restarted = true
+                    machine.startedOver()
                 }) { event in
-                    if case .delta(let text) = event { shown.append(text) }
+                    if case .delta(let text) = event { machine.showed(text) }
                     observe(event)
                 }
-                outcome.record.deliveredBytes = outcome.delivered
-                outcome.record.costUSD = outcome.record.usage.flatMap { candidate.model.cost(of: $0) }
-                let verdict: FallbackWalk.Verdict
-                if outcome.record.outcome == .noKey || outcome.record.outcome == .unsupported {
-                    walk.skip(i)
-                    verdict = .givenUp(outcome.record.message ?? "\(outcome.record.outcome)")
-                } else {
-                    verdict = walk.record(candidate: i, outcome: outcome.record.outcome,
-                                          retryAfter: outcome.record.retryAfterS, now: clock.now(), using: &rng)
-                }
-                if outcome.record.errorKind == .contextLength {
-                    let window = candidate.model.context ?? request.estimatedPromptTokens
-                    refusedWindow = max(refusedWindow ?? 0, window)
-                }
-                attempts.append(outcome.record)
-                observe(.attemptFinished(outcome.record, verdict: verdict))
-                if outcome.record.outcome == .ok {
-                    var result = finish(plan, attempts, skipped, started, failure: nil, brokenOff: restarted)
-                    result.answer(outcome, from: candidate, pieces: live ? shown.pieces : outcome.text.pieces, fallback: i != firstTried)
-                    result.continued = continuing
-                    return result
+                let (record, verdict) = machine.ended(i, outcome, now: clock.now(), using: &rng)
+                observe(.attemptFinished(record, verdict: verdict))
+                if record.outcome == .ok {
+                    return machine.result(answer: outcome, from: i, live: live, continued: send.continuing != nil, now: clock.now())
                 }
             }
         }
     }
 
-    private func finish(_ plan: Plan, _ attempts: [AttemptRecord], _ skipped: [SkippedCandidate], _ started: Double,
-                        failure: RouteFailure?, brokenOff: Bool) -> RouteResult {
-        // Usage and cost cover every attempt of the request, answered or not: each one is billed.
-        let usage = attempts.compactMap(\.usage).reduce(nil) { total, u in total.map { $0 + u } ?? u }
-        let costs = attempts.compactMap(\.costUSD)
-        return RouteResult(route: plan.route, pieces: nil, provider: nil, model: nil, modelID: nil, usage: usage,
-                           costUSD: costs.isEmpty ? nil : costs.reduce(0, +),
-                           latencyMs: Self.ms(clock.now() - started), ttftMs: nil, fallback: false, attempts: attempts,
-                           skipped: skipped, failure: failure, brokenOff: brokenOff, continued: false)
-    }
-
-    /// The failure kind for a request whose every candidate failed or was skipped:
-    /// credentials when every candidate's last word was about credentials,
-    /// temporary when every one was rate-limited, asked to wait, or is cooling
-    /// down, else exhausted.
-    func failure(for attempts: [AttemptRecord], skipped: [SkippedCandidate], plan: Plan) -> RouteFailure {
-        var last: [String: AttemptRecord] = [:]
-        for a in attempts { last["\(a.provider)/\(a.modelID)"] = a }
-        let finals = plan.candidates.compactMap { last[$0.label] }
-        guard !finals.isEmpty || !skipped.isEmpty else {
-            return RouteFailure(kind: .exhausted, message: "no candidate could be tried")
+    /// Races `send` against its backup; the request's result when one of them answered.
+    private func hedged<G: RandomNumberGenerator>(_ send: RequestMachine.Send, backup j: Int, after delay: Double,
+                                                  machine: inout RequestMachine, live: Bool, using rng: inout G,
+                                                  observe: (RouterEvent) -> Void) async -> RouteResult? {
+        let backup = machine.plan.candidates[j]
+        let sides = await race(send.candidate, backup, after: delay, request: send.request, live: live) { event in
+            if case .delta(let text) = event { machine.showed(text) }
+            observe(event)
         }
-        let summary = (finals.map { "\($0.provider)/\($0.modelID): \(Self.describe($0))" }
-            + skipped.map { "\($0.provider)/\($0.modelID): skipped (\($0.reason))" }).joined(separator: "; ")
-        func all(_ attempt: (AttemptRecord) -> Bool, _ skip: (Availability) -> Bool) -> Bool {
-            finals.allSatisfy(attempt) && skipped.allSatisfy { skip($0.availability) }
+        var answer: (index: Int, outcome: AttemptOutcome)?
+        // The winner last: a break in its answer is what the next attempt resumes.
+        for side in sides.sorted(by: { !$0.won && $1.won }) {
+            let index = side.candidate == send.candidate ? send.index : j
+            let (record, verdict) = machine.ended(index, side.outcome, now: clock.now(), using: &rng)
+            observe(.attemptFinished(record, verdict: verdict))
+            if side.won || (answer == nil && record.outcome == .ok) { answer = (index, side.outcome) }
         }
-        if all({ $0.outcome.isCredentialProblem }, { if case .noKey = $0 { return true } else { return false } }) {
-            return RouteFailure(kind: .credentials, message: "every candidate refused our credentials or has no key — \(summary)")
-        }
-        // Too large: every candidate's window was too small, by the catalog or in the provider's own words.
-        if all({ $0.errorKind == .contextLength }, { if case .contextTooSmall = $0 { return true } else { return false } }) {
-            return RouteFailure(kind: .tooLarge, message: "the prompt is too large for every candidate — \(summary)")
-        }
-        if finals.isEmpty, skipped.allSatisfy({ if case .overBudget = $0.availability { return true } else { return false } }) {
-            return RouteFailure(kind: .budget, message: "--max-cost would be exceeded on every candidate — \(summary)")
-        }
-        if all({ $0.outcome == .http(429) || ($0.retryAfterS != nil && $0.outcome.isRetryable) },
-               { if case .coolingDown = $0 { return true } else { return false } }) {
-            return RouteFailure(kind: .temporary, message: "every candidate is rate-limited or asked us to wait — \(summary)")
-        }
-        return RouteFailure(kind: .exhausted, message: "every candidate failed or is unavailable — \(summary)")
+        guard let (index, outcome) = answer, outcome.record.outcome == .ok else { return nil }
+        return machine.result(answer: outcome, from: index, live: live, continued: false, now: clock.now())
     }
 
     /// A short human description of an attempt's outcome.
