@@ -72,6 +72,12 @@ import TestSupport
         clock.advance(1)
         #expect(await transport.waitUntilSent(2))
         transport.open("a")
+        // a's first token came first: b is cancelled (else the race would wait for it for ever).
+        guard await transport.waitUntilCancelled("http://b", limit: 10) else {
+            task.cancel()
+            Issue.record("the backup was not cancelled when the primary's first token came first")
+            return
+        }
         let r = await task.value
         #expect(r.text == "from a")
         #expect(r.provider == "a")
