@@ -34,7 +34,7 @@ release: deps
 	$(SWIFT) build $(RELEASE_FLAGS)
 
 test: deps
-	$(SWIFT) test
+	SWIFT=$(SWIFT) scripts/test.sh
 
 demo: build
 	scripts/demo.sh

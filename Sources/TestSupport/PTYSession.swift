@@ -47,7 +47,7 @@ public final class PTYSession: @unchecked Sendable {
     /// Waits (polling, at most `limit` seconds) until the screen holds `text`
     /// `count` times; how long it took, or nil on time-out.
     @discardableResult
-    public func waitFor(_ text: String, count: Int = 1, limit: Double = 10) -> Double? {
+    public func waitFor(_ text: String, count: Int = 1, limit: Double = 30) -> Double? {
         let start = Date()
         while Date().timeIntervalSince(start) < limit {
             if screen.components(separatedBy: text).count - 1 >= count { return Date().timeIntervalSince(start) }
@@ -69,7 +69,7 @@ public final class PTYSession: @unchecked Sendable {
     }
 
     /// Waits for the process to end (at most `limit` seconds); its exit status, or nil.
-    public func exitStatus(limit: Double = 10, terminating: Bool = true) -> Int32? {
+    public func exitStatus(limit: Double = 30, terminating: Bool = true) -> Int32? {
         let start = Date()
         while process.isRunning, Date().timeIntervalSince(start) < limit { usleep(5_000) }
         if process.isRunning {

@@ -42,4 +42,17 @@ import Testing
         #expect(w.transport.sent.isEmpty)
         #expect(w.store.rows.isEmpty)
     }
+
+    /// Every provider is probed at once: both probes are out before either answers.
+    @Test func probesGoOutTogether() async throws {
+        let models = ScriptedTransport.Reply.response(status: 200, headers: [("Content-Type", "application/json")], chunks: [#"{"data":[]}"#])
+        let w = try EngineWorld(["http://a/v1/models": [.gated("answers", models)], "http://b/v1/models": [.gated("answers", models)]])
+        let providers = w.context.config.providers.filter { $0.name != "bare" }
+        let check = Task { await HealthCheck(context: w.context).probeAll(providers) }
+        let both = await w.transport.waitUntilSent(2, limit: 10)
+        w.transport.open("answers")
+        let probes = await check.value
+        #expect(both, "the second probe waited for the first")
+        #expect(probes.map(\.outcome) == [.ok, .ok])
+    }
 }

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# make test: the whole suite, then a plain summary that names every failing
+# test with where its first issue was recorded, so that a failure is not lost
+# in a thousand lines of progress. Exits with swift test's status.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+${SWIFT:-swift} test "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+# Swift Testing: one "✔ Test NAME passed" or "✘ Test NAME failed" line per test
+# (a parameterised test counts once, as in its own closing line).
+passed=$(grep -E '^✔ Test .* passed after' "$log" | grep -cv '^✔ Test run with ')
+failed_names=$(grep -v '^✘ Test run with ' "$log" | sed -nE 's/^✘ Test (.*) failed after.*/\1/p' | sed -E 's/ with [0-9]+ test cases?$//' | sort -u)
+failed=$(printf '%s' "$failed_names" | grep -c . || true)
+echo
+if [ "$failed" -gt 0 ]; then
+    echo "failing tests:"
+    while IFS= read -r name; do
+        where=$(grep -F "✘ Test $name recorded an issue " "$log" | head -1 | sed -nE 's/.* at ([^ :]+:[0-9]+):[0-9]+: .*/\1/p')
+        echo "  $name${where:+  ($where)}"
+    done <<< "$failed_names"
+fi
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+    echo "swift test exited $status before any test failed (a build error or a crash: see above)"
+    failed=1
+fi
+echo "$passed passed, $failed failed"
+exit "$status"
