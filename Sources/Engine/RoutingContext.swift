@@ -142,14 +142,6 @@ enum StateOpening {
     static func begin(_ env: [String: String]) -> StateOpening {
         guard let dir = StatePath.directory(env) else { return .none }
         if EarlyStart.isOpening(dir) { return .early }
-        return .task(Task.detached { open(dir) })
-    }
-
-    /// Opens (creating if needed) the state database in `dir`.
-    static func open(_ dir: String) -> Result<any StateBackend, StateFailure> {
-        guard StatePath.makeDirectory(dir) else {
-            return .failure(StateFailure(path: dir, reason: "cannot create the directory"))
-        }
-        return Result { () throws(StateFailure) -> any StateBackend in try AttemptLog(path: dir + "/state.sqlite") }
+        return .task(Task.detached { StatePath.open(dir) })
     }
 }

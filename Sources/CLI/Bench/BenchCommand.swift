@@ -244,8 +244,8 @@ struct BenchCommand {
             var rng = SeededRandom(seed: 0)
             let models = t.candidate.map { [$0.model] }
                 ?? ((try? context.plan(ChatRequest(messages: []), selection: t.selection, using: &rng))?.candidates.map(\.model) ?? [])
-            let each = models.compactMap { m in m.inputPrice.flatMap { i in m.outputPrice.map { o in
-                (Double(s.workload.worstPromptTokens) * i + Double(s.workload.maxTokens) * o) / 1_000_000 } } }.max()
+            let worstRequest = Usage(inputTokens: s.workload.worstPromptTokens, outputTokens: s.workload.maxTokens)
+            let each = models.compactMap { $0.cost(of: worstRequest) }.max()
             if each == nil { unpriced.append(t.name) }
             if let n = perTarget { worst = worst.map { $0 + Double(n) * (each ?? 0) } } else if (each ?? 0) > 0 { worst = nil }
         }

@@ -39,7 +39,7 @@ public enum EarlyStart {
         guard let dir = StatePath.directory(environment) else { return }
         opening.withLock { $0.dir = dir }
         let launched = DetachedThread.start {
-            let outcome = StateOpening.open(dir)
+            let outcome = StatePath.open(dir)
             let waiters = opening.withLock { box in
                 box.outcome = outcome
                 defer { box.waiters = [] }

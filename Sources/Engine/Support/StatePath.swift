@@ -1,3 +1,5 @@
+import RouterCore
+import StateStore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,5 +22,13 @@ public enum StatePath {
             if mkdir(built, 0o700) != 0, errno != EEXIST { return false }
         }
         return true
+    }
+
+    /// Opens (creating if needed) the state database in `dir`.
+    static func open(_ dir: String) -> Result<any StateBackend, StateFailure> {
+        guard makeDirectory(dir) else {
+            return .failure(StateFailure(path: dir, reason: "cannot create the directory"))
+        }
+        return Result { () throws(StateFailure) -> any StateBackend in try AttemptLog(path: dir + "/state.sqlite") }
     }
 }

@@ -22,7 +22,7 @@ public struct Candidate: Sendable, Equatable {
     public var model: ModelEntry
     public var tier: Tier
     public var weight: Double
-    /// Estimated cost of this request on this model, when the catalog has its prices.
+    /// The most this request can cost on this model (`Planner.worstCase`), when the catalog has its prices.
     public var estimatedCost: Double?
     /// Why it stands where it does in the plan.
     public var reason: String
@@ -125,7 +125,7 @@ public struct Planner: Sendable {
         if case .model(let name) = selection {
             let (provider, entry) = try resolveModel(name)
             let c = Candidate(provider: provider, model: entry, tier: .primary, weight: 1,
-                              estimatedCost: estimate(request, entry), reason: "named with -m")
+                              estimatedCost: Self.worstCase(request, entry), reason: "named with -m")
             let d = RouteConfig(name: "", targets: [])
             return Plan(route: nil, strategy: .fallback, retries: d.retries, maxAttempts: d.maxAttempts,
                         maxRetryWait: d.maxRetryWait, candidates: [c])
@@ -137,24 +137,17 @@ public struct Planner: Sendable {
         for t in route.targets {
             let (provider, entry) = try resolveModel(t.model)
             primary.append(Candidate(provider: provider, model: entry, tier: .primary, weight: t.weight,
-                                     estimatedCost: estimate(request, entry), reason: ""))
+                                     estimatedCost: Self.worstCase(request, entry), reason: ""))
         }
         primary = order(primary, by: route.strategy, using: &rng)
         var fallback: [Candidate] = []
         for t in route.fallback {
             let (provider, entry) = try resolveModel(t.model)
             fallback.append(Candidate(provider: provider, model: entry, tier: .fallback, weight: t.weight,
-                                      estimatedCost: estimate(request, entry), reason: "fallback tier, in order"))
+                                      estimatedCost: Self.worstCase(request, entry), reason: "fallback tier, in order"))
         }
         return Plan(route: route.name, strategy: route.strategy, retries: route.retries, maxAttempts: route.maxAttempts,
                     maxRetryWait: route.maxRetryWait, candidates: primary + fallback, hedge: route.hedge)
-    }
-
-    /// The estimated cost of the request on a model: prompt estimate at the input
-    /// price plus the expected output at the output price.
-    public func estimate(_ request: ChatRequest, _ entry: ModelEntry) -> Double? {
-        let output = request.maxTokens ?? Self.expectedOutputTokens
-        return entry.cost(of: Usage(inputTokens: request.estimatedPromptTokens, outputTokens: output))
     }
 
     /// The most a request can cost on a model: the prompt estimate at the input
