@@ -22,13 +22,7 @@ public final class ManualClock: RouterClock, @unchecked Sendable {
     /// Waits until `count` sleeps have begun on this clock (held ones wait for
     /// `advance`): an order of events, not a time. False after `limit` seconds.
     public func waitUntilSleeping(_ count: Int, limit: Double = 30) async -> Bool {
-        let real = SystemClock()
-        let deadline = real.now() + limit
-        while sleeps.count < count {
-            if real.now() > deadline { return false }
-            try? await Task.sleep(nanoseconds: 1_000_000)
-        }
-        return true
+        await Waiting.until(limit) { self.sleeps.count >= count }
     }
 
     /// When set, a sleep lasts until the test advances the clock past its

@@ -41,25 +41,13 @@ public final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
     /// Waits until a transfer to a URL starting with `prefix` was cancelled by
     /// its consumer. False after `limit` seconds.
     public func waitUntilCancelled(_ prefix: String, limit: Double = 30) async -> Bool {
-        let clock = SystemClock()
-        let deadline = clock.now() + limit
-        while !cancelled.contains(where: { $0.hasPrefix(prefix) }) {
-            if clock.now() > deadline { return false }
-            try? await Task.sleep(nanoseconds: 1_000_000)
-        }
-        return true
+        await Waiting.until(limit) { self.cancelled.contains { $0.hasPrefix(prefix) } }
     }
 
     /// Waits until `count` requests were sent: an order of events, not a time.
     /// Gives up after `limit` seconds (a bound with a wide margin) and says so.
     public func waitUntilSent(_ count: Int, limit: Double = 30) async -> Bool {
-        let clock = SystemClock()
-        let deadline = clock.now() + limit
-        while sent.count < count {
-            if clock.now() > deadline { return false }
-            try? await Task.sleep(nanoseconds: 1_000_000)
-        }
-        return true
+        await Waiting.until(limit) { self.sent.count >= count }
     }
 
     /// URLs of transfers whose consumer went away before they finished.
