@@ -169,20 +169,23 @@ public final class InMemoryState: StateBackend {
 
     public func recordTurn(session name: String, system: String?, user: String, result: RouteResult, requestID: String,
                            at time: Double, breaker: Breaker?) throws(StateFailure) -> Int? {
-        contents.withLock { c -> Int? in
+        let outcome: Result<Int?, StateFailure> = contents.withLock { c in
             Self.insert(&c, result, requestID: requestID, at: time, breaker: breaker, owner: owner, content: nil)
-            guard result.failure == nil, let answer = result.text else { return nil }
+            guard result.failure == nil, let answer = result.text else { return .success(nil) }
             var s = c.sessions[name] ?? Session(created: time, updated: time)
             s.updated = time
             s.system = system.map(Secrets.redact)
             // No number that a stored turn holds can overflow the next.
             let next = (s.turns.map(\.turn).max() ?? 0).addingReportingOverflow(1)
-            guard !next.overflow else { return nil }
+            guard !next.overflow else {
+                return .failure(StateFailure(path: "memory", reason: "session '\(name)' holds a turn numbered \(Int.max)"))
+            }
             s.turns.append(SavedTurn(turn: next.partialValue, at: time, user: Secrets.redact(user), assistant: Secrets.redact(answer),
                                      provider: result.provider, model: result.model, costUSD: result.costUSD))
             c.sessions[name] = s
-            return next.partialValue
+            return .success(next.partialValue)
         }
+        return try outcome.get()
     }
 
     public func session(_ name: String) throws(StateFailure) -> (system: String?, turns: [SavedTurn])? {

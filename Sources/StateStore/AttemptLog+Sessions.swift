@@ -9,29 +9,40 @@ extension AttemptLog {
     @discardableResult
     public func recordTurn(session name: String, system: String?, user: String, result: RouteResult, requestID: String,
                            at time: Double, breaker: Breaker?) throws(Failure) -> Int? {
+        /// A stored turn number that no next number can follow (a damaged database): the attempts are kept, the turn is not.
+        var exhausted = false
+        let turn: Int?
         do {
-            let turn = try queue.write { db -> Int? in
+            turn = try queue.write { db -> Int? in
                 let ids = try Self.insert(db, result, requestID: requestID, at: time, breaker: breaker, owner: owner, content: nil)
                 guard result.failure == nil, let answer = result.text else { return nil }
+                // The next number is taken inside the write transaction: concurrent writers queue up, none collides.
+                let next = (try db.int("SELECT max(turn) FROM turns WHERE session = ?", [name]) ?? 0).addingReportingOverflow(1)
+                guard !next.overflow else {
+                    exhausted = true
+                    return nil
+                }
                 try db.execute(sql: """
                     INSERT INTO sessions (name, created, updated, system) VALUES (?, ?, ?, ?)
                     ON CONFLICT(name) DO UPDATE SET updated = excluded.updated, system = excluded.system
                     """, arguments: [name, time, time, system.map(Secrets.redact)])
-                // The next number is taken inside the write transaction: concurrent writers queue up, none collides.
-                let next = (try db.int("SELECT max(turn) FROM turns WHERE session = ?", [name]) ?? 0) + 1
                 try db.execute(sql: """
                     INSERT INTO turns (session, turn, at, user, assistant, provider, model, cost_usd, input_tokens, output_tokens, attempt_ids)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [name, next, time, Secrets.redact(user), Secrets.redact(answer), result.provider, result.model,
+                    """, arguments: [name, next.partialValue, time, Secrets.redact(user), Secrets.redact(answer), result.provider, result.model,
                                      result.costUSD, result.usage?.inputTokens, result.usage?.outputTokens,
                                      ids.map(String.init).joined(separator: ",")])
-                return next
+                return next.partialValue
             }
-            truncateWALIfLong()
-            return turn
         } catch {
             throw Failure(path: path, reason: Self.reason(error))
         }
+        truncateWALIfLong()
+        if exhausted {
+            throw Failure(path: path, reason: "session '\(name)' holds a turn numbered \(Int.max), so no turn can follow it "
+                          + "(this turn's attempts were recorded); start another session")
+        }
+        return turn
     }
 
     /// A session's system prompt and turns, oldest first; nil when there is no such session.

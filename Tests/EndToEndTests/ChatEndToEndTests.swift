@@ -127,6 +127,20 @@ import TestSupport
         #expect(try messages(w, 2).count < 5)
     }
 
+    /// A message that fits no window even alone is refused before anything is
+    /// dropped: trimming could not have helped, so the conversation stays whole.
+    @Test func withTrimOldestAMessageTooLargeAloneDropsNothing() throws {
+        let w = try world([:], extra: "\nchat: {trim: oldest}\n")
+        let r = try chat(w, "hi\n\(String(repeating: "word ", count: 60))\n", ["-r", "tiny", "--session", "kept"])
+        #expect(r.exitCode == 65)
+        #expect(r.stderr.contains("this message is about"))
+        #expect(!r.stderr.contains("dropped the oldest"))
+        #expect(w.server.requests.count == 1)
+        let exported = try LLMRProcess.run(["chat", "--config", w.configPath, "--export", "kept", "--json"],
+                                           environment: ["LLMR_STATE_DIR": w.stateDirectory])
+        #expect((exported.json?["turns"] as? [Any])?.count == 1)
+    }
+
     @Test func aBinaryFileIsRefusedAndATextFileGoesWithTheNextMessage() throws {
         let w = try world([:])
         let binary = w.directory + "/blob.bin", text = w.directory + "/notes.txt"

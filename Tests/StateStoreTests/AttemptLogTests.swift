@@ -187,3 +187,31 @@ import Dispatch
         #expect(one.reduce(0) { $0 + $1.requests } == 3000)
     }
 }
+
+@Suite struct DamagedSessionTests {
+    /// A turn number no next one can follow (a damaged or hand-edited file):
+    /// the next turn is refused with a reason, its attempts are still recorded, nothing traps.
+    @Test func aTurnNumberedIntMaxRefusesTheNextTurnButKeepsItsAttempts() throws {
+        let dir = NSTemporaryDirectory() + "llmr-maxturn-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let log = try AttemptLog(path: dir + "/state.sqlite")
+        try log.execute("""
+            INSERT INTO sessions (name, created, updated) VALUES ('s', 1, 1);
+            INSERT INTO turns (session, turn, at, user, assistant, attempt_ids) VALUES ('s', 9223372036854775807, 1, 'u', 'a', '');
+            """)
+        var a = AttemptRecord(provider: "p", model: "m", modelID: "m", tier: .primary, outcome: .ok, status: 200, latencyMs: 5)
+        a.costUSD = 0.001
+        var r = RouteResult(route: "default", attempts: [a])
+        r.pieces = ["answer"]
+        do {
+            try log.recordTurn(session: "s", system: nil, user: "next", result: r, requestID: "r", at: 2, breaker: nil)
+            Issue.record("the turn was numbered past Int.max")
+        } catch {
+            #expect(error.reason.contains("9223372036854775807"))
+            #expect(!error.reason.contains(dir), "the path is said once, not twice")
+        }
+        #expect(try log.count() == 1)
+        #expect(try log.session("s")?.turns.count == 1)
+    }
+}
