@@ -85,16 +85,20 @@ struct ChatCommand {
             wanted = recent
         }
         if let name = wanted {
-            guard !name.isEmpty, !name.contains(where: \.isWhitespace) else { throw .usage("a session name has no spaces, not '\(name)'") }
-            do {
-                if try session.resume(name), showing, view.terminal.stdinIsTTY {
-                    view.report.dim("resuming \(name): \(session.conversation.turns.count) turns")
+            let resumed: Bool
+            do { resumed = try session.resume(name) } catch {
+                throw Problem(.state, "cannot read session \(TerminalText.printable(name)): \(error)")
+            }
+            if resumed {
+                if showing, view.terminal.stdinIsTTY {
+                    view.report.dim("resuming \(view.shownName): \(session.conversation.turns.count) turns")
                     view.showRecent()
                 }
-            } catch {
-                throw Problem(.state, "cannot read session \(name): \(error)")
+            } else {
+                // A new session's name is checked; a saved one is resumed by whatever name it has.
+                if let problem = SessionName.problem(name) { throw .usage(problem) }
+                session.name = name
             }
-            session.name = name
         } else {
             session.name = session.newName()
         }
@@ -113,11 +117,12 @@ struct ChatCommand {
                     let names = try log.sessions().map(\.name)
                     return report.fail(.usage("no session '\(name)'\(Suggest.hint(name, in: names)); 'llmr chat --list' lists them"))
                 }
-                Output.stdout(json ? Export.json(name: name, s.system, s.turns).serialized() + "\n" : Export.markdown(name: name, s.system, s.turns))
+                // Model text and stored names: on a terminal without control sequences, byte for byte into a pipe.
+                Output.answer(json ? Export.json(name: name, s.system, s.turns).serialized() + "\n" : Export.markdown(name: name, s.system, s.turns))
                 return ExitCode.ok.rawValue
             }
             let list = try log.sessions()
-            Output.stdout(json ? SessionList.json(list).serialized() + "\n" : list.isEmpty ? "no saved sessions\n" : SessionList.table(list))
+            Output.answer(json ? SessionList.json(list).serialized() + "\n" : list.isEmpty ? "no saved sessions\n" : SessionList.table(list))
             return ExitCode.ok.rawValue
         } catch {
             return report.fail(Problem(.state, "cannot read the sessions: \(error)"))

@@ -77,7 +77,7 @@ extension ChatView {
             return .retry(last, only)
         case "clear":
             session.clear()
-            say("a new conversation: \(name)")
+            say("a new conversation: \(shownName)")
         case "trim":
             guard !session.conversation.turns.isEmpty else { return .failed("there is no turn to drop") }
             session.conversation.turns.removeFirst()
@@ -97,7 +97,7 @@ extension ChatView {
                 return .failed("cannot read the session: \(error)")
             }
             let turns = session.conversation.turns.count
-            say("resumed \(name): \(turns) turn\(turns == 1 ? "" : "s")")
+            say("resumed \(shownName): \(turns) turn\(turns == 1 ? "" : "s")")
             showRecent()
         case "rename":
             return rename(argument)
@@ -105,7 +105,7 @@ extension ChatView {
             let spentBefore = session.spentBefore
             var lines = session.spentByProvider.sorted { $0.key < $1.key }.map { "  \($0.key.padding(to: 16)) $\(NumberText.sixDecimals($0.value))\n" }
             if spentBefore > 0 { lines.insert("  \("earlier runs".padding(to: 16)) $\(NumberText.sixDecimals(spentBefore))\n", at: 0) }
-            Output.stderr("session \(name): $\(NumberText.sixDecimals(spentBefore + session.spent))\n" + lines.joined())
+            Output.stderr("session \(shownName): $\(NumberText.sixDecimals(spentBefore + session.spent))\n" + lines.joined())
         case "exit", "quit":
             return .exit
         default:
@@ -121,8 +121,9 @@ extension ChatView {
         }
     }
 
+    /// One line of `text`, at most 200 characters, with no control sequence (it is a model's text).
     static func excerpt(_ text: String) -> String {
-        let one = text.split(whereSeparator: \.isNewline).joined(separator: " ")
+        let one = TerminalText.printable(text.split(whereSeparator: \.isNewline).joined(separator: " "))
         return one.count > 200 ? String(one.prefix(200)) + "…" : one
     }
 
@@ -165,9 +166,10 @@ extension ChatView {
     }
 
     private func rename(_ new: String) -> CommandResult {
-        guard !new.isEmpty, !new.contains(where: \.isWhitespace) else { return .failed("/rename needs a name without spaces") }
+        guard !new.isEmpty else { return .failed("/rename needs a name") }
+        if let problem = SessionName.problem(new) { return .failed(problem) }
         if let problem = session.rename(to: new) { return .failed(problem) }
-        say("this session is now \(new)")
+        say("this session is now \(shownName)")
         return .handled
     }
 }
@@ -177,7 +179,7 @@ enum SessionList {
     static func table(_ list: [SessionSummary], current: String? = nil) -> String {
         var cells = [["session", "turns", "last used", "cost"]]
         for s in list {
-            cells.append([s.name + (s.name == current ? " *" : ""), "\(s.turns)", Timestamp.iso(s.lastUsed), "$" + NumberText.sixDecimals(s.costUSD)])
+            cells.append([TerminalText.printable(s.name) + (s.name == current ? " *" : ""), "\(s.turns)", Timestamp.iso(s.lastUsed), "$" + NumberText.sixDecimals(s.costUSD)])
         }
         return Table.render(cells)
     }

@@ -28,6 +28,8 @@ final class ChatView {
 
     var context: RoutingContext { session.context }
     var name: String { session.name }
+    /// The name as a terminal may show it (a stored name may hold anything).
+    var shownName: String { TerminalText.printable(name) }
     var store: (any StateBackend)? { session.store }
 
     /// Sends `text` as the next turn. `live` streams the answer to stdout as it

@@ -28,7 +28,7 @@ struct REPL {
         defer { editor.close() }
         Output.stdout("\u{1B}[?2004h") // bracketed paste on
         defer { Output.stdout("\u{1B}[?2004l") }
-        session.report.dim("llmr chat — \(session.name); /help lists the commands, Ctrl-D ends")
+        session.report.dim("llmr chat — \(session.shownName); /help lists the commands, Ctrl-D ends")
         var input = ChatInput()
         while true {
             // At the prompt, Ctrl-C clears the line being typed.

@@ -1,0 +1,98 @@
+import Testing
+import Foundation
+import FakeProvider
+import RouterCore
+@testable import StateStore
+import TestSupport
+
+/// Session names and stored text are user and model input: limited, never a
+/// key, and never written raw to a terminal.
+@Suite(.serialized) struct SessionNamesEndToEndTests {
+    static let key = "sk-session-secret-0123456789"
+    static let yaml = """
+    providers:
+      oa: {api: openai, base_url: http://127.0.0.1:PORT/oa/v1, key_env: OA_KEY}
+    models:
+      o: {provider: oa, id: o-model, input: 1, output: 2, context: 100000}
+    routes:
+      default: {retries: 0, targets: [o]}
+    """
+
+    func world() throws -> FakeWorld {
+        try FakeWorld(script: FakeScript([:], unscripted: .echo()), yaml: Self.yaml)
+    }
+
+    func env(_ w: FakeWorld) -> [String: String] {
+        ["LLMR_STATE_DIR": w.stateDirectory, "XDG_STATE_HOME": w.directory + "/xdg", "OA_KEY": Self.key]
+    }
+
+    func run(_ w: FakeWorld, _ args: [String], stdin: String = "") throws -> LLMRRun {
+        try LLMRProcess.run([args[0], "--config", w.configPath] + args.dropFirst(), stdin: Array(stdin.utf8), environment: env(w))
+    }
+
+    /// Every byte the state directory holds, as text.
+    func stored(_ w: FakeWorld) throws -> String {
+        try FileManager.default.contentsOfDirectory(atPath: w.stateDirectory).map { name in
+            String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: w.stateDirectory + "/" + name))) ?? Data(), as: UTF8.self)
+        }.joined()
+    }
+
+    @Test func aNameHoldingTheKeyIsRefusedAndNeverStored() throws {
+        let w = try world()
+        for args in [["chat", "--session", Self.key], ["ask", "--no-stdin", "--session", "x" + Self.key, "hi"]] {
+            let r = try run(w, args, stdin: "hello\n")
+            #expect(r.exitCode == 64, "\(args)")
+            #expect(r.stderr.contains("cannot hold an API key"))
+            #expect(!r.stderr.contains(Self.key) && !r.stdout.contains(Self.key))
+        }
+        #expect(w.server.requests.isEmpty)
+        let renamed = try run(w, ["chat", "--session", "plain"], stdin: "hi\n/rename \(Self.key)\n")
+        #expect(renamed.exitCode == 64)
+        #expect(!(try stored(w)).contains(Self.key))
+    }
+
+    @Test func aLongOrOddNameIsRefusedQuickly() throws {
+        let w = try world()
+        let long = try run(w, ["chat", "--session", String(repeating: "n", count: 100_000)], stdin: "hi\n")
+        #expect(long.exitCode == 64)
+        #expect(long.stderr.contains("at most 64 characters (this one has 100000)"))
+        #expect(long.stderr.utf8.count < 1000, "the name is not echoed back")
+        let odd = try run(w, ["chat", "--session", "a\u{1B}]0;pwned\u{7}"], stdin: "hi\n")
+        #expect(odd.exitCode == 64)
+        #expect(odd.stderr.contains("not U+1B"))
+        #expect(!odd.stderr.contains("\u{1B}"))
+        #expect(w.server.requests.isEmpty)
+        #expect(try run(w, ["chat", "--session", "team-a.review_2026:v1@ci+x"], stdin: "hi\n").exitCode == 0)
+    }
+
+    @Test func storedNamesAndTextReachATerminalWithoutControlSequences() throws {
+        let w = try world()
+        #expect(try run(w, ["chat", "--session", "s1"], stdin: "hi\n").exitCode == 0)
+        // As an older llmr or a damaged file might leave them.
+        let log = try AttemptLog(path: w.stateDirectory + "/state.sqlite")
+        let evil = "\u{1B}]0;owned\u{7}\u{1B}[2J\u{9B}31m"
+        try log.execute("""
+            UPDATE sessions SET name = 'bad\(evil)';
+            UPDATE turns SET session = 'bad\(evil)', assistant = 'text\(evil)', user = 'you\(evil)';
+            """)
+        for args in [["chat", "--list"], ["chat", "--export", "bad\(evil)"], ["chat", "--export", "bad\(evil)", "--json"]] {
+            let pty = try PTYSession([args[0], "--config", w.configPath] + args.dropFirst(), environment: env(w))
+            #expect(pty.exitStatus() == 0, "\(args)")
+            #expect(pty.screen.contains("bad"))
+            #expect(!pty.screen.contains("\u{1B}") && !pty.screen.contains("\u{9B}") && !pty.screen.contains("\u{7}"),
+                    "\(args): \(pty.screen.debugDescription)")
+        }
+        // Into a pipe the export stays byte for byte what was stored.
+        let piped = try run(w, ["chat", "--export", "bad\(evil)"])
+        #expect(piped.stdout.contains("text\(evil)"))
+        // The REPL's recap of a resumed session, and /sessions.
+        let pty = try PTYSession(["chat", "--config", w.configPath, "--session", "bad\(evil)"], environment: env(w))
+        #expect(pty.waitFor("you: ") != nil, "\(pty.screen)")
+        #expect(pty.waitFor("default> ") != nil)
+        pty.type("/sessions\r")
+        #expect(pty.waitFor("last used") != nil)
+        #expect(pty.pressCtrlDUntilExit() == 0)
+        #expect(!pty.screen.contains("\u{1B}]0;") && !pty.screen.contains("\u{1B}[2J") && !pty.screen.contains("\u{9B}"),
+                "\(pty.screen.debugDescription)")
+    }
+}
