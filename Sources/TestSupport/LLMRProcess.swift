@@ -27,8 +27,10 @@ public enum LLMRProcess {
     }
 
     /// Runs `llmr args…` with `stdin` (empty when nil) and only the environment given (plus PATH and HOME).
+    /// A process still running after `limit` seconds (a hang: the margin is
+    /// wide) is killed, so one hang fails its test instead of stalling the suite.
     public static func run(_ args: [String], stdin: [UInt8]? = nil, environment: [String: String] = [:],
-                           executable: String? = nil) throws -> LLMRRun {
+                           executable: String? = nil, limit: Double = 120) throws -> LLMRRun {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable ?? binary)
         p.arguments = args
@@ -42,6 +44,7 @@ public enum LLMRProcess {
         p.standardOutput = output
         p.standardError = errors
         try p.run()
+        killAfter(limit, p)
         // A child that stops reading early (it refused a huge stdin) must not kill the tests.
         signal(SIGPIPE, SIG_IGN)
         let feeder = Thread {
@@ -58,6 +61,14 @@ public enum LLMRProcess {
         while errReader.isExecuting || !errReader.isFinished { usleep(1000) }
         return LLMRRun(exitCode: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                        stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+/// Kills `p` if it is still running after `limit` seconds.
+public func killAfter(_ limit: Double, _ p: Process) {
+    let pid = p.processIdentifier
+    DispatchQueue.global().asyncAfter(deadline: .now() + limit) { [p] in
+        if p.isRunning { kill(pid, SIGKILL) }
     }
 }
 

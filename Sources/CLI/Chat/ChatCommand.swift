@@ -129,31 +129,43 @@ struct ChatCommand {
         }
     }
 
-    /// Piped stdin: each entry a turn (or a command), answers on stdout.
+    /// Piped stdin: each entry a turn (or a command), answered on stdout as
+    /// soon as its last line arrives, so a program that waits for each answer
+    /// before it writes the next line (a coprocess) is answered.
     func piped(_ session: ChatView, report: Report) async -> Int32 {
-        let text: String
-        do { text = try RequestInput.readStandardInput() } catch { return report.fail(error) }
+        var reader = LineReader(fd: 0, limit: RequestInput.stdinLimit)
         var input = ChatInput()
-        var entries = text.split(separator: "\n", omittingEmptySubsequences: false).compactMap { input.feed(String($0)) }
-        if let last = input.finish() { entries.append(last) }
-        for entry in entries where !entry.trimmingWhitespace().isEmpty {
-            var turn: ChatView.TurnResult?
-            if ChatView.isCommand(entry) {
-                switch session.command(entry) {
-                case .handled: continue
-                case .exit: return ExitCode.ok.rawValue
-                case .failed(let message): return report.fail(.usage(message))
-                case .retry(let text, let only): turn = await session.send(text, live: false, only: only)
-                }
-            } else {
-                turn = await session.send(entry, live: false)
+        var atEnd = false
+        while !atEnd {
+            var entry: String?
+            do {
+                if let line = try reader.next() { entry = input.feed(line) } else { entry = input.finish(); atEnd = true }
+            } catch {
+                return report.fail(.data(error.message))
             }
-            guard let turn else { continue }
-            if report.json { Output.stdout(session.json(turn).serialized() + "\n") } else if turn.result.failure == nil { Output.stdout("\n") }
-            if turn.result.failure == nil, session.verbose { report.dim(session.footer(turn.result)) }
-            if turn.exitCode != ExitCode.ok.rawValue { return turn.exitCode }
+            if let entry, let code = await pipedTurn(entry, session, report: report) { return code }
         }
         return ExitCode.ok.rawValue
+    }
+
+    /// One piped entry; the exit code when the session stops there.
+    private func pipedTurn(_ entry: String, _ session: ChatView, report: Report) async -> Int32? {
+        guard !entry.trimmingWhitespace().isEmpty else { return nil }
+        var turn: ChatView.TurnResult?
+        if ChatView.isCommand(entry) {
+            switch session.command(entry) {
+            case .handled: return nil
+            case .exit: return ExitCode.ok.rawValue
+            case .failed(let message): return report.fail(.usage(message))
+            case .retry(let text, let only): turn = await session.send(text, live: false, only: only)
+            }
+        } else {
+            turn = await session.send(entry, live: false)
+        }
+        guard let turn else { return nil }
+        if report.json { Output.stdout(session.json(turn).serialized() + "\n") } else if turn.result.failure == nil { Output.stdout("\n") }
+        if turn.result.failure == nil, session.verbose { report.dim(session.footer(turn.result)) }
+        return turn.exitCode != ExitCode.ok.rawValue ? turn.exitCode : nil
     }
 }
 

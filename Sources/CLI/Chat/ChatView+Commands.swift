@@ -155,7 +155,7 @@ extension ChatView {
         guard !path.isEmpty else { return .failed("/file needs a path") }
         let expanded = path.hasPrefix("~/") ? (terminal.environment["HOME"] ?? "") + path.dropFirst() : path
         let bytes: [UInt8]
-        do { bytes = try FileIO.read(path: expanded) } catch { return .failed("cannot read \(path): \(error.message)") }
+        do { bytes = try FileIO.read(path: expanded, regularOnly: true) } catch { return .failed("cannot read \(path): \(error.message)") }
         guard bytes.count <= Self.fileLimit else { return .failed("\(path) is larger than \(Self.fileLimit >> 20) MiB; llmr attaches text files only") }
         guard let text = String(validating: bytes, as: UTF8.self), !text.contains("\0") else {
             return .failed("\(path) is not UTF-8 text (it looks binary); llmr attaches text files only")

@@ -10,6 +10,8 @@ final class ChatView {
     let terminal: Terminal
     let report: Report
     var verbose: Bool
+    /// Whether the user was told that turns are not being saved: once a session is enough.
+    private var saidUnsaved = false
 
     /// What became of one turn, for the command that drives it.
     struct TurnResult {
@@ -51,7 +53,8 @@ final class ChatView {
         write(turn.result, live: live, lastChar: writer.lastChar)
         // After the answer is out: a slow or full disk never delays or loses it.
         session.commit(&turn)
-        if let e = turn.unsaved {
+        if let e = turn.unsaved, !saidUnsaved {
+            saidUnsaved = true
             report.note("warning: this turn was not saved in the state database (\(e)); the answer is unaffected")
         }
         if let failure = turn.result.failure, failure.kind != .interrupted {

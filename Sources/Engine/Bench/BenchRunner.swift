@@ -239,11 +239,11 @@ extension RoutingContext {
     /// run id, where `providers stats` leaves them out unless asked. Returns
     /// why they could not be, if they could not.
     public func recordBench(_ runs: [BenchTargetRun], at time: Double) -> StateFailure? {
-        guard let store else { return nil }
+        guard let state else { return nil }
         let attempts = runs.flatMap { r in r.progress.withLock { $0.attempts } }
         guard !attempts.isEmpty else { return nil }
         do {
-            try store.record(RouteResult(route: RecordedRoute.bench, attempts: attempts), requestID: "bench-" + RequestID.make(),
+            try state.get().record(RouteResult(route: RecordedRoute.bench, attempts: attempts), requestID: "bench-" + RequestID.make(),
                              at: time, breaker: nil, content: nil)
             return nil
         } catch {

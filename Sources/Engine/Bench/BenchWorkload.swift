@@ -88,10 +88,10 @@ public struct BenchWorkload: Sendable {
     /// `{"messages": [...]}` or a messages array.
     public static func prompts(file path: String) throws(Problem) -> [[Message]] {
         let bytes: [UInt8]
-        do { bytes = try FileIO.read(path: path) } catch { throw .data("cannot read \(path): \(error.message)") }
+        do { bytes = try FileIO.read(path: path, regularOnly: true) } catch { throw .data("cannot read \(path): \(error.message)") }
         guard let text = String(validating: bytes, as: UTF8.self) else { throw .data("\(path) is not UTF-8 text") }
         var out: [[Message]] = []
-        for (n, line) in text.split(separator: "\n").enumerated() where !line.trimmingWhitespace().isEmpty {
+        for (n, line) in TextLines.split(text).enumerated() where !line.trimmingWhitespace().isEmpty {
             let json: JSONValue
             do { json = try JSONValue.parse(Array(line.utf8)) } catch { throw .data("\(path):\(n + 1): not JSON (\(error))") }
             if let s = json.string {

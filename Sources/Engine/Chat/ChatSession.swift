@@ -203,9 +203,10 @@ public final class ChatSession {
     }
 
     private func save(_ result: RouteResult, user: String, unsaved: inout StateFailure?) -> Int? {
-        guard let store, !result.attempts.isEmpty else { return nil }
+        // No state at all (no HOME, no LLMR_STATE_DIR) keeps nothing, silently; an unusable one is said.
+        guard let state = context.state, !result.attempts.isEmpty else { return nil }
         do {
-            return try store.recordTurn(session: name, system: conversation.system, user: user, result: result,
+            return try state.get().recordTurn(session: name, system: conversation.system, user: user, result: result,
                                         requestID: RequestID.make(), at: clock.wallTime(), breaker: context.breaker)
         } catch {
             unsaved = error

@@ -8,13 +8,24 @@ public enum FileIO {
         public var message: String
     }
 
-    /// The whole file at `path`.
-    public static func read(path: String) throws(ReadError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+    /// The whole file at `path`. With `regularOnly`, anything but a regular
+    /// file (a FIFO, a device, a socket) is refused before a byte is read, so
+    /// nothing waits for ever on a writer that never comes; without it a pipe
+    /// is read (`--config <(…)`).
+    public static func read(path: String, regularOnly: Bool = false) throws(ReadError) -> [UInt8] {
+        // Opening a FIFO blocks until it has a writer: not when asked not to wait.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | (regularOnly ? O_NONBLOCK : 0))
         guard fd >= 0 else { throw ReadError(message: String(cString: strerror(errno))) }
         defer { close(fd) }
         var st = stat()
-        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { throw ReadError(message: "it is a directory") }
+        if fstat(fd, &st) == 0 {
+            let type = st.st_mode & S_IFMT
+            if type == S_IFDIR { throw ReadError(message: "it is a directory") }
+            if regularOnly, type != S_IFREG {
+                throw ReadError(message: "it is not a regular file (a pipe, a device or a socket); give a file")
+            }
+        }
+        if regularOnly { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) }
         return try readAll(fd: fd, limit: 16 << 20)
     }
 
