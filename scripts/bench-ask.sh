@@ -8,6 +8,8 @@
 # RUNS times (default 10) with hyperfine, so drift on a busy machine hits all
 # of them alike. Medians are over all runs; "vs curl" is the median of the
 # per-round ratios. Writes bench-results/ask.md and prints it.
+# BASELINE=path/to/an/older/llmr adds that binary's direct ask to every round,
+# so a change is measured against the release before it in one run.
 source "$(dirname "$0")/bench-lib.sh"
 rounds=${ROUNDS:-40}
 runs=${RUNS:-10}
@@ -72,6 +74,10 @@ cmds=(
   "$ask -r after503 hi"
   "$ask -r refused hi"
 )
+if [ -n "${BASELINE:-}" ]; then
+  names+=(baseline)
+  cmds+=("$BASELINE ask --no-stdin --config $work/config.yaml -r direct hi")
+fi
 args=()
 for i in "${!names[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
 $ask -r direct hi >/dev/null   # sets up the state database once
@@ -109,8 +115,10 @@ print("| case | median | p95 | vs curl (median of rounds) |")
 print("|---|---|---|---|")
 label = {"curl": "curl", "direct": "`llmr ask`, direct success", "after503": "primary answers 503, fallback succeeds",
          "refused": "primary refuses the connection, fallback succeeds"}
-for k in ["curl", "direct", "after503", "refused"]:
-    print(f"| {label[k]} | {med[k]:.2f} ms | {p95[k]:.2f} ms | {statistics.median(ratios[k]):.2f}x |")
+label["baseline"] = "`llmr ask`, direct success, BASELINE binary"
+for k in ["curl", "direct", "after503", "refused", "baseline"]:
+    if k in med:
+        print(f"| {label[k]} | {med[k]:.2f} ms | {p95[k]:.2f} ms | {statistics.median(ratios[k]):.2f}x |")
 print()
 print("Where the time goes (medians; each phase is the difference between two commands):")
 print()

@@ -44,15 +44,28 @@ extension AttemptLog {
         }
     }
 
-    /// Deletes attempts (and kept contents) older than `before` (seconds since the epoch); returns how many attempts.
+    /// Rows one pruning transaction deletes: small enough that the write lock
+    /// is held for a fraction of the busy timeout, so a concurrent `ask` still records.
+    static let pruneBatch = 20_000
+
+    /// Deletes attempts (and kept contents) older than `before` (seconds since
+    /// the epoch), a batch per transaction; returns how many attempts.
     public func prune(before: Double) throws(Failure) -> Int {
         do {
-            return try queue.write { db in
-                try db.execute(sql: "DELETE FROM attempts WHERE at < ?", arguments: [before])
-                let deleted = db.changesCount
-                try db.execute(sql: "DELETE FROM contents WHERE at < ?", arguments: [before])
-                return deleted
+            var deleted = 0
+            for table in ["attempts", "contents"] {
+                while true {
+                    let n = try queue.write { db in
+                        try db.execute(sql: "DELETE FROM \(table) WHERE rowid IN (SELECT rowid FROM \(table) WHERE at < ? LIMIT ?)",
+                                       arguments: [before, Self.pruneBatch])
+                        return db.changesCount
+                    }
+                    if table == "attempts" { deleted += n }
+                    if n < Self.pruneBatch { break }
+                }
             }
+            truncateWALIfLong()
+            return deleted
         } catch {
             throw Failure(path: path, reason: Self.reason(error))
         }

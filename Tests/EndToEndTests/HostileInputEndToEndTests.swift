@@ -333,5 +333,15 @@ import RouterCore
         #expect(tty.exitCode == 0)
         #expect(tty.stdout.contains("no newline at the end\r\nllmr: ← primary/p-model ok"), "\(tty.stdout.debugDescription)")
     }
-}
 
+    /// Too few descriptors left for the runtime: a clear message and 71 (EX_OSERR), never a trap.
+    @Test(arguments: [["--version"], ["route", "-m", "openai/x", "hi"], ["ask", "--no-stdin", "-m", "openai/x", "hi"]])
+    func tooFewDescriptorsAreSaidNotCrashedOn(_ args: [String]) throws {
+        let quoted = args.map { "'\($0)'" }.joined(separator: " ")
+        let r = try LLMRProcess.run(["-c", "ulimit -n 10; exec '\(LLMRProcess.binary)' \(quoted)"],
+                                    environment: ["LLMR_STATE_DIR": NSTemporaryDirectory() + "llmr-fds"], executable: "/bin/bash")
+        #expect(r.exitCode == 71, "\(r.stderr)")
+        #expect(r.stderr.contains("too few free file descriptors"))
+        #expect(r.stderr.contains("ulimit -n"))
+    }
+}

@@ -37,8 +37,13 @@ final class AnswerWriter {
                 lastChar = "\n"
                 report.note("\(what); it starts again below, on \(next.label)")
             }
-        case .attemptFinished(let a, _) where sayFailovers && !verbose && ![.ok, .hedgeLost, .interrupted].contains(a.outcome):
-            report.note("\(a.provider)/\(a.modelID) failed (\(a.outcome)); trying the next candidate")
+        case .attemptFinished(let a, let verdict) where sayFailovers && !verbose && ![.ok, .hedgeLost, .interrupted].contains(a.outcome):
+            // Say what happens next: the same candidate again, or the next one.
+            if case .retryAt = verdict {
+                report.note("\(a.provider)/\(a.modelID) failed (\(a.outcome)); trying it again")
+            } else {
+                report.note("\(a.provider)/\(a.modelID) failed (\(a.outcome)); trying the next candidate")
+            }
         default:
             guard verbose else { break }
             // On a terminal the trace shares the screen with the answer: start it on a line of its own.
