@@ -36,7 +36,7 @@ extension AttemptLog {
                 return health
             }
         } catch {
-            throw Failure(path: path, reason: Self.reason(error))
+            throw Failure(path: path, reason: reason(error))
         }
     }
 
@@ -83,7 +83,7 @@ extension AttemptLog {
                 return out
             }
         } catch {
-            throw Failure(path: path, reason: Self.reason(error))
+            throw Failure(path: path, reason: reason(error))
         }
     }
 
@@ -102,7 +102,7 @@ extension AttemptLog {
                 return requests == 0 ? 0 : Double(hedged) / Double(requests)
             }
         } catch {
-            throw Failure(path: path, reason: Self.reason(error))
+            throw Failure(path: path, reason: reason(error))
         }
     }
 
@@ -122,7 +122,7 @@ extension AttemptLog {
                 }
             }
         } catch {
-            throw Failure(path: path, reason: Self.reason(error))
+            throw Failure(path: path, reason: reason(error))
         }
     }
 
@@ -155,7 +155,7 @@ extension AttemptLog {
                     """, arguments: [now, provider])
             }
         } catch {
-            throw Failure(path: path, reason: Self.reason(error))
+            throw Failure(path: path, reason: reason(error))
         }
     }
 

@@ -17,7 +17,7 @@ extension AttemptLog {
                 return out
             }
         } catch {
-            throw Failure(path: path, reason: Self.reason(error))
+            throw Failure(path: path, reason: reason(error))
         }
     }
 
@@ -40,7 +40,7 @@ extension AttemptLog {
                 return out
             }
         } catch {
-            throw Failure(path: path, reason: Self.reason(error))
+            throw Failure(path: path, reason: reason(error))
         }
     }
 
@@ -67,7 +67,7 @@ extension AttemptLog {
             truncateWALIfLong()
             return deleted
         } catch {
-            throw Failure(path: path, reason: Self.reason(error))
+            throw Failure(path: path, reason: reason(error))
         }
     }
 }

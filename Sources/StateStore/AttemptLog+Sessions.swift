@@ -35,7 +35,7 @@ extension AttemptLog {
                 return next.partialValue
             }
         } catch {
-            throw Failure(path: path, reason: Self.reason(error))
+            throw Failure(path: path, reason: reason(error))
         }
         truncateWALIfLong()
         if exhausted {
@@ -68,7 +68,7 @@ extension AttemptLog {
                 return (system, turns)
             }
         } catch {
-            throw Failure(path: path, reason: Self.reason(error))
+            throw Failure(path: path, reason: reason(error))
         }
     }
 
@@ -79,7 +79,7 @@ extension AttemptLog {
                 try db.execute(sql: "DELETE FROM turns WHERE session = ? AND turn = ?", arguments: [name, turn])
             }
         } catch {
-            throw Failure(path: path, reason: Self.reason(error))
+            throw Failure(path: path, reason: reason(error))
         }
     }
 
@@ -98,7 +98,7 @@ extension AttemptLog {
                 return out
             }
         } catch {
-            throw Failure(path: path, reason: Self.reason(error))
+            throw Failure(path: path, reason: reason(error))
         }
     }
 
@@ -115,7 +115,7 @@ extension AttemptLog {
         } catch let e as SQLiteError where e.primary == SQLITE_CONSTRAINT {
             throw Failure(path: path, reason: "a session named '\(new)' already exists")
         } catch {
-            throw Failure(path: path, reason: Self.reason(error))
+            throw Failure(path: path, reason: reason(error))
         }
     }
 }

@@ -47,7 +47,7 @@ extension AttemptLog {
             }
             return all.figures()
         } catch {
-            throw Failure(path: path, reason: Self.reason(error))
+            throw Failure(path: path, reason: reason(error))
         }
     }
 

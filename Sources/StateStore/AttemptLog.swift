@@ -169,7 +169,7 @@ public final class AttemptLog: StateBackend {
                 _ = try Self.insert(db, result, requestID: requestID, at: time, breaker: breaker, owner: owner, content: content)
             }
         } catch {
-            throw Failure(path: path, reason: Self.reason(error))
+            throw Failure(path: path, reason: reason(error))
         }
         truncateWALIfLong()
     }
@@ -227,7 +227,7 @@ public final class AttemptLog: StateBackend {
     /// How many attempts the log holds (for tests and later for stats).
     public func count() throws(Failure) -> Int {
         do { return try queue.read { db in try db.int("SELECT count(*) FROM attempts") ?? 0 } } catch {
-            throw Failure(path: path, reason: Self.reason(error))
+            throw Failure(path: path, reason: reason(error))
         }
     }
 
@@ -244,8 +244,23 @@ public final class AttemptLog: StateBackend {
     /// The outcomes of the logged attempts, oldest first.
     public func outcomes() throws(Failure) -> [String] {
         do { return try queue.read { db in try db.strings("SELECT outcome FROM attempts ORDER BY id") } } catch {
-            throw Failure(path: path, reason: Self.reason(error))
+            throw Failure(path: path, reason: reason(error))
         }
+    }
+
+    /// Why an operation on this database failed, as a user reads it: a
+    /// schema this llmr does not know says whether the file is newer or damaged.
+    func reason(_ error: any Error) -> String {
+        if let e = error as? SQLiteError, e.primary == SQLITE_ERROR,
+           e.message.hasPrefix("no such table") || e.message.hasPrefix("no such column") {
+            let version = (try? queue.read { db in try db.int("PRAGMA user_version") }) ?? nil
+            if let version, version > Self.schemaVersion {
+                return "it was written by a newer llmr (schema \(version); this llmr knows up to \(Self.schemaVersion)) and lacks what "
+                    + "this one needs (\(e.message)); use the newer llmr, or set LLMR_STATE_DIR to another directory"
+            }
+            return "its schema is damaged (\(e.message)); move it aside (mv '\(path)' '\(path).bad') and llmr starts a new one"
+        }
+        return Self.reason(error)
     }
 
     static func reason(_ error: any Error) -> String {

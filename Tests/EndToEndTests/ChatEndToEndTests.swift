@@ -141,6 +141,16 @@ import TestSupport
         #expect((exported.json?["turns"] as? [Any])?.count == 1)
     }
 
+    /// The one-line notice without -v says what happens next: the same candidate again, or the next.
+    @Test func aRetryOfTheSameCandidateIsNotCalledTheNextCandidate() throws {
+        let w = try world(["oa": [.status(500), .answer("second time lucky")]])
+        let r = try chat(w, "hi\n", ["-m", "oa/o-model"])
+        #expect(r.exitCode == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("oa/o-model failed (http_500); trying it again"), "\(r.stderr)")
+        #expect(!r.stderr.contains("trying the next candidate"))
+        #expect(r.stdout == "second time lucky\n\n")
+    }
+
     @Test func aBinaryFileIsRefusedAndATextFileGoesWithTheNextMessage() throws {
         let w = try world([:])
         let binary = w.directory + "/blob.bin", text = w.directory + "/notes.txt"

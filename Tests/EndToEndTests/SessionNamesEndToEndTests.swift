@@ -96,3 +96,41 @@ import TestSupport
                 "\(pty.screen.debugDescription)")
     }
 }
+
+/// A state database from a newer llmr, or with its schema damaged, is named
+/// as such: never "no such column", never "there is no saved session".
+@Suite(.serialized) struct StateSchemaEndToEndTests {
+    func world() throws -> FakeWorld {
+        try FakeWorld(script: FakeScript([:], unscripted: .echo()), yaml: SessionNamesEndToEndTests.yaml)
+    }
+
+    func env(_ w: FakeWorld) -> [String: String] { ["LLMR_STATE_DIR": w.stateDirectory, "OA_KEY": "k-0123456789"] }
+
+    func damage(_ w: FakeWorld, version: Int?) throws {
+        let first = try LLMRProcess.run(["ask", "--config", w.configPath, "--no-stdin", "--session", "kept", "hello"], environment: env(w))
+        #expect(first.exitCode == 0, "\(first.stderr)")
+        let log = try AttemptLog(path: w.stateDirectory + "/state.sqlite")
+        try log.execute("DROP TABLE turns")
+        if let version { try log.execute("PRAGMA user_version = \(version)") }
+    }
+
+    @Test func aNewerSchemaIsSaidToBeNewer() throws {
+        let w = try world()
+        try damage(w, version: 9)
+        for args in [["ask", "--no-stdin", "-c", "again"], ["chat", "--list"], ["chat", "--export", "kept"]] {
+            let r = try LLMRProcess.run([args[0], "--config", w.configPath] + args.dropFirst(), environment: env(w))
+            #expect(r.exitCode == 69, "\(args): \(r.stderr)")
+            #expect(r.stderr.contains("written by a newer llmr (schema 9; this llmr knows up to 4)"), "\(args): \(r.stderr)")
+            #expect(!r.stderr.contains("no saved session"))
+        }
+    }
+
+    @Test func aDamagedSchemaIsSaidToBeDamaged() throws {
+        let w = try world()
+        try damage(w, version: nil)
+        let r = try LLMRProcess.run(["ask", "--config", w.configPath, "--no-stdin", "-c", "again"], environment: env(w))
+        #expect(r.exitCode == 69, "\(r.stderr)")
+        #expect(r.stderr.contains("its schema is damaged (no such table: turns)"), "\(r.stderr)")
+        #expect(r.stderr.contains("move it aside"))
+    }
+}

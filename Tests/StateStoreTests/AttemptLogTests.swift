@@ -215,3 +215,24 @@ import Dispatch
         #expect(try log.session("s")?.turns.count == 1)
     }
 }
+
+@Suite struct PruneTests {
+    /// Pruning goes a batch per transaction, deleting exactly what is older
+    /// than the cut and keeping the rest, across several batches.
+    @Test func pruningInBatchesDeletesExactlyTheOldRows() throws {
+        let dir = NSTemporaryDirectory() + "llmr-prune-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let log = try AttemptLog(path: dir + "/state.sqlite")
+        // 50,000 old rows (more than two batches) and 7 recent ones.
+        try log.execute("""
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50007)
+            INSERT INTO attempts (request_id, at, provider, model, model_id, tier, outcome, latency_ms)
+            SELECT 'r' || i, CASE WHEN i <= 50000 THEN 100 ELSE 1000 END, 'p', 'm', 'm', 'primary', 'ok', 1 FROM n;
+            """)
+        #expect(AttemptLog.pruneBatch < 50_000)
+        #expect(try log.prune(before: 500) == 50_000)
+        #expect(try log.count() == 7)
+        #expect(try log.prune(before: 500) == 0)
+    }
+}

@@ -79,7 +79,9 @@ struct ChatCommand {
         let session = view.session
         var wanted = parsed.value("session")
         if parsed.has("continue") {
-            guard let recent = session.mostRecent() else {
+            let recent: String?
+            do { recent = try session.mostRecent() } catch { throw Problem(.state, "cannot read the saved sessions: \(error)") }
+            guard let recent else {
                 throw .usage("there is no saved session to continue; start one with 'llmr chat' or --session NAME")
             }
             wanted = recent

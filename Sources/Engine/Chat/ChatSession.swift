@@ -66,8 +66,12 @@ public final class ChatSession {
 
     public var store: (any StateBackend)? { context.store }
 
-    /// The name of the most recently used saved session, if any.
-    public func mostRecent() -> String? { (try? store?.sessions())??.first?.name }
+    /// The name of the most recently used saved session, if any; a store
+    /// that cannot be read says why instead of seeming empty.
+    public func mostRecent() throws(StateFailure) -> String? {
+        guard let state = context.state else { return nil }
+        return try state.get().sessions().first?.name
+    }
 
     /// A fresh name for a new session: `chat-YYYYMMDD-HHMMSS`, with a suffix if taken.
     public func newName() -> String {
