@@ -60,6 +60,7 @@ public enum LLMR {
         var code = await task.value
         Interrupts.onSignal(nil)
         if let interrupted = Interrupts.exitCode { return interrupted }
+        Output.endAnswer()
         if let e = Output.stdoutFailure {
             // A reader that went away (| head) ends the output quietly, as for any filter.
             if e == EPIPE { return 128 + SIGPIPE }

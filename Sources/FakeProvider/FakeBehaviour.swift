@@ -4,6 +4,8 @@ import RouterCore
 public struct FakeBehaviour: Sendable, Equatable {
     /// The answer text; split into one stream chunk per word.
     public var text = "Hello from the fake provider."
+    /// The stream's chunks exactly as given (they join into the answer), instead of one a word.
+    public var chunks: [String]?
     /// Reply with the last user message instead of `text`.
     public var echo = false
     /// Send `text` this many times over (long answers for benchmarks).
@@ -94,6 +96,12 @@ public struct FakeBehaviour: Sendable, Equatable {
             }
             switch key {
             case "text": text = try string()
+            case "chunks":
+                guard let list = value.array?.compactMap(\.string), list.count == value.array?.count, !list.isEmpty else {
+                    throw FakeScriptError(message: "'chunks' must be a list of text pieces")
+                }
+                chunks = list
+                text = list.joined()
             case "echo": echo = value.bool ?? false
             case "repeat": repeatCount = max(1, try int())
             case "status": status = try int()

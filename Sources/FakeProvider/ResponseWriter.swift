@@ -72,7 +72,8 @@ struct ResponseWriter {
             text = String(text.dropFirst(prefill.count))
         }
         let input = b.inputTokens ?? max(1, request.body.count / 4)
-        let chunks = Self.split(text)
+        // Scripted chunks stand as they are, unless a prefill changed the text.
+        let chunks = b.chunks.flatMap { $0.joined() == text ? $0 : nil } ?? Self.split(text)
         let output = b.outputTokens ?? chunks.count
         let ending = FakeEnding(input: input, output: output, finish: b.finish, usage: b.usage)
         if !api.wantsStream(request, json) {

@@ -134,3 +134,31 @@ import TestSupport
         #expect(r.stderr.contains("move it aside"))
     }
 }
+
+/// A key the model repeats, split by the 64 KiB boundary of the pieces an
+/// answer is kept and written in, is redacted all the same.
+@Suite(.serialized) struct SplitKeyEndToEndTests {
+    static let key = "sk-split-key-0123456789abcdef"
+
+    func world() throws -> FakeWorld {
+        var answer = FakeBehaviour.answer("")
+        let first = String(repeating: "a", count: 60_000)
+        let second = String(repeating: "b", count: 65_536 - 60_000 - 6) + String(Self.key.prefix(6))
+        answer.chunks = [first, second, String(Self.key.dropFirst(6)) + " end"]
+        answer.text = answer.chunks!.joined()
+        return try FakeWorld(script: FakeScript(["oa": [answer]]), yaml: SessionNamesEndToEndTests.yaml)
+    }
+
+    func env(_ w: FakeWorld) -> [String: String] { ["LLMR_STATE_DIR": w.stateDirectory, "OA_KEY": Self.key] }
+
+    @Test(arguments: [["ask", "--no-stdin", "hi"], ["ask", "--no-stdin", "--stream", "hi"], ["ask", "--no-stdin", "--session", "s", "hi"],
+                      ["chat"]])
+    func theKeyNeverReachesStdout(_ args: [String]) throws {
+        let w = try world()
+        let r = try LLMRProcess.run([args[0], "--config", w.configPath] + args.dropFirst(), stdin: Array("hi\n".utf8), environment: env(w))
+        #expect(r.exitCode == 0, "\(r.stderr)")
+        #expect(!r.stdout.contains(Self.key) && !r.stdout.contains(String(Self.key.dropFirst(6))), "\(args)")
+        #expect(r.stdout.contains("sk-…cdef end"), "\(args)")
+        #expect(r.stdout.hasPrefix(String(repeating: "a", count: 60_000)))
+    }
+}

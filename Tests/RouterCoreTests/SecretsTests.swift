@@ -39,3 +39,43 @@ import Testing
         #expect(Secrets.redact("« ключ-секрет-1234 » ✓") == "« клю…1234 » ✓")
     }
 }
+
+/// Text written in pieces: the same suite, since the keys are the whole process's.
+extension SecretsTests {
+    static let key = "sk-stream-0123456789abcdef"
+
+    /// Every way of cutting a text with a key in it into two or three pieces
+    /// writes no key, and loses and reorders nothing but the key itself.
+    @Test func aKeySplitAcrossPiecesIsRedactedWhereverItIsCut() {
+        Secrets.register(Self.key)
+        defer { Secrets.reset() }
+        let text = "before \(Self.key) middle é \(Self.key)after"
+        let whole = Secrets.redact(text)
+        let bytes = Array(text.utf8)
+        for i in 0...bytes.count {
+            for j in i...min(bytes.count, i + 40) {
+                // Pieces cut inside a character are not text; the writers never make them.
+                let pieces = [bytes[0..<i], bytes[i..<j], bytes[j...]].compactMap { String(validating: $0, as: UTF8.self) }
+                guard pieces.count == 3 else { continue }
+                var r = StreamRedactor()
+                var out = ""
+                for piece in pieces { out += r.feed(piece) }
+                out += r.flush()
+                #expect(!out.contains(Self.key), "cut at \(i), \(j)")
+                #expect(out == whole, "cut at \(i), \(j)")
+            }
+        }
+    }
+
+    @Test func textThatOnlyLooksLikeAKeysStartIsHeldThenWritten() {
+        Secrets.register(Self.key)
+        defer { Secrets.reset() }
+        var r = StreamRedactor()
+        #expect(r.feed("the prefix sk-str") == "the prefix ")
+        #expect(r.isHolding)
+        #expect(r.feed("ong wind") == "sk-strong wind")
+        #expect(!r.isHolding)
+        #expect(r.feed("ends with sk-") == "ends with ")
+        #expect(r.flush() == "sk-")
+    }
+}

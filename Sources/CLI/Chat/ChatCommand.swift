@@ -121,10 +121,12 @@ struct ChatCommand {
                 }
                 // Model text and stored names: on a terminal without control sequences, byte for byte into a pipe.
                 Output.answer(json ? Export.json(name: name, s.system, s.turns).serialized() + "\n" : Export.markdown(name: name, s.system, s.turns))
+                Output.endAnswer()
                 return ExitCode.ok.rawValue
             }
             let list = try log.sessions()
             Output.answer(json ? SessionList.json(list).serialized() + "\n" : list.isEmpty ? "no saved sessions\n" : SessionList.table(list))
+            Output.endAnswer()
             return ExitCode.ok.rawValue
         } catch {
             return report.fail(Problem(.state, "cannot read the sessions: \(error)"))

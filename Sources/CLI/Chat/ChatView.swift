@@ -65,6 +65,7 @@ final class ChatView {
 
     /// Writes the answer as it should appear once the router is done.
     private func write(_ result: RouteResult, live: Bool, lastChar: Character?) {
+        Output.endAnswer()
         if result.failure?.kind == .interrupted {
             if lastChar != nil, lastChar != "\n" { Output.stdout("\n") }
             report.dim("[interrupted: this answer is not part of the conversation]")
@@ -73,6 +74,7 @@ final class ChatView {
         if report.json { return }
         if result.failure == nil, !live, let pieces = result.pieces {
             for piece in pieces { Output.answer(piece) }
+            Output.endAnswer()
             if let last = pieces.last(where: { !$0.isEmpty }), !last.hasSuffix("\n") { Output.stdout("\n") }
         } else if live, lastChar != nil, lastChar != "\n" {
             Output.stdout("\n")

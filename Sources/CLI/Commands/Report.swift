@@ -113,6 +113,8 @@ struct Report {
 
     /// Writes the outcome of a routed request and returns the exit code.
     func finish(_ result: RouteResult, live: Bool, lastChar: Character?) -> Int32 {
+        // A streamed answer has ended: what it held back is written now.
+        Output.endAnswer()
         if json {
             Output.stdout(Self.json(result).serialized() + "\n")
         } else if let pieces = result.pieces {
@@ -120,6 +122,7 @@ struct Report {
                 if lastChar != nil, lastChar != "\n" { Output.stdout("\n") }
             } else {
                 for piece in pieces { Output.answer(piece) }
+                Output.endAnswer()
                 if let last = pieces.last(where: { !$0.isEmpty }), !last.hasSuffix("\n") { Output.stdout("\n") }
             }
         }

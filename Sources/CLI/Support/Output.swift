@@ -14,16 +14,37 @@ public enum Output {
     /// Answer text on a terminal has its control characters filtered out (set at start).
     nonisolated(unsafe) static var filterAnswer = false
 
-    public static func stdout(_ text: String) { write(1, shown(text)) }
-    public static func stderr(_ text: String) { write(2, shown(text)) }
+    /// Answer text is written in pieces: its redactor sees across them.
+    private static let answerRedactor = Mutex(StreamRedactor())
+
+    public static func stdout(_ text: String) {
+        // Answer text held back (a possible start of a key) goes first.
+        endAnswer()
+        write(1, shown(text))
+    }
+
+    public static func stderr(_ text: String) {
+        // A note between two pieces of an answer comes after the text before it, as on the screen.
+        endAnswer()
+        write(2, shown(text))
+    }
 
     /// `text` as it reaches a stream: with every registered key redacted.
     static func shown(_ text: String) -> String { Secrets.redact(text) }
 
     /// Answer text from a model: on a terminal without the control characters
     /// that would move the cursor or change colours; byte for byte into a pipe.
+    /// A key split between two pieces is redacted all the same: the end of
+    /// a piece that may begin a key waits for the next piece or `endAnswer`.
     public static func answer(_ text: String) {
-        stdout(filterAnswer ? TerminalText.printable(text) : text)
+        let ready = answerRedactor.withLock { $0.feed(filterAnswer ? TerminalText.printable(text) : text) }
+        if !ready.isEmpty { write(1, ready) }
+    }
+
+    /// The answer has ended: whatever it held back is written, redacted.
+    public static func endAnswer() {
+        let rest = answerRedactor.withLock { $0.isHolding ? $0.flush() : "" }
+        if !rest.isEmpty { write(1, rest) }
     }
 
     /// Why stdout could not be written, if it could not.

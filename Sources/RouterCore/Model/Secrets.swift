@@ -62,6 +62,30 @@ public enum Secrets {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// How many bytes at the end of `text` could be the start of a known key
+    /// (a proper prefix of one): text written in pieces holds them back until
+    /// the next piece says whether a key follows. 0 when none could.
+    public static func pendingKeyPrefix(_ text: String) -> Int {
+        let keys = known.withLock { $0 }
+        guard !keys.isEmpty else { return 0 }
+        var text = text
+        return text.withUTF8 { t -> Int in
+            var longest = 0
+            for key in keys {
+                // Longest first: the earliest start in the last key.count - 1 bytes.
+                for start in max(0, t.count - key.count + 1)..<t.count where t.count - start > longest {
+                    guard t[start] == key[0] else { continue }
+                    let n = t.count - start
+                    if memcmp(t.baseAddress! + start, key, n) == 0 {
+                        longest = n
+                        break
+                    }
+                }
+            }
+            return longest
+        }
+    }
+
     /// Whether `text` holds any known key.
     public static func contains(in text: String) -> Bool {
         contains(known.withLock { $0 }, in: text)
