@@ -180,7 +180,7 @@ public final class InMemoryState: StateBackend {
             guard !next.overflow else {
                 return .failure(StateFailure(path: "memory", reason: "session '\(name)' holds a turn numbered \(Int.max)"))
             }
-            s.turns.append(SavedTurn(turn: next.partialValue, at: time, user: Secrets.redact(user), assistant: Secrets.redact(answer),
+            s.turns.append(SavedTurn(turn: next.partialValue, at: max(time, s.turns.last?.at ?? time), user: Secrets.redact(user), assistant: Secrets.redact(answer),
                                      provider: result.provider, model: result.model, costUSD: result.costUSD))
             c.sessions[name] = s
             return .success(next.partialValue)
@@ -196,9 +196,17 @@ public final class InMemoryState: StateBackend {
         contents.withLock { c in c.sessions[name]?.turns.removeAll { $0.turn == turn } }
     }
 
+    public func claimSession(_ name: String, at time: Double) throws(StateFailure) -> Bool {
+        contents.withLock { c in
+            guard c.sessions[name] == nil else { return false }
+            c.sessions[name] = Session(created: time, updated: time)
+            return true
+        }
+    }
+
     public func sessions() throws(StateFailure) -> [SessionSummary] {
         contents.withLock { c in
-            c.sessions.map { name, s in
+            c.sessions.filter { !$0.value.turns.isEmpty }.map { name, s in
                 SessionSummary(name: name, turns: s.turns.count, lastUsed: s.updated, costUSD: s.turns.compactMap(\.costUSD).reduce(0, +))
             }.sorted { $0.lastUsed != $1.lastUsed ? $0.lastUsed > $1.lastUsed : $0.name < $1.name }
         }

@@ -26,10 +26,13 @@ extension AttemptLog {
                     INSERT INTO sessions (name, created, updated, system) VALUES (?, ?, ?, ?)
                     ON CONFLICT(name) DO UPDATE SET updated = excluded.updated, system = excluded.system
                     """, arguments: [name, time, time, system.map(Secrets.redact)])
+                // Turns are numbered in the order they are saved; a turn sent earlier that
+                // took longer is stamped no earlier than the turn saved before it.
+                let stamp = max(time, try db.double("SELECT max(CAST(at AS REAL)) FROM turns WHERE session = ?", [name]) ?? time)
                 try db.execute(sql: """
                     INSERT INTO turns (session, turn, at, user, assistant, provider, model, cost_usd, input_tokens, output_tokens, attempt_ids)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [name, next.partialValue, time, Secrets.redact(user), Secrets.redact(answer), result.provider, result.model,
+                    """, arguments: [name, next.partialValue, stamp.isFinite ? stamp : time, Secrets.redact(user), Secrets.redact(answer), result.provider, result.model,
                                      result.costUSD, result.usage?.inputTokens, result.usage?.outputTokens,
                                      ids.map(String.init).joined(separator: ",")])
                 return next.partialValue
@@ -83,7 +86,20 @@ extension AttemptLog {
         }
     }
 
-    /// Every session, the most recently used first.
+    /// Claims `name` for a new session: a row with no turn yet, which the first
+    /// turn fills in. Exactly one of many processes claiming one name gets it.
+    public func claimSession(_ name: String, at time: Double) throws(Failure) -> Bool {
+        do {
+            return try queue.write { db in
+                try db.execute(sql: "INSERT OR IGNORE INTO sessions (name, created, updated) VALUES (?, ?, ?)", arguments: [name, time, time])
+                return db.changesCount == 1
+            }
+        } catch {
+            throw Failure(path: path, reason: reason(error))
+        }
+    }
+
+    /// Every session with at least one turn (a bare claim is no conversation), the most recently used first.
     public func sessions() throws(Failure) -> [SessionSummary] {
         do {
             return try queue.read { db in
@@ -91,7 +107,7 @@ extension AttemptLog {
                 try db.each(sql: """
                     SELECT CAST(s.name AS TEXT), count(t.turn), CAST(s.updated AS REAL), sum(CAST(t.cost_usd AS REAL))
                     FROM sessions s LEFT JOIN turns t ON t.session = s.name
-                    WHERE s.name IS NOT NULL GROUP BY s.name ORDER BY s.updated DESC, s.name
+                    WHERE s.name IS NOT NULL GROUP BY s.name HAVING count(t.turn) > 0 ORDER BY s.updated DESC, s.name
                     """) { r in
                     out.append(SessionSummary(name: r.string(0), turns: r.int(1), lastUsed: r.double(2), costUSD: r.double(3)))
                 }

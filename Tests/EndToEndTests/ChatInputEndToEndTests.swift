@@ -90,6 +90,21 @@ import TestSupport
         #expect(p.terminationStatus == 0)
     }
 
+    /// Five chats started at once keep five sessions, each its own two turns.
+    @Test func chatsStartedTogetherKeepTheirOwnSessions() throws {
+        let w = try world()
+        let runs = (0..<5).map { i in
+            let t = Thread { _ = try? LLMRProcess.run(["chat", "--config", w.configPath], stdin: Array("q\(i) one\nq\(i) two\n".utf8), environment: env(w)) }
+            t.start()
+            return t
+        }
+        while runs.contains(where: { !$0.isFinished }) { usleep(5_000) }
+        let list = try LLMRProcess.run(["chat", "--config", w.configPath, "--list", "--json"], environment: env(w))
+        let sessions = try #require(list.json?["sessions"] as? [[String: Any]])
+        #expect(sessions.count == 5, "\(list.stdout)")
+        #expect(sessions.allSatisfy { $0["turns"] as? Int == 2 })
+    }
+
     @Test func anUnusableStateDatabaseIsSaidOnceByChatAndByBench() throws {
         let w = try world()
         // A directory where the database file should be: SQLite cannot open it.

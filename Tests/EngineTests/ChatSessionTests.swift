@@ -98,6 +98,14 @@ import Testing
         #expect(try second.resume("nope") == false)
     }
 
+    /// Sessions started in the same second never share a name: each claims its own.
+    @Test func sessionsStartedInTheSameSecondGetTheirOwnNames() throws {
+        let w = try EngineWorld([:])
+        let names = (0..<5).map { _ in ChatSession(context: w.context, selection: .automatic, clock: w.clock).newName() }
+        #expect(Set(names).count == 5)
+        #expect(names.first?.hasPrefix("chat-") == true)
+    }
+
     @Test func newNamesDoNotCollide() async throws {
         let w = try EngineWorld(["http://a": [ScriptedTransport.openAIStream("answer")]])
         let chat = ChatSession(context: w.context, selection: .automatic, clock: w.clock)

@@ -103,6 +103,29 @@ import Testing
     }
 
     @Test(arguments: Kind.allCases)
+    func aNameIsClaimedOnceAndABareClaimIsNoConversation(_ kind: Kind) throws {
+        let (store, other) = try stores(kind)
+        #expect(try store.claimSession("chat-1", at: 10))
+        #expect(try !other.claimSession("chat-1", at: 10))
+        #expect(try other.sessions().isEmpty)
+        #expect(try other.recordTurn(session: "chat-1", system: nil, user: "u", result: result(.ok), requestID: "1", at: 11, breaker: nil) == 1)
+        #expect(try store.sessions().map(\.name) == ["chat-1"])
+        #expect(try !store.claimSession("chat-1", at: 12))
+    }
+
+    /// Two turns of one session sent at once: numbered in the order they were
+    /// saved, and stamped so that time never runs backwards along the numbers.
+    @Test(arguments: Kind.allCases)
+    func turnTimesFollowTheirNumbers(_ kind: Kind) throws {
+        let (store, other) = try stores(kind)
+        try store.recordTurn(session: "s", system: nil, user: "slow", result: result(.ok), requestID: "1", at: 20, breaker: nil)
+        try other.recordTurn(session: "s", system: nil, user: "sent first, saved last", result: result(.ok), requestID: "2", at: 15, breaker: nil)
+        let turns = try #require(try store.session("s")?.turns)
+        #expect(turns.map(\.turn) == [1, 2])
+        #expect(turns.map(\.at) == [20, 20])
+    }
+
+    @Test(arguments: Kind.allCases)
     func historyFiguresCountWhatWasRecorded(_ kind: Kind) throws {
         let (store, other) = try stores(kind)
         for i in 0..<3 { try store.record(result(.ok), requestID: "ok\(i)", at: 100 + Double(i), breaker: nil, content: nil) }

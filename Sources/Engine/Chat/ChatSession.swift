@@ -73,17 +73,20 @@ public final class ChatSession {
         return try state.get().sessions().first?.name
     }
 
-    /// A fresh name for a new session: `chat-YYYYMMDD-HHMMSS`, with a suffix if taken.
+    /// A fresh name for a new session, `chat-YYYYMMDD-HHMMSS` with a suffix
+    /// when taken, claimed in the store so that chats started in the same
+    /// second never share one.
     public func newName() -> String {
-        let base = "chat-" + Timestamp.compact(clock.wallTime())
-        let taken = Set(((try? store?.sessions()) ?? []).map(\.name))
-        var name = base
-        var n = 2
-        while taken.contains(name) {
-            name = "\(base)-\(n)"
+        let now = clock.wallTime()
+        let base = "chat-" + Timestamp.compact(now)
+        var n = 1
+        while true {
+            let name = n == 1 ? base : "\(base)-\(n)"
+            // Without a usable store nothing is saved, so nothing can collide.
+            guard let store, let claimed = try? store.claimSession(name, at: now) else { return name }
+            if claimed { return name }
             n += 1
         }
-        return name
     }
 
     /// Loads session `name` from the store; false when there is none.

@@ -105,7 +105,10 @@ public protocol SessionStore {
     func session(_ name: String) throws(StateFailure) -> (system: String?, turns: [SavedTurn])?
     /// Removes one saved turn (a `/retry` replaces it); its attempts stay recorded.
     func deleteTurn(session name: String, turn: Int) throws(StateFailure)
-    /// Every session, the most recently used first.
+    /// Claims a new session's name, atomically across processes: false when
+    /// it is taken (saved, or claimed by another process that has not saved yet).
+    func claimSession(_ name: String, at time: Double) throws(StateFailure) -> Bool
+    /// Every session with at least one turn, the most recently used first.
     func sessions() throws(StateFailure) -> [SessionSummary]
     /// Renames a session; false when there is none by `old`. Throws when `new` is taken.
     func renameSession(_ old: String, to new: String) throws(StateFailure) -> Bool
