@@ -32,6 +32,13 @@ public final class PTYSession: @unchecked Sendable {
         try process.run()
     }
 
+    /// Sends `sig` to the llmr under the terminal (the child of `script`).
+    public func send(signal sig: Int32) {
+        let children = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/task/\(process.processIdentifier)/children",
+                                     encoding: .utf8)) ?? ""
+        for pid in children.split(separator: " ").compactMap({ Int32($0) }) { kill(pid, sig) }
+    }
+
     /// Everything the terminal has shown so far.
     public var screen: String {
         lock.lock()

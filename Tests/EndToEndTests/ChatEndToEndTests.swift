@@ -306,6 +306,23 @@ import TestSupport
         #expect(!history.contains("secret"), "a line starting with a space is not kept")
     }
 
+    /// A history file libedit did not write (another tool's, a hand-made one)
+    /// would be wiped by the first save: it is moved aside, and said so.
+    @Test func aForeignHistoryFileIsMovedAsideNotWiped() throws {
+        let w = try world([:])
+        let dir = w.directory + "/xdg/llmr"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try "my precious notes\nline two\n".write(toFile: dir + "/history", atomically: true, encoding: .utf8)
+        let pty = try PTYSession(["chat", "--config", w.configPath], environment: env(w))
+        #expect(pty.waitFor("default> ") != nil, "\(pty.screen)")
+        #expect(pty.screen.contains("was not in libedit's format; it was moved to"))
+        pty.type("hello\r")
+        #expect(pty.waitFor("session $") != nil, "\(pty.screen)")
+        #expect(pty.pressCtrlDUntilExit() == 0)
+        #expect(try String(contentsOfFile: dir + "/history.old", encoding: .utf8) == "my precious notes\nline two\n")
+        #expect(try String(contentsOfFile: dir + "/history", encoding: .utf8).hasPrefix("_HiStOrY_V2_"))
+    }
+
     @Test func aPasteOfThreeLinesIsOneMessage() throws {
         let w = try world([:])
         let pty = try PTYSession(["chat", "--config", w.configPath], environment: env(w))
@@ -325,6 +342,27 @@ import TestSupport
         #expect(try messages(w, 1).last?.1 == "one\ntwo\nthree")
         #expect(again.waitFor("default> ", count: 2) != nil)
         #expect(again.pressCtrlDUntilExit() == 0)
+    }
+
+    /// A hang-up, Ctrl-\\ or a polite kill mid-answer: the attempt in flight is
+    /// recorded, the terminal gets bracketed paste back off, the exit says which.
+    @Test(arguments: [SIGHUP, SIGQUIT, SIGTERM])
+    func aSignalMidTurnRecordsTheAttemptAndRestoresTheTerminal(_ sig: Int32) throws {
+        var slow = FakeBehaviour.answer("one two three four five six seven eight nine ten")
+        slow.chunkDelayMs = 1000
+        let w = try world(["oa": [slow]])
+        let pty = try PTYSession(["chat", "--config", w.configPath], environment: env(w))
+        #expect(pty.waitFor("default> ") != nil)
+        pty.type("tell me\r")
+        #expect(pty.waitFor("two ") != nil, "\(pty.screen)")
+        pty.send(signal: sig)
+        #expect(pty.exitStatus() == 128 + sig, "\(pty.screen)")
+        let screen = pty.screen
+        let on = screen.range(of: "\u{1B}[?2004h", options: .backwards)?.lowerBound
+        let off = screen.range(of: "\u{1B}[?2004l", options: .backwards)?.lowerBound
+        #expect(on != nil && off != nil && on! < off!, "bracketed paste left on: \(screen.debugDescription)")
+        let log = try AttemptLog(path: w.stateDirectory + "/state.sqlite")
+        #expect(try log.outcomes() == ["interrupted"])
     }
 
     @Test func ctrlCStopsASlowAnswerAndTheSessionGoesOn() throws {

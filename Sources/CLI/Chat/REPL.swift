@@ -23,17 +23,30 @@ struct REPL {
             let why = String(cString: llmr_editline_error())
             return session.report.fail(Problem(.editline, "the chat REPL needs libedit (Debian: libedit2), which did not load (\(why)); pipe the conversation in instead"))
         }
-        let editor = LineEditor(history: HistoryFile(terminal.environment, config: session.context.config.chat))
+        var history = HistoryFile(terminal.environment, config: session.context.config.chat)
+        if let moved = history.setAsideIfForeign() {
+            session.report.note(moved)
+            // It could not be moved: saving would wipe it.
+            if history.path.map(FileIO.exists) == true { history.path = nil }
+        }
+        let editor = LineEditor(history: history)
         LineEditor.completer = Completer(session: session)
         defer { editor.close() }
         Output.stdout("\u{1B}[?2004h") // bracketed paste on
-        defer { Output.stdout("\u{1B}[?2004l") }
+        Interrupts.onExit(write: "\u{1B}[?2004l")
+        defer {
+            Interrupts.onExit(write: nil)
+            Output.stdout("\u{1B}[?2004l")
+        }
         session.report.dim("llmr chat — \(session.shownName); /help lists the commands, Ctrl-D ends")
         var input = ChatInput()
         while true {
             // At the prompt, Ctrl-C clears the line being typed.
             Interrupts.onSignal(exits: false) { editor.interrupt() }
-            guard let line = editor.read(prompt: input.isOpen ? "… " : "\(session.session.target)> ") else {
+            let line = editor.read(prompt: input.isOpen ? "… " : "\(session.session.target)> ")
+            // SIGTERM, SIGHUP or SIGQUIT: the session ends here, the terminal put back as it was.
+            if let code = Interrupts.exitCode { return code }
+            guard let line else {
                 if let open = input.finish(), !open.trimmingWhitespace().isEmpty { session.report.dim("(the unfinished message was not sent)") }
                 Output.stdout("\n")
                 return ExitCode.ok.rawValue
@@ -56,6 +69,7 @@ struct REPL {
                 }
             }
             await answer(text, only: only)
+            if let code = Interrupts.exitCode { return code }
         }
     }
 
@@ -137,6 +151,27 @@ struct HistoryFile {
         guard config.history, !off else { return }
         if let x = env["XDG_STATE_HOME"], !x.isEmpty { path = x + "/llmr/history" }
         else if let home = env["HOME"], !home.isEmpty { path = home + "/.local/state/llmr/history" }
+    }
+
+    /// libedit's history files begin with this line; it rewrites any other file whole on its first save.
+    static let signature = Array("_HiStOrY_V2_".utf8)
+
+    /// A file at `path` that is not libedit's would be wiped by the first
+    /// save: it is moved aside instead. Returns what to tell the user, if anything was moved.
+    func setAsideIfForeign() -> String? {
+        guard let path, let bytes = try? FileIO.read(path: path, regularOnly: true), !bytes.isEmpty,
+              !bytes.starts(with: Self.signature) else { return nil }
+        var aside = path + ".old"
+        var n = 2
+        while FileIO.exists(aside) {
+            aside = path + ".old\(n)"
+            n += 1
+        }
+        guard rename(path, aside) == 0 else {
+            return "the history file \(path) is not in libedit's format and could not be moved aside "
+                + "(\(String(cString: strerror(errno)))); history is not saved this session"
+        }
+        return "the history file \(path) was not in libedit's format; it was moved to \(aside) and a new one begun"
     }
 }
 

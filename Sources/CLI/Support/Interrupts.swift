@@ -32,7 +32,7 @@ enum Interrupts {
         _ = received.load(ordering: .relaxed)
         let readFD = fds[0]
         guard DetachedThread.start({ Interrupts.watch(readFD) }) else { return }
-        for sig in [SIGINT, SIGTERM] {
+        for sig in Self.handled {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { sig in
                 var byte = UInt8(truncatingIfNeeded: sig)
@@ -48,10 +48,19 @@ enum Interrupts {
         // this thread, which runs the command, takes them whatever it inherited.
         var handled = sigset_t()
         sigemptyset(&handled)
-        sigaddset(&handled, SIGINT)
-        sigaddset(&handled, SIGTERM)
+        for sig in Self.handled { sigaddset(&handled, sig) }
         pthread_sigmask(SIG_UNBLOCK, &handled, nil)
     }
+
+    /// The signals that end llmr the orderly way: Ctrl-C, a polite kill, the
+    /// terminal hanging up, Ctrl-\.
+    static let handled = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+
+    /// Written to stdout just before the watcher ends the process (the REPL
+    /// sets it to turn bracketed paste off), so no terminal is left changed.
+    private static let lastWords = Mutex<String?>(nil)
+
+    static func onExit(write text: String?) { lastWords.withLock { $0 = text } }
 
     /// Cancels `cancel` when a signal arrives (nil: nothing to cancel). With
     /// `exits: false` (the chat REPL) that is all: the process goes on.
@@ -85,6 +94,7 @@ enum Interrupts {
             // The command has `grace` to record and exit; then, or at a second signal, the process ends.
             var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             _ = poll(&p, 1, Int32(grace * 1000))
+            if let words = lastWords.withLock({ $0 }) { _ = words.withCString { Glibc.write(1, $0, strlen($0)) } }
             _exit(128 + sig)
         }
     }
