@@ -58,7 +58,7 @@ public enum LLMR {
         let task = Task { await main(CommandLine.arguments) }
         Interrupts.onSignal { task.cancel() }
         var code = await task.value
-        Interrupts.onSignal(nil)
+        Interrupts.onSignal(.exits, nil)
         if let interrupted = Interrupts.exitCode { return interrupted }
         Output.endAnswer()
         if let e = Output.stdoutFailure {

@@ -2,6 +2,7 @@ import Testing
 import Foundation
 import FakeProvider
 import TestSupport
+@testable import StateStore
 
 /// `llmr bench` against the fake provider, whose scripted delays give known figures.
 @Suite(.serialized) struct BenchEndToEndTests {
@@ -185,5 +186,38 @@ import TestSupport
         #expect((plain.json?["groups"] as? [Any])?.isEmpty == true)
         let with = try LLMRProcess.run(["providers", "stats", "--bench", "--json", "--config", w.configPath], environment: env)
         #expect(((with.json?["groups"] as? [[String: Any]])?.first?["requests"] as? Int) == 3)
+    }
+
+    /// Ctrl-C or SIGTERM in a long run: sending stops, the figures of what
+    /// finished are printed, every request that was sent is recorded (and no
+    /// other), and the exit says which signal it was.
+    @Test(arguments: [SIGINT, SIGTERM])
+    func anInterruptedRunShowsAndRecordsWhatFinished(_ sig: Int32) throws {
+        let w = try world(["timed": [.answer("quick")]], cycling: ["timed"])
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: LLMRProcess.binary)
+        p.arguments = ["bench", "--config", w.configPath, "t", "-n", "100000", "-c", "8", "--json", "--yes"]
+        p.environment = ["LLMR_STATE_DIR": w.stateDirectory, "PATH": "/usr/bin:/bin"]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        killAfter(120, p)
+        let started = ShellRun.waitUntil(60) { w.server.requests.count >= 200 || !p.isRunning }
+        #expect(started && p.isRunning, "\(String(decoding: err.fileHandleForReading.availableData, as: UTF8.self))")
+        kill(p.processIdentifier, sig)
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 128 + sig)
+        let json = try #require(try JSONSerialization.jsonObject(with: stdout) as? [String: Any], "\(String(decoding: stdout, as: UTF8.self))")
+        let target = try #require((json["targets"] as? [[String: Any]])?.first)
+        let finished = try #require(target["requests"] as? Int)
+        #expect(finished >= 200 - 8 && finished < 100_000, "finished \(finished)")
+        #expect(target["error_rate"] as? Double == 0, "interrupted requests are not errors")
+        let sent = w.server.requests.count
+        let recorded = try AttemptLog(path: w.stateDirectory + "/state.sqlite").count()
+        // Every request the server saw was recorded; at most the 8 in flight more, never the 100,000 planned.
+        #expect(recorded >= sent && recorded <= sent + 8, "recorded \(recorded), sent \(sent)")
+        #expect(recorded >= finished)
     }
 }

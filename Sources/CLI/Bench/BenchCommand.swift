@@ -110,27 +110,44 @@ struct BenchCommand {
         }
         if let refusal = confirmCost(settings, targets: targets, context: context, parsed: parsed, report: report) { return refusal }
 
-        let runs = targets.enumerated().map { i, t in BenchTargetRun(target: t, index: i, planned: settings.load.requests) }
-        let runner = BenchRunner(context: context, workload: settings.workload, load: settings.load, timeout: settings.timeout, stream: settings.stream)
-        let showProgress = terminal.stderrIsTTY && !parsed.has("quiet") && !parsed.has("json") && !parsed.has("csv")
+        let runs = targets.enumerated().map { i, t in BenchTargetRun(target: t, index: i, planned: settings.load.requests, slo: settings.slo) }
+        let started = SystemClock().wallTime()
+        let log = BenchLog(context: context, at: started)
+        // CSV rows are written as requests finish: nothing waits in memory for the end.
+        let csv = parsed.has("csv")
+        if csv { Output.stdout(BenchOutput.csvHeader) }
+        let runner = BenchRunner(context: context, workload: settings.workload, load: settings.load, timeout: settings.timeout,
+                                 stream: settings.stream, log: log, onSample: csv ? BenchOutput.writeRow : nil)
+        let showProgress = terminal.stderrIsTTY && !parsed.has("quiet") && !parsed.has("json") && !csv
         let progress = showProgress ? BenchProgress(runs: runs, load: settings.load, report: report) : nil
         let watcher = progress.map { p in Task { await p.run() } }
-        let started = SystemClock().wallTime()
-        _ = await runner.run(runs)
+        // Ctrl-C or SIGTERM: send nothing more, end what is in flight, then show
+        // and record what finished (a second signal ends llmr at once).
+        let running = Task { _ = await runner.run(runs) }
+        Interrupts.onSignal(.windsDown) {
+            runner.stop()
+            running.cancel()
+        }
+        await running.value
         watcher?.cancel()
         _ = await watcher?.value
         progress?.clear()
 
-        let samples = runs.map { r in r.progress.withLock { $0.samples } }
-        let figures = zip(targets, samples).map { BenchFigures(target: $0.name, samples: $1, slo: settings.slo) }
-        if let e = context.recordBench(runs, at: started) {
+        let figures = runs.map(\.figures)
+        log.flush(runs)
+        if let e = log.firstFailure {
             report.note("warning: the run was not recorded in the state database (\(e))")
         }
-        let output = BenchOutput(figures: figures, samples: samples, settings: settings, color: report.color)
+        if let code = Interrupts.exitCode {
+            report.note("interrupted: the figures below are those of the \(figures.map(\.requests).reduce(0, +)) requests that finished")
+            _ = code
+        }
+        let output = BenchOutput(figures: figures, accumulators: runs.map { r in r.progress.withLock { $0.figures } },
+                                 settings: settings, color: report.color)
         if parsed.has("json") {
             Output.stdout(output.json(startedAt: started).serialized() + "\n")
-        } else if parsed.has("csv") {
-            Output.stdout(output.csv())
+        } else if csv {
+            // The rows are out already.
         } else {
             Output.stdout(output.table(histograms: terminal.stdoutIsTTY))
         }

@@ -8,7 +8,8 @@ import Glibc
 /// one CSV row per request, and the `--fail-if` verdicts.
 struct BenchOutput {
     let figures: [BenchFigures]
-    let samples: [[BenchSample]]
+    /// What each target accumulated (the histograms are drawn from it).
+    let accumulators: [BenchAccumulator]
     let settings: BenchCommand.Settings
     let color: Bool
 
@@ -41,14 +42,14 @@ struct BenchOutput {
 
     /// End-to-end latency of each target's answers, in buckets, bars scaled to the counts.
     func histograms() -> String {
-        let all = samples.flatMap { $0.filter(\.succeeded).map(\.e2e) }
-        guard let low = all.min(), let high = all.max() else { return "" }
+        let values = accumulators.map { $0.e2e.counts() }
+        guard let low = values.compactMap({ $0.first?.value }).min(), let high = values.compactMap({ $0.last?.value }).max() else { return "" }
         let buckets = 8
         let width = max((high - low) / Double(buckets), 1e-6)
         var out = ""
-        for (f, list) in zip(figures, samples) {
+        for (f, list) in zip(figures, values) {
             var counts = [Int](repeating: 0, count: buckets)
-            for s in list where s.succeeded { counts[min(buckets - 1, Int(saturating: ((s.e2e - low) / width).rounded(.down)))] += 1 }
+            for (e2e, n) in list { counts[min(buckets - 1, Int(saturating: ((e2e - low) / width).rounded(.down)))] += n }
             let top = max(1, counts.max() ?? 1)
             out += "\(f.target) — end-to-end latency of \(f.succeeded) answers\n"
             for (i, c) in counts.enumerated() {
@@ -123,15 +124,17 @@ struct BenchOutput {
         ])
     }
 
-    func csv() -> String {
-        var out = "target,intended_start_ms,send_ms,ttft_ms,e2e_ms,output_tokens,outcome,cost_usd\n"
+    static let csvHeader = "target,intended_start_ms,send_ms,ttft_ms,e2e_ms,output_tokens,outcome,cost_usd\n"
+
+    /// Writes a request's row to stdout (from whichever task finished it).
+    static let writeRow: @Sendable (BenchSample) -> Void = { sample in Output.stdout(csvRow(sample)) }
+
+    /// One request's row, written when it finishes.
+    static func csvRow(_ s: BenchSample) -> String {
         func ms(_ x: Double?) -> String { x.map { NumberText.plain(($0 * 1e6).rounded() / 1e3) } ?? "" }
-        for s in samples.flatMap({ $0 }).sorted(by: { $0.intended < $1.intended }) {
-            let target = s.target.contains(",") ? "\"\(s.target)\"" : s.target
-            out += [target, ms(s.intended), ms(s.sent), ms(s.ttft), ms(s.e2e), s.outputTokens.map(String.init) ?? "", "\(s.outcome)",
-                    s.costUSD.map { "\($0)" } ?? ""].joined(separator: ",") + "\n"
-        }
-        return out
+        let target = s.target.contains(",") ? "\"\(s.target)\"" : s.target
+        return [target, ms(s.intended), ms(s.sent), ms(s.ttft), ms(s.e2e), s.outputTokens.map(String.init) ?? "", "\(s.outcome)",
+                s.costUSD.map { "\($0)" } ?? ""].joined(separator: ",") + "\n"
     }
 }
 
@@ -161,7 +164,7 @@ final class BenchProgress: Sendable {
         let elapsed = SystemClock().now() - started
         var text = moveUp ? "\u{1B}[\(runs.count)A" : ""
         for r in runs {
-            let p = r.progress.withLock { ($0.done, $0.errors, $0.spent, Distribution($0.ttfts).p50) }
+            let p = r.progress.withLock { ($0.done, $0.errors, $0.spent, $0.figures.ttft.percentiles([0.5])[0]) }
             let total = r.planned.map { "\($0)" } ?? "?"
             var eta = "-"
             if let planned = r.planned, p.0 > 0 { eta = DurationParser.format(elapsed / Double(p.0) * Double(max(0, planned - p.0))) }

@@ -42,7 +42,7 @@ struct REPL {
         var input = ChatInput()
         while true {
             // At the prompt, Ctrl-C clears the line being typed.
-            Interrupts.onSignal(exits: false) { editor.interrupt() }
+            Interrupts.onSignal(.interruptsOnly) { editor.interrupt() }
             let line = editor.read(prompt: input.isOpen ? "… " : "\(session.session.target)> ")
             // SIGTERM, SIGHUP or SIGQUIT: the session ends here, the terminal put back as it was.
             if let code = Interrupts.exitCode { return code }
@@ -78,9 +78,9 @@ struct REPL {
         let session = self.session
         nonisolated(unsafe) let box = session
         let turn = Task { await box.send(text, live: true, only: only) }
-        Interrupts.onSignal(exits: false) { turn.cancel() }
+        Interrupts.onSignal(.interruptsOnly) { turn.cancel() }
         let result = await turn.value
-        Interrupts.onSignal(exits: false, nil)
+        Interrupts.onSignal(.interruptsOnly, nil)
         if result.result.failure == nil { session.report.dim(session.footer(result.result)) }
     }
 }

@@ -21,7 +21,18 @@ enum Interrupts {
     /// The signal that interrupted this process; 0 while none has.
     static let received = Atomic<Int32>(0)
     /// What to cancel when a signal arrives, and whether the process then ends.
-    private static let target = Mutex<(cancel: (@Sendable () -> Void)?, exits: Bool)>((nil, true))
+    private static let target = Mutex<(cancel: (@Sendable () -> Void)?, mode: Mode)>((nil, .exits))
+
+    /// What a signal does to the command that runs.
+    enum Mode: Sendable, Equatable {
+        /// Cancel, give the command `grace` to record, then end the process.
+        case exits
+        /// The REPL: Ctrl-C cancels what goes on (an answer, a line) and llmr goes on; other signals as `exits`.
+        case interruptsOnly
+        /// bench: cancel and let the command wind down (print and record what
+        /// finished) however long that takes; a second signal ends the process at once.
+        case windsDown
+    }
     nonisolated(unsafe) private static var writeFD: Int32 = -1
 
     /// Installs the handlers and starts the watcher. Call once, early in `main`.
@@ -62,10 +73,10 @@ enum Interrupts {
 
     static func onExit(write text: String?) { lastWords.withLock { $0 = text } }
 
-    /// Cancels `cancel` when a signal arrives (nil: nothing to cancel). With
-    /// `exits: false` (the chat REPL) that is all: the process goes on.
-    static func onSignal(exits: Bool = true, _ cancel: (@Sendable () -> Void)?) {
-        target.withLock { $0 = (cancel, exits) }
+    /// Cancels `cancel` when a signal arrives (nil: nothing to cancel); what
+    /// follows is `mode`'s.
+    static func onSignal(_ mode: Mode = .exits, _ cancel: (@Sendable () -> Void)?) {
+        target.withLock { $0 = (cancel, mode) }
     }
 
     /// The exit code for an interrupted process, or nil when none was.
@@ -82,15 +93,18 @@ enum Interrupts {
             guard n == 1 else { return }
             let sig = Int32(byte)
             ChildProcesses.killAll()
-            let (cancel, exits) = target.withLock { $0 }
+            let (cancel, mode) = target.withLock { $0 }
             // Ctrl-C in the REPL stops what is going on (an answer, a line), not llmr.
-            guard exits || sig != SIGINT else {
+            if mode == .interruptsOnly, sig == SIGINT {
                 cancel?()
                 continue
             }
+            // A second signal while a command winds down ends it at once.
+            let again = received.load(ordering: .relaxed) != 0
             received.store(sig, ordering: .relaxed)
             if sig == SIGINT { _ = Glibc.write(2, "\n", 1) }
             cancel?()
+            if mode == .windsDown, !again { continue }
             // The command has `grace` to record and exit; then, or at a second signal, the process ends.
             var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             _ = poll(&p, 1, Int32(grace * 1000))

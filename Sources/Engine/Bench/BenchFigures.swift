@@ -70,19 +70,17 @@ public struct Distribution: Sendable, Equatable {
     public var mean: Double?
 
     public init(_ values: [Double]) {
-        let sorted = values.filter(\.isFinite).sorted()
-        count = sorted.count
-        func rank(_ q: Double) -> Double? {
-            guard !sorted.isEmpty else { return nil }
-            let r = Int(saturating: (q * Double(sorted.count)).rounded(.up))
-            return sorted[Swift.min(sorted.count, Swift.max(1, r)) - 1]
-        }
-        p50 = rank(0.5)
-        p90 = rank(0.9)
-        p95 = rank(0.95)
-        p99 = rank(0.99)
-        max = sorted.last
-        mean = sorted.isEmpty ? nil : sorted.reduce(0, +) / Double(sorted.count)
+        var recorder = LatencyRecorder()
+        for v in values { recorder.add(v) }
+        self.init(recorder)
+    }
+
+    public init(_ recorder: LatencyRecorder) {
+        count = recorder.count
+        let p = recorder.percentiles([0.5, 0.9, 0.95, 0.99])
+        (p50, p90, p95, p99) = (p[0], p[1], p[2], p[3])
+        max = recorder.max
+        mean = recorder.mean
     }
 
     /// The value of `pNN`, `max` or `mean`.
@@ -153,41 +151,39 @@ public struct BenchFigures: Sendable, Equatable {
     public var failoverRate: Double
 
     public init(target: String, samples: [BenchSample], slo: BenchSLO? = nil) {
+        var acc = BenchAccumulator(slo: slo)
+        for s in samples { acc.add(s) }
+        self.init(target: target, acc)
+    }
+
+    /// The figures from what a run accumulated, request by request.
+    public init(target: String, _ a: BenchAccumulator) {
         self.target = target
-        requests = samples.count
-        let ok = samples.filter(\.succeeded)
-        succeeded = ok.count
-        var errors: [String: Int] = [:]
-        for s in samples where !s.succeeded { errors["\(s.outcome)", default: 0] += 1 }
-        self.errors = errors
-        cutByLength = ok.filter { $0.finish == .length }.count
-        errorRate = samples.isEmpty ? 0 : Double(samples.count - ok.count) / Double(samples.count)
-        let start = samples.map(\.intended).min() ?? 0
-        let end = samples.map(\.end).max() ?? 0
-        let window = max(0, end - start)
+        requests = a.requests
+        succeeded = a.succeeded
+        errors = a.errors
+        cutByLength = a.cutByLength
+        errorRate = a.requests == 0 ? 0 : Double(a.requests - a.succeeded) / Double(a.requests)
+        let window = max(0, (a.end ?? 0) - (a.start ?? 0))
         self.window = window
         let perSecond = { (n: Double) in window > 0 ? n / window : 0 }
-        requestsPerSecond = perSecond(Double(ok.count))
-        let outputs = ok.compactMap(\.outputTokens)
-        outputTokensPerSecond = perSecond(Double(outputs.reduce(0, +)))
-        goodputPerSecond = slo.map { slo in perSecond(Double(samples.filter { slo.met(by: $0) }.count)) }
+        requestsPerSecond = perSecond(Double(a.succeeded))
+        outputTokensPerSecond = perSecond(Double(a.outputTokens))
+        goodputPerSecond = a.slo.map { _ in perSecond(Double(a.good)) }
         // Latency figures describe answers; failures are counted apart, never mixed in.
-        ttft = Distribution(ok.compactMap(\.ttft))
-        e2e = Distribution(ok.map(\.e2e))
-        service = Distribution(ok.map(\.service))
-        tpot = Distribution(ok.compactMap(\.tpot))
-        interChunk = Distribution(ok.flatMap(\.interChunk))
-        lateness = Distribution(samples.map(\.lateness))
-        perRequestTokensPerSecond = Distribution(ok.compactMap { s in s.outputTokens.map { Double($0) / max(s.e2e, 1e-9) } })
-        let costs = samples.compactMap(\.costUSD)
-        let total = costs.isEmpty ? nil : costs.reduce(0, +)
-        totalCost = total
-        costPerRequest = total.map { $0 / Double(max(1, samples.count)) }
-        costPerSuccess = ok.isEmpty ? nil : total.map { $0 / Double(ok.count) }
-        let outputTotal = outputs.reduce(0, +)
-        costPerMillionOutput = outputTotal == 0 ? nil : total.map { $0 / Double(outputTotal) * 1_000_000 }
-        attemptsPerRequest = samples.isEmpty ? 0 : Double(samples.map(\.attempts).reduce(0, +)) / Double(samples.count)
-        failoverRate = ok.isEmpty ? 0 : Double(ok.filter(\.fellBack).count) / Double(ok.count)
+        ttft = Distribution(a.ttft)
+        e2e = Distribution(a.e2e)
+        service = Distribution(a.service)
+        tpot = Distribution(a.tpot)
+        interChunk = Distribution(a.interChunk)
+        lateness = Distribution(a.lateness)
+        perRequestTokensPerSecond = Distribution(a.perRequestTokensPerSecond)
+        totalCost = a.totalCost
+        costPerRequest = a.totalCost.map { $0 / Double(max(1, a.requests)) }
+        costPerSuccess = a.succeeded == 0 ? nil : a.totalCost.map { $0 / Double(a.succeeded) }
+        costPerMillionOutput = a.outputTokens == 0 ? nil : a.totalCost.map { $0 / Double(a.outputTokens) * 1_000_000 }
+        attemptsPerRequest = a.requests == 0 ? 0 : Double(a.attempts) / Double(a.requests)
+        failoverRate = a.succeeded == 0 ? 0 : Double(a.fellBack) / Double(a.succeeded)
     }
 
     /// The figure a `--fail-if` check names: `p95(ttft)`, `mean(e2e)`, `error_rate`, `rps`, …; nil when unknown or empty.
@@ -222,4 +218,61 @@ public struct BenchFigures: Sendable, Equatable {
 
     public static let fields = ["ttft", "e2e", "service", "tpot", "itl", "lateness"]
     public static let scalars = ["error_rate", "rps", "output_tps", "goodput", "cost_per_request", "failover_rate"]
+}
+
+/// What a run keeps of its requests, request by request, in memory that does
+/// not grow with their number: counts, sums and `LatencyRecorder`s.
+public struct BenchAccumulator: Sendable, Equatable {
+    public let slo: BenchSLO?
+    public private(set) var requests = 0
+    public private(set) var succeeded = 0
+    public private(set) var errors: [String: Int] = [:]
+    public private(set) var cutByLength = 0
+    /// The first intended start and the last end.
+    public private(set) var start: Double?
+    public private(set) var end: Double?
+    /// Output tokens of the answers, as the providers reported them.
+    public private(set) var outputTokens = 0
+    /// Answers within every objective of the SLO.
+    public private(set) var good = 0
+    public private(set) var ttft = LatencyRecorder()
+    public private(set) var e2e = LatencyRecorder()
+    public private(set) var service = LatencyRecorder()
+    public private(set) var tpot = LatencyRecorder()
+    public private(set) var interChunk = LatencyRecorder()
+    public private(set) var lateness = LatencyRecorder()
+    public private(set) var perRequestTokensPerSecond = LatencyRecorder()
+    public private(set) var totalCost: Double?
+    public private(set) var attempts = 0
+    public private(set) var fellBack = 0
+
+    public init(slo: BenchSLO? = nil) {
+        self.slo = slo
+    }
+
+    public mutating func add(_ s: BenchSample) {
+        requests += 1
+        start = min(start ?? s.intended, s.intended)
+        end = max(end ?? s.end, s.end)
+        lateness.add(s.lateness)
+        if let c = s.costUSD { totalCost = (totalCost ?? 0) + c }
+        attempts += s.attempts
+        if let slo, slo.met(by: s) { good += 1 }
+        guard s.succeeded else {
+            errors["\(s.outcome)", default: 0] += 1
+            return
+        }
+        succeeded += 1
+        if s.finish == .length { cutByLength += 1 }
+        if s.fellBack { fellBack += 1 }
+        if let n = s.outputTokens {
+            outputTokens += n
+            perRequestTokensPerSecond.add(Double(n) / max(s.e2e, 1e-9))
+        }
+        if let t = s.ttft { ttft.add(t) }
+        e2e.add(s.e2e)
+        service.add(s.service)
+        if let t = s.tpot { tpot.add(t) }
+        for (a, b) in zip(s.chunks.dropFirst(), s.chunks) { interChunk.add(a - b) }
+    }
 }

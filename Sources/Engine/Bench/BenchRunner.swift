@@ -38,28 +38,69 @@ public struct BenchTarget: Sendable {
     public var selection: RouteSelection
 }
 
-/// Runs one target's requests and keeps its samples; its progress is read
-/// while it runs.
+/// Runs one target's requests and accumulates its figures; its progress is
+/// read while it runs. Nothing it keeps grows with the number of requests:
+/// each sample is folded into the accumulator (and handed to `onSample`),
+/// each attempt waits in `attempts` only until the next batch is recorded.
 public final class BenchTargetRun: Sendable {
     public struct Progress: Sendable {
         public var done = 0
         public var errors = 0
         public var spent = 0.0
-        public var ttfts: [Double] = []
-        public var samples: [BenchSample] = []
+        public var figures: BenchAccumulator
+        /// Attempts not yet recorded.
         public var attempts: [AttemptRecord] = []
     }
 
     public let target: BenchTarget
     public let index: Int
-    public let progress = Mutex(Progress())
+    public let progress: Mutex<Progress>
     /// Requests this run will measure (nil: as many as the duration allows).
     public let planned: Int?
 
-    public init(target: BenchTarget, index: Int, planned: Int?) {
+    public init(target: BenchTarget, index: Int, planned: Int?, slo: BenchSLO? = nil) {
         self.target = target
         self.index = index
         self.planned = planned
+        progress = Mutex(Progress(figures: BenchAccumulator(slo: slo)))
+    }
+
+    /// The figures of the requests that finished.
+    public var figures: BenchFigures { BenchFigures(target: target.name, progress.withLock { $0.figures }) }
+}
+
+/// Where a run's attempts go, in batches as the run goes and the rest at its
+/// end, all under one run id: an interrupted run keeps what was sent.
+public final class BenchLog: Sendable {
+    /// Attempts a batch holds: a write every few hundred requests.
+    public static let batch = 256
+
+    let context: RoutingContext
+    let runID = "bench-" + RequestID.make()
+    let at: Double
+    private let failure = Mutex<StateFailure?>(nil)
+
+    public init(context: RoutingContext, at: Double) {
+        self.context = context
+        self.at = at
+    }
+
+    /// Why recording failed, the first time it did.
+    public var firstFailure: StateFailure? { failure.withLock { $0 } }
+
+    func record(_ attempts: [AttemptRecord]) {
+        guard let state = context.state, !attempts.isEmpty else { return }
+        do {
+            try state.get().record(RouteResult(route: RecordedRoute.bench, attempts: attempts), requestID: runID, at: at,
+                                   breaker: nil, content: nil)
+        } catch {
+            failure.withLock { if $0 == nil { $0 = error } }
+        }
+    }
+
+    /// Records what every run still holds.
+    public func flush(_ runs: [BenchTargetRun]) {
+        for r in runs { record(r.progress.withLock { p in defer { p.attempts = [] }; return p.attempts }) }
     }
 }
 
@@ -74,13 +115,29 @@ public struct BenchRunner: Sendable {
     public let stream: Bool
     public let clock = SystemClock()
 
-    public init(context: RoutingContext, workload: BenchWorkload, load: BenchLoad, timeout: Double?, stream: Bool) {
+    /// Where attempts are recorded as the run goes; nil records nothing.
+    public let log: BenchLog?
+    /// Each finished request, as it finishes (`--csv` writes it at once).
+    public let onSample: (@Sendable (BenchSample) -> Void)?
+    private let stopped = StopFlag()
+
+    public init(context: RoutingContext, workload: BenchWorkload, load: BenchLoad, timeout: Double?, stream: Bool,
+                log: BenchLog? = nil, onSample: (@Sendable (BenchSample) -> Void)? = nil) {
         self.context = context
         self.workload = workload
         self.load = load
         self.timeout = timeout
         self.stream = stream
+        self.log = log
+        self.onSample = onSample
     }
+
+    /// Sends nothing more; requests in flight end as they would (or are
+    /// cancelled with the task that runs the benchmark).
+    public func stop() { stopped.set() }
+
+    /// Whether the run may send another request.
+    private var sending: Bool { !stopped.isSet && !Task.isCancelled }
 
     /// The run's clock origin: samples' times are seconds from it.
     public func run(_ runs: [BenchTargetRun]) async -> Double {
@@ -91,7 +148,7 @@ public struct BenchRunner: Sendable {
             }
         }
         let origin = clock.now()
-        await withTaskGroup(of: Void.self) { group in
+        await withDiscardingTaskGroup { group in
             for r in runs { group.addTask { await self.measure(r, origin: origin) } }
         }
         return origin
@@ -104,10 +161,10 @@ public struct BenchRunner: Sendable {
         case .open(_, _, let m): width = m ?? 8
         }
         let next = Counter()
-        await withTaskGroup(of: Void.self) { group in
+        await withDiscardingTaskGroup { group in
             for _ in 0..<max(1, min(width, load.warmup)) {
                 group.addTask {
-                    while let i = next.take(below: self.load.warmup) {
+                    while self.sending, let i = next.take(below: self.load.warmup) {
                         _ = await self.one(r, index: i, intended: 0, origin: self.clock.now())
                     }
                 }
@@ -121,10 +178,10 @@ public struct BenchRunner: Sendable {
         case .closed(let concurrency):
             let next = Counter()
             let limit = load.requests
-            await withTaskGroup(of: Void.self) { group in
+            await withDiscardingTaskGroup { group in
                 for _ in 0..<max(1, concurrency) {
                     group.addTask {
-                        while true {
+                        while self.sending {
                             if let deadline, self.clock.now() >= deadline { return }
                             guard let i = next.take(below: limit) else { return }
                             let now = self.clock.now() - origin
@@ -139,11 +196,16 @@ public struct BenchRunner: Sendable {
             let starts = load.requests.map { BenchSchedule.starts(count: $0, rate: rate, arrival: arrival, using: &rng) }
                 ?? BenchSchedule.starts(duration: load.duration ?? 0, rate: rate, arrival: arrival, using: &rng)
             let slots = maxConcurrency.map { AsyncSlots($0) }
-            await withTaskGroup(of: Void.self) { group in
+            // Finished requests leave the group at once: an open loop of any length keeps only those in flight.
+            await withDiscardingTaskGroup { group in
                 for (i, start) in starts.enumerated() {
                     try? await clock.sleep(until: origin + start)
                     // A capped loop waits for a free slot: the wait is queue time, measured.
                     await slots?.acquire()
+                    guard sending else {
+                        await slots?.release()
+                        break
+                    }
                     group.addTask {
                         let s = await self.one(r, index: self.load.warmup + i, intended: start, origin: origin)
                         await slots?.release()
@@ -155,13 +217,27 @@ public struct BenchRunner: Sendable {
     }
 
     private func add(_ s: BenchSample, to r: BenchTargetRun) {
+        // A request cut short by the user's interrupt did not finish: its attempt
+        // is recorded, its figures are not anybody's.
+        guard s.outcome != .interrupted else { return }
         r.progress.withLock { p in
             p.done += 1
             if !s.succeeded { p.errors += 1 }
             p.spent += s.costUSD ?? 0
-            if let t = s.ttft { p.ttfts.append(t) }
-            p.samples.append(s)
+            p.figures.add(s)
         }
+        onSample?(s)
+    }
+
+    /// Keeps a request's attempts, recording a batch once enough wait.
+    private func keep(_ attempts: [AttemptRecord], of r: BenchTargetRun) {
+        let batch = r.progress.withLock { p -> [AttemptRecord] in
+            p.attempts += attempts
+            guard log != nil, p.attempts.count >= BenchLog.batch else { return [] }
+            defer { p.attempts = [] }
+            return p.attempts
+        }
+        log?.record(batch)
     }
 
     /// One request, timed against the run's origin.
@@ -175,7 +251,7 @@ public struct BenchRunner: Sendable {
             candidate.provider.stream = stream
             let router = context.bareRouter()
             let record = await router.measure(candidate, request: request, onText: onText)
-            r.progress.withLock { $0.attempts.append(record) }
+            keep([record], of: r)
             let times = chunks.withLock { $0 }
             return BenchSample(target: r.target.name, intended: intended, sent: sent, firstText: times.first, end: clock.now() - origin,
                                chunks: times, outcome: record.outcome, finish: record.finish?.reason, usage: record.usage, costUSD: record.costUSD)
@@ -192,7 +268,7 @@ public struct BenchRunner: Sendable {
         let result = await router.execute(plan, request: request, live: true, using: &rng) { event in
             if case .delta = event { onText(self.clock.now()) }
         }
-        r.progress.withLock { $0.attempts += result.attempts }
+        keep(result.attempts, of: r)
         let times = chunks.withLock { $0 }
         let outcome = result.failure == nil ? Outcome.ok : result.attempts.last?.outcome ?? .unsupported
         return BenchSample(target: r.target.name, intended: intended, sent: sent, firstText: times.first, end: clock.now() - origin,
@@ -234,20 +310,9 @@ public actor AsyncSlots {
     }
 }
 
-extension RoutingContext {
-    /// Bench requests go into the attempt log under route `(bench)` and one
-    /// run id, where `providers stats` leaves them out unless asked. Returns
-    /// why they could not be, if they could not.
-    public func recordBench(_ runs: [BenchTargetRun], at time: Double) -> StateFailure? {
-        guard let state else { return nil }
-        let attempts = runs.flatMap { r in r.progress.withLock { $0.attempts } }
-        guard !attempts.isEmpty else { return nil }
-        do {
-            try state.get().record(RouteResult(route: RecordedRoute.bench, attempts: attempts), requestID: "bench-" + RequestID.make(),
-                             at: time, breaker: nil, content: nil)
-            return nil
-        } catch {
-            return error
-        }
-    }
+/// A flag any task may raise once and every task may read.
+final class StopFlag: Sendable {
+    private let raised = Atomic<Bool>(false)
+    func set() { raised.store(true, ordering: .relaxed) }
+    var isSet: Bool { raised.load(ordering: .relaxed) }
 }
