@@ -46,6 +46,7 @@ bench: release
 	scripts/bench-hedge.sh
 	scripts/bench-stats.sh
 	scripts/bench-interrupt.sh
+	scripts/bench-rss.sh
 	scripts/bench-wrk.sh
 
 # Against real servers (llama.cpp's, the LiteLLM proxy), installed once into
