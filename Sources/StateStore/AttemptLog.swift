@@ -14,6 +14,9 @@ public final class AttemptLog: StateBackend {
 
     public let path: String
     let queue: SQLiteQueue
+    /// Opened read-only: the file is on read-only media (or may not be
+    /// written), so it is read and nothing is saved.
+    public let readOnly: Bool
     /// Who this process is, for half-open probes it claims.
     public let owner: String
 
@@ -40,9 +43,54 @@ public final class AttemptLog: StateBackend {
             }
         }
         do {
-            // WAL is a property of the file: it is set once, when the schema is
-            // created, rather than checked by every connection of every process.
-            queue = try SQLiteQueue(path: path, busyTimeout: 10) { db throws(SQLiteError) in
+            (queue, readOnly) = try Self.connect(path, ready: ready)
+        } catch {
+            throw Failure(path: path, reason: Self.reason(error))
+        }
+    }
+
+    /// The connection and whether it is read-only: read-write as usual; a
+    /// finished database that cannot be written (a read-only mount with no
+    /// WAL beside it) is read as it is, and what cannot be saved is said.
+    static func connect(_ path: String, ready: Bool) throws -> (SQLiteQueue, Bool) {
+        do {
+            let queue = try openQueue(path)
+            if !ready { try migrate(queue) }
+            return (queue, false)
+        } catch let e as SQLiteError where ready && [SQLITE_CANTOPEN, SQLITE_READONLY, SQLITE_PERM].contains(e.primary)
+                    && (onReadOnlyMedia(path) || access(path, W_OK) != 0) {
+            var st = stat()
+            // A WAL with content would be ignored by an immutable open: then the error stands.
+            guard stat(path + "-wal", &st) != 0 || st.st_size == 0 else { throw e }
+            return (try SQLiteQueue(path: "file:" + uriEscaped(path) + "?immutable=1", readonly: true, busyTimeout: 10), true)
+        }
+    }
+
+    /// Whether the directory of `path` is on read-only media.
+    static func onReadOnlyMedia(_ path: String) -> Bool {
+        let dir = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+        var fs = statvfs()
+        return statvfs(dir.isEmpty ? "." : dir, &fs) == 0 && fs.f_flag & UInt(ST_RDONLY) != 0
+    }
+
+    /// `path` as the path of a `file:` URI.
+    static func uriEscaped(_ path: String) -> String {
+        var out = ""
+        for b in path.utf8 {
+            switch b {
+            case UInt8(ascii: "?"), UInt8(ascii: "#"), UInt8(ascii: "%"), 0..<0x21, 0x7F...:
+                out += "%" + (b < 16 ? "0" : "") + String(b, radix: 16, uppercase: true)
+            default: out.unicodeScalars.append(Unicode.Scalar(b))
+            }
+        }
+        return out
+    }
+
+    /// The read-write connection, set up as every process uses it.
+    static func openQueue(_ path: String) throws(SQLiteError) -> SQLiteQueue {
+        // WAL is a property of the file: it is set once, when the schema is
+        // created, rather than checked by every connection of every process.
+        try SQLiteQueue(path: path, busyTimeout: 10) { db throws(SQLiteError) in
                 // In WAL mode NORMAL syncs at checkpoints, not at every commit: a
                 // record survives a crash of llmr, and the answer never waits on fsync.
                 // Automatic checkpoints cannot help here: each new process rebuilds
@@ -54,10 +102,6 @@ public final class AttemptLog: StateBackend {
                 // `record` truncates it once it grows past `walLimit`.
                 _ = llmr_sqlite_keep_wal_on_close(db.handle)
             }
-            if !ready { try Self.migrate(queue) }
-        } catch {
-            throw Failure(path: path, reason: Self.reason(error))
-        }
     }
 
     /// True when the file's SQLite header says WAL mode and a `user_version` of
@@ -267,7 +311,8 @@ public final class AttemptLog: StateBackend {
         if let e = error as? SQLiteError {
             switch e.primary {
             case SQLITE_FULL: return "the disk is full"
-            case SQLITE_READONLY, SQLITE_PERM, SQLITE_CANTOPEN: return "cannot open or write the file (\(e.message))"
+            case SQLITE_READONLY: return "it is read-only (\(e.message)), so nothing is saved in it"
+            case SQLITE_PERM, SQLITE_CANTOPEN: return "cannot open or write the file (\(e.message))"
             case SQLITE_BUSY, SQLITE_LOCKED: return "another llmr process held the database too long"
             case SQLITE_CORRUPT, SQLITE_NOTADB: return "the file is not a usable SQLite database"
             default: return e.message

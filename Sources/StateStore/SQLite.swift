@@ -84,9 +84,10 @@ public final class SQLiteDatabase {
     let handle: OpaquePointer
     private var cache: [String: OpaquePointer] = [:]
 
+    /// `path` may be a `file:` URI (`immutable=1` for a file on read-only media).
     init(path: String, readonly: Bool) throws(SQLiteError) {
         var db: OpaquePointer?
-        let flags = (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
+        let flags = (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))

@@ -10,6 +10,19 @@ public enum ShellRun {
         return try LLMRProcess.run(["-c", line], stdin: nil, environment: environment, executable: "/bin/sh")
     }
 
+    /// Runs a shell command line (test set-up: mounts and the like); its exit status.
+    @discardableResult
+    public static func sh(_ line: String) -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", line]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return -1 }
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+
     public static func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
     /// A running `llmr` whose output is collected until it exits.

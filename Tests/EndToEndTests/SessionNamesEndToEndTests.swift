@@ -162,3 +162,47 @@ import TestSupport
         #expect(r.stdout.hasPrefix(String(repeating: "a", count: 60_000)))
     }
 }
+
+/// A healthy state database on a read-only mount, with no WAL beside it: read
+/// as it is, and what cannot be saved is said. Needs bind mounts (root); says so otherwise.
+@Suite(.serialized) struct ReadOnlyStateEndToEndTests {
+    static let canMount: Bool = {
+        let probe = NSTemporaryDirectory() + "llmr-mount-probe-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: probe, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: probe) }
+        guard ShellRun.sh("mount --bind \(probe) \(probe)") == 0 else { return false }
+        ShellRun.sh("umount \(probe)")
+        return true
+    }()
+
+    @Test(.enabled(if: canMount, "bind mounts need root; run as root to check a read-only state directory"))
+    func aReadOnlyDatabaseIsReadAndNothingIsLost() throws {
+        let w = try FakeWorld(script: FakeScript([:], unscripted: .echo()), yaml: SessionNamesEndToEndTests.yaml)
+        let env = ["LLMR_STATE_DIR": w.stateDirectory, "OA_KEY": "k-0123456789"]
+        let first = try LLMRProcess.run(["ask", "--config", w.configPath, "--no-stdin", "--session", "kept", "hello"], environment: env)
+        #expect(first.exitCode == 0)
+        do {
+            let log = try AttemptLog(path: w.stateDirectory + "/state.sqlite")
+            try log.queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        }
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: w.stateDirectory + "/state.sqlite" + suffix) }
+        let ro = w.directory + "/ro"
+        try FileManager.default.createDirectory(atPath: ro, withIntermediateDirectories: true)
+        #expect(ShellRun.sh("mount --bind \(w.stateDirectory) \(ro) && mount -o remount,ro,bind \(ro)") == 0)
+        defer { ShellRun.sh("umount \(ro)") }
+        let roEnv = ["LLMR_STATE_DIR": ro, "OA_KEY": "k-0123456789"]
+        let list = try LLMRProcess.run(["chat", "--config", w.configPath, "--list"], environment: roEnv)
+        #expect(list.exitCode == 0, "\(list.stderr)")
+        #expect(list.stdout.contains("kept"))
+        let export = try LLMRProcess.run(["chat", "--config", w.configPath, "--export", "kept"], environment: roEnv)
+        #expect(export.exitCode == 0 && export.stdout.contains("hello"))
+        let ask = try LLMRProcess.run(["ask", "--config", w.configPath, "--no-stdin", "again"], environment: roEnv)
+        #expect(ask.exitCode == 0)
+        #expect(ask.stdout == "again\n")
+        #expect(ask.stderr.contains("read-only"), "\(ask.stderr)")
+        let chat = try LLMRProcess.run(["chat", "--config", w.configPath, "--session", "kept"], stdin: Array("one\ntwo\n".utf8), environment: roEnv)
+        #expect(chat.exitCode == 0)
+        #expect(chat.stdout == "one\n\ntwo\n\n")
+        #expect(chat.stderr.components(separatedBy: "read-only").count == 2, "said once: \(chat.stderr)")
+    }
+}
