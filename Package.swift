@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "RouterCore", "TestSupport", "StateStore", "Providers"]),
         .testTarget(name: "RouterCoreTests", dependencies: ["RouterCore", "TestSupport", "Providers"]),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers", "RouterCore", "FakeProvider"], exclude: ["Fixtures"]),
-        .testTarget(name: "CLITests", dependencies: ["CLI", "RouterCore", "FakeProvider", "Providers", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["CLI", "Engine", "RouterCore", "FakeProvider", "Providers", "TestSupport"]),
         .testTarget(name: "StateStoreTests", dependencies: ["StateStore", "RouterCore"], exclude: ["Fixtures"]),
         .testTarget(name: "CurlTransportTests", dependencies: ["CurlTransport", "RouterCore", "FakeProvider"]),
         .testTarget(
