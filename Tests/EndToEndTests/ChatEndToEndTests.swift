@@ -151,6 +151,19 @@ import TestSupport
         #expect(r.stdout == "second time lucky\n\n")
     }
 
+    /// `chat` answers through the route its prompt shows: the one the `chat` task names.
+    @Test func chatUsesTheRouteOfTheChatTask() throws {
+        let w = try world([:], extra: "\ntasks: {chat: tiny}\n")
+        let r = try chat(w, "hi\n", ["-v"])
+        #expect(r.exitCode == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("route tiny"), "\(r.stderr)")
+        let again = try chat(w, "hi\n", ["-v", "-c"])
+        #expect(again.stderr.contains("route tiny"), "\(again.stderr)")
+        let pty = try PTYSession(["chat", "--config", w.configPath], environment: env(w))
+        #expect(pty.waitFor("tiny> ") != nil, "\(pty.screen)")
+        #expect(pty.pressCtrlDUntilExit() == 0)
+    }
+
     @Test func aBinaryFileIsRefusedAndATextFileGoesWithTheNextMessage() throws {
         let w = try world([:])
         let binary = w.directory + "/blob.bin", text = w.directory + "/notes.txt"

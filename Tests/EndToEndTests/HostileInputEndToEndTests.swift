@@ -195,6 +195,20 @@ import RouterCore
         #expect(try log(w).outcomes() == ["ok"])
     }
 
+    /// An interrupt mid-answer is the user's doing: it says it was interrupted, and blames no provider.
+    @Test func anInterruptMidAnswerSaysOnlyThatItWasInterrupted() throws {
+        var slow = FakeBehaviour.answer("one two three four five six seven eight")
+        slow.chunkDelayMs = 1000
+        let w = try world(["primary": [slow]])
+        let bg = try ShellRun.Background(["ask", "--config", w.configPath, "--stream", "hi"], environment: env(w))
+        #expect(ShellRun.waitUntil(30) { w.server.requests.count == 1 })
+        usleep(1_500_000) // most likely a word or two is out; the assertions hold either way
+        let (r, _) = bg.stop(with: SIGINT)
+        #expect(r.exitCode == 130)
+        #expect(r.stderr.contains("interrupted"))
+        #expect(!r.stderr.contains("incomplete") && !r.stderr.contains("every candidate"), "\(r.stderr)")
+    }
+
     @Test(arguments: [(SIGINT, Int32(130)), (SIGTERM, Int32(143))])
     func aSignalRecordsTheInterruptedAttemptAndTheCooldown(_ signal: Int32, _ code: Int32) throws {
         var slow = FakeBehaviour.answer("too late")
@@ -204,7 +218,7 @@ import RouterCore
         #expect(ShellRun.waitUntil { w.server.requests.contains { $0.provider == "slow" } })
         let (r, took) = bg.stop(with: signal)
         #expect(r.exitCode == code)
-        #expect(took < 1, "took \(took) s")
+        #expect(took < 10, "took \(took) s") // a bound with a wide margin: the figure is scripts/bench-interrupt.sh's
         let l = try log(w)
         #expect(try l.outcomes() == ["http_429", "interrupted"])
         let failures = try l.integer("SELECT sum(failure) FROM attempts")

@@ -109,6 +109,15 @@ import TestSupport
         #expect(sent.contains(#"{"role":"assistant","content":"one two"}"#)) // the prefill, trailing space trimmed
     }
 
+    /// On a terminal the notice starts on a line of its own, and the answer resumes after it.
+    @Test func onATerminalTheContinuationNoticeHasALineOfItsOwn() throws {
+        let (w, _) = try brokenThenFallback("anthropic", base: "")
+        let tty = try TerminalRun.run(["ask", "--config", w.configPath, "count"], environment: Self.env.merging(["LLMR_STATE_DIR": w.stateDirectory]) { $1 })
+        #expect(tty.exitCode == 0)
+        #expect(tty.stdout.contains("one two \r\nllmr: the answer from primary/p-model broke off"), "\(tty.stdout.debugDescription)")
+        #expect(tty.stdout.contains("continues it\r\nthree four"), "\(tty.stdout.debugDescription)")
+    }
+
     @Test func aBrokenLiveAnswerIsContinuedByAPrefixServer() throws {
         let (w, r) = try brokenThenFallback("openai", base: "/v1", options: ", continuation: prefix")
         #expect(r.exitCode == 0)

@@ -31,6 +31,7 @@ final class AnswerWriter {
         case .resuming(let failed, let bytes, let continuing, let next):
             let what = "the answer from \(failed.provider)/\(failed.modelID) broke off after \(bytes) bytes (\(failed.outcome))"
             if continuing {
+                startLineOfItsOwn()
                 report.note("\(what); \(next.label) continues it")
             } else {
                 Output.stdout("\n")
@@ -39,6 +40,7 @@ final class AnswerWriter {
             }
         case .attemptFinished(let a, let verdict) where sayFailovers && !verbose && ![.ok, .hedgeLost, .interrupted].contains(a.outcome):
             // Say what happens next: the same candidate again, or the next one.
+            startLineOfItsOwn()
             if case .retryAt = verdict {
                 report.note("\(a.provider)/\(a.modelID) failed (\(a.outcome)); trying it again")
             } else {
@@ -46,12 +48,17 @@ final class AnswerWriter {
             }
         default:
             guard verbose else { break }
-            // On a terminal the trace shares the screen with the answer: start it on a line of its own.
-            if live, terminal.stdoutIsTTY, terminal.stderrIsTTY, let c = lastChar, c != "\n", report.traces(event) {
-                Output.stderr("\n")
-                lastChar = "\n"
-            }
+            if report.traces(event) { startLineOfItsOwn() }
             report.event(event)
         }
+    }
+
+    /// On a terminal a note shares the screen with the answer: it starts on a
+    /// line of its own (the line break goes to stderr, so stdout stays the
+    /// answer), and the answer resumes on the line after it.
+    private func startLineOfItsOwn() {
+        guard live, terminal.stdoutIsTTY, terminal.stderrIsTTY, let c = lastChar, c != "\n" else { return }
+        Output.stderr("\n")
+        lastChar = "\n"
     }
 }

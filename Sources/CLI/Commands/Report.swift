@@ -133,7 +133,10 @@ struct Report {
         }
         if result.brokenOff {
             if live, lastChar != nil, lastChar != "\n" { Output.stdout("\n") }
-            note("the text above is incomplete: every candidate failed before the answer was whole")
+            // An interrupt is the user's doing: it says only that it was interrupted.
+            if failure.kind != .interrupted {
+                note("the text above is incomplete: every candidate failed before the answer was whole")
+            }
         }
         note(failure.message + (json || verbose || failure.kind == .interrupted ? "" : "\nllmr: run with -v to see every attempt"))
         return exitCode(for: result)

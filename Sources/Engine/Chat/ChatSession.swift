@@ -54,7 +54,8 @@ public final class ChatSession {
                 temperature: Double? = nil, maxCost: Double? = nil, seed: UInt64? = nil, system: String? = nil,
                 clock: any RouterClock = SystemClock()) {
         self.context = context
-        self.selection = selection
+        // A conversation with no route chosen goes where the `chat` task says, as `ask -t chat` would.
+        self.selection = selection == .automatic && context.config.tasks["chat"] != nil ? .task("chat") : selection
         self.name = name
         self.maxTokens = maxTokens
         self.temperature = temperature
