@@ -65,6 +65,23 @@ import TestSupport
         #expect((r.json?["latency_ms"] as? Int ?? 0) >= 1000)
     }
 
+    /// A wait of a second or more is said as it starts: in a pipe one line
+    /// (what, why, how long, how to stop); on a terminal a countdown, cleared after.
+    @Test func aRateLimitWaitIsSaid() throws {
+        let w = try world(primary: [.status(429, retryAfter: "2"), .answer("after the wait")])
+        let r = try w.run(["-r", "retrying", "hi"], environment: Self.keys)
+        #expect(r.exitCode == 0)
+        #expect(r.stdout == "after the wait\n")
+        #expect(r.stderr == "llmr: waiting 2s before trying primary/p-model again (http_429, Retry-After 2s); Ctrl-C stops\n", "\(r.stderr)")
+        let again = try world(primary: [.status(429, retryAfter: "2"), .answer("after the wait")])
+        let tty = try TerminalRun.run(["ask", "--config", again.configPath, "-r", "retrying", "hi"],
+                                      environment: Self.keys.merging(["LLMR_STATE_DIR": again.stateDirectory]) { $1 })
+        #expect(tty.exitCode == 0)
+        #expect(tty.stdout.contains("waiting 2s before trying primary/p-model again"), "\(tty.stdout.debugDescription)")
+        // The countdown's line is cleared before the answer.
+        #expect(tty.stdout.contains("\r\u{1B}[Kafter the wait"), "\(tty.stdout.debugDescription)")
+    }
+
     @Test func rateLimitedEverywhereExits75() throws {
         let w = try world(primary: [.status(429, retryAfter: "120")])
         let r = try w.run(["-r", "solo", "hi"], environment: Self.keys)

@@ -46,6 +46,7 @@ final class ChatView {
             case .note(let message): report.note(message)
             }
         }
+        writer.done()
         if let refusal = turn.refusal {
             report.note(refusal.message)
             return TurnResult(result: turn.result, number: nil, exitCode: ExitCode(refusal.kind).rawValue)

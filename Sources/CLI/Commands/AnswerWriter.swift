@@ -23,8 +23,17 @@ final class AnswerWriter {
         self.sayFailovers = sayFailovers
     }
 
+    /// The last failed attempt, which is why a wait comes.
+    private var lastFailure: AttemptRecord?
+    /// The live countdown of a wait on a terminal, while it runs.
+    private var countdown: Task<Void, Never>?
+
     func observe(_ event: RouterEvent) {
+        if countdown != nil { stopCountdown() }
+        if case .attemptFinished(let a, _) = event, a.outcome != .ok { lastFailure = a }
         switch event {
+        case .waiting(let seconds, let c) where !verbose && seconds >= 1:
+            say(waiting: seconds, for: c)
         case .delta(let text):
             Output.answer(text)
             lastChar = text.last ?? lastChar
@@ -51,6 +60,44 @@ final class AnswerWriter {
             if report.traces(event) { startLineOfItsOwn() }
             report.event(event)
         }
+    }
+
+    /// A wait of a second or more is said as it starts: on a terminal as a live
+    /// countdown cleared when it ends, elsewhere as one line.
+    private func say(waiting seconds: Double, for c: Candidate) {
+        var why = "it is being retried"
+        if let a = lastFailure {
+            why = a.retryAfterS.map { "\(a.outcome), Retry-After \(DurationParser.format($0))" } ?? "\(a.outcome), backing off"
+        }
+        let text = { (left: Double) in "waiting \(DurationParser.format(left)) before trying \(c.label) again (\(why)); Ctrl-C stops" }
+        guard terminal.stderrIsTTY else {
+            report.note(text(seconds.rounded(.up)))
+            return
+        }
+        startLineOfItsOwn()
+        let deadline = SystemClock().now() + seconds
+        let faint = report.faint
+        countdown = Task {
+            while !Task.isCancelled {
+                let left = deadline - SystemClock().now()
+                guard left > 0 else { return }
+                Output.stderr("\r\u{1B}[K" + faint("llmr: " + text(left.rounded(.up))))
+                // Until the whole seconds shown change.
+                try? await Task.sleep(nanoseconds: UInt64(nanoseconds: max(0.05, left - (left.rounded(.up) - 1))))
+            }
+        }
+    }
+
+    /// The request is over: nothing of the writer's stays on the screen.
+    func done() {
+        if countdown != nil { stopCountdown() }
+    }
+
+    /// Ends the countdown and clears its line.
+    private func stopCountdown() {
+        countdown?.cancel()
+        countdown = nil
+        Output.stderr("\r\u{1B}[K")
     }
 
     /// On a terminal a note shares the screen with the answer: it starts on a

@@ -60,6 +60,7 @@ struct AskCommand {
         let live = !json && (terminal.stdoutIsTTY || parsed.has("stream"))
         let writer = AnswerWriter(report: report, terminal: terminal, live: live, verbose: parsed.has("verbose"))
         let result = await routing.execute(request, live: live) { writer.observe($0) }
+        writer.done()
         let code = report.finish(result, live: live, lastChar: writer.lastChar)
         // After the answer is out: a slow or full disk never delays or loses it.
         if let e = routing.context.record(result, request: request) {
