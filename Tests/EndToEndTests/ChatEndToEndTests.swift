@@ -336,6 +336,22 @@ import TestSupport
         #expect(try String(contentsOfFile: dir + "/history", encoding: .utf8).hasPrefix("_HiStOrY_V2_"))
     }
 
+    /// Ctrl-D pressed the moment an answer ends, before the prompt is back:
+    /// the terminal may swallow that one (it is still in line mode), but the
+    /// next ends the session. It used to leave a stray character behind, so
+    /// that every later Ctrl-D only rang the bell.
+    @Test func aCtrlDRightAfterAnAnswerEndsTheSession() throws {
+        for _ in 0..<5 {
+            let w = try world([:])
+            let pty = try PTYSession(["chat", "--config", w.configPath], environment: env(w))
+            #expect(pty.waitFor("default> ") != nil)
+            pty.type("hello\r")
+            #expect(pty.waitFor("session $") != nil, "\(pty.screen)")
+            #expect(pty.pressCtrlDUntilExit(tries: 20) == 0, "\(pty.screen.debugDescription)")
+            #expect(!pty.screen.contains("\u{7}"), "Ctrl-D rang the bell: \(pty.screen.debugDescription)")
+        }
+    }
+
     @Test func aPasteOfThreeLinesIsOneMessage() throws {
         let w = try world([:])
         let pty = try PTYSession(["chat", "--config", w.configPath], environment: env(w))

@@ -275,7 +275,15 @@ final class LineEditor: @unchecked Sendable {
                 _ = Glibc.read(wake[0], &drain, drain.count)
                 return clearLine(out)
             }
-            guard let c = nextScalar() else { return 0 }
+            guard let c = nextScalar() else {
+                // Nothing to read: a Ctrl-D that came while the terminal was still in
+                // line mode (between an answer and the prompt) reads as an empty line,
+                // and so does a terminal that went away. Either means Ctrl-D: end on an
+                // empty line. (Returning 0 left libedit with a stray character, so that
+                // every later Ctrl-D only rang the bell.)
+                out?.pointee = 4
+                return 1
+            }
             switch c {
             case 0x03:
                 return clearLine(out)
