@@ -220,4 +220,27 @@ import TestSupport
         #expect(recorded >= sent && recorded <= sent + 8, "recorded \(recorded), sent \(sent)")
         #expect(recorded >= finished)
     }
+
+    @Test func goodputWithoutObjectivesIsAUsageError() throws {
+        let w = try world(["timed": [.answer("x")]])
+        let r = try bench(w, ["t", "-n", "1", "--fail-if", "goodput<1"])
+        #expect(r.exitCode == 64)
+        #expect(r.stderr.contains("needs --slo"))
+        #expect(w.server.requests.isEmpty)
+    }
+
+    @Test func aFailedRateCheckShowsItsValueAsAPercentage() throws {
+        let w = try world(["half": [.answer("quick"), .status(500)]], cycling: ["half"])
+        let r = try bench(w, ["h", "-n", "4", "-q", "--fail-if", "error_rate>10%"])
+        #expect(r.exitCode == 1)
+        #expect(r.stderr.contains("check failed: error_rate>10% — half/h-model: 50%"), "\(r.stderr)")
+    }
+
+    /// Through the router, a failover shows in the table, not only in --json.
+    @Test func theTableShowsFailoverThroughTheRouter() throws {
+        let w = try world(["timed": [.status(503)], "half": [.answer("y")]])
+        let r = try bench(w, ["--via-router", "-n", "4", "-q"])
+        #expect(r.exitCode == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("route default: 100% of answers after a failover, 2 attempts a request"), "\(r.stdout)")
+    }
 }

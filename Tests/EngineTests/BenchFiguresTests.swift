@@ -80,7 +80,7 @@ import RouterCore
     }
 
     @Test(arguments: [("p95(ttft)>800ms", "p95(ttft)", BenchCheck.Op.gt, 0.8), ("error_rate > 1%", "error_rate", .gt, 0.01),
-                      ("rps<=2.5", "rps", .le, 2.5), ("p99(e2e)>=2s", "p99(e2e)", .ge, 2)])
+                      ("rps<=2.5", "rps", .le, 2.5), ("p99(e2e)>=2s", "p99(e2e)", .ge, 2), ("max(e2e)>1h", "max(e2e)", .gt, 3600)])
     func checksParse(_ text: String, _ metric: String, _ op: BenchCheck.Op, _ threshold: Double) throws {
         let c = try BenchCheck.parse(text)
         #expect(c.metric == metric && c.op == op && abs(c.threshold - threshold) < 1e-12)

@@ -194,6 +194,10 @@ struct BenchCommand {
             var checks: [BenchCheck] = []
             for text in parsed.values["fail-if"] ?? [] {
                 do { checks.append(try BenchCheck.parse(text)) } catch { throw UsageError(error.message) }
+                // Goodput counts answers within the objectives: without them there is nothing to count.
+                if checks.last?.metric == "goodput", parsed.value("slo") == nil {
+                    throw UsageError("--fail-if '\(text)' needs --slo, which says what a good answer is (such as --slo ttft=500ms)")
+                }
             }
             return Settings(load: BenchLoad(loop: loop, requests: duration == nil ? requests ?? 20 : nil, duration: duration,
                                             warmup: try parsed.int("warmup", 0...1_000_000) ?? 0),

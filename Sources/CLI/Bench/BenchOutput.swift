@@ -36,6 +36,20 @@ struct BenchOutput {
         for f in figures {
             if let goodput = f.goodputPerSecond { out += "\(f.target): goodput \(NumberText.plain((goodput * 100).rounded() / 100)) req/s within --slo\n" }
         }
+        // Through the router a failover is invisible in ok/n: say it.
+        if settings.viaRouter {
+            for f in figures where f.attemptsPerRequest > 1 || f.failoverRate > 0 {
+                out += "\(f.target): \(ProviderStats.pct(f.failoverRate)) of answers after a failover, "
+                    + "\(NumberText.plain((f.attemptsPerRequest * 100).rounded() / 100)) attempts a request\n"
+            }
+        }
+        // In an open loop a late send explains a slow first token: say how late.
+        if case .open = settings.load.loop {
+            for f in figures where (f.lateness.p99 ?? 0) >= 0.001 {
+                out += "\(f.target): sends fell behind the schedule by \(Self.ms(f.lateness.p50)) (p50), \(Self.ms(f.lateness.p99)) (p99); "
+                    + "latencies count from the intended start\n"
+            }
+        }
         if histograms { out += "\n" + self.histograms() }
         return out
     }
@@ -74,7 +88,12 @@ struct BenchOutput {
             figures.compactMap { f -> String? in
                 let (failed, value) = check.fails(f)
                 guard failed else { return nil }
-                let shown = value.map { check.metric.contains("(") ? Self.ms($0) : NumberText.plain(($0 * 1e6).rounded() / 1e6) } ?? "no value"
+                // Each value in the unit its threshold was given in: times in ms, rates in %.
+                let shown = value.map { v in
+                    check.metric.contains("(") ? Self.ms(v)
+                        : ["error_rate", "failover_rate"].contains(check.metric) ? ProviderStats.pct(v)
+                        : NumberText.plain((v * 1e6).rounded() / 1e6)
+                } ?? "no value"
                 return "\(check.text) — \(f.target): \(shown)"
             }
         }

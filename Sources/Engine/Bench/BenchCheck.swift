@@ -4,7 +4,7 @@ import RouterCore
 /// `error_rate>1%` or `rps<10`. METRIC is `p50|p90|p95|p99|max|mean(FIELD)`
 /// with FIELD one of ttft, e2e, service, tpot, itl, lateness, or one of
 /// error_rate, rps, output_tps, goodput, cost_per_request, failover_rate.
-/// VALUE takes ms, s or m for times, % for rates.
+/// VALUE takes ms, s, m or h for times, % for rates.
 public struct BenchCheck: Sendable, Equatable {
     public enum Op: String, Sendable, CaseIterable {
         case ge = ">=", le = "<=", gt = ">", lt = "<", eq = "=="
@@ -55,9 +55,9 @@ public struct BenchCheck: Sendable, Equatable {
         }
     }
 
-    /// `800ms`, `2s`, `1m`, `1%`, `0.5`.
+    /// `800ms`, `2s`, `1m`, `1h`, `1%`, `0.5`.
     static func number(_ text: String) -> Double? {
-        let units: [(String, Double)] = [("ms", 0.001), ("%", 0.01), ("s", 1), ("m", 60)]
+        let units: [(String, Double)] = [("ms", 0.001), ("%", 0.01), ("s", 1), ("m", 60), ("h", 3600)]
         for (suffix, scale) in units where text.hasSuffix(suffix) {
             guard let v = Double(text.dropLast(suffix.count)), v.isFinite else { return nil }
             return v * scale

@@ -29,9 +29,24 @@ public struct BenchWorkload: Sendable {
                         "number", "forest", "window", "story", "measure", "copper", "travel", "answer", "station", "pattern", "harbor",
                         "language", "morning", "circuit", "orange", "library", "mountain", "kitchen", "thunder", "picture"]
 
+    /// The generator seed of one request: the run's seed, the target and the
+    /// index mixed (SplitMix64's finaliser, applied after each part), so that
+    /// seeds S and S+1 give unrelated prompts. A plain sum made request i of
+    /// seed S+1 request i+1 of seed S, and back-to-back runs met the server's
+    /// prompt cache.
+    static func requestSeed(_ seed: UInt64, target: Int, index: Int) -> UInt64 {
+        func mix(_ x: UInt64) -> UInt64 {
+            var z = x &+ 0x9E37_79B9_7F4A_7C15
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        return mix(mix(mix(seed) ^ UInt64(truncatingIfNeeded: target)) ^ UInt64(truncatingIfNeeded: index))
+    }
+
     /// The request numbered `index` (warm-up ones included) for target number `target`.
     public func request(_ index: Int, target: Int) -> ChatRequest {
-        var rng = SeededRandom(seed: seed &+ UInt64(truncatingIfNeeded: target) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(truncatingIfNeeded: index))
+        var rng = SeededRandom(seed: Self.requestSeed(seed, target: target, index: index))
         var messages: [Message] = []
         if let system { messages.append(Message(role: .system, content: system)) }
         let prefix = sharedPrefix ? "" : "[\(String(rng.next(), radix: 16))] "
