@@ -164,6 +164,15 @@ import TestSupport
         #expect(pty.pressCtrlDUntilExit() == 0)
     }
 
+    /// /cost lists what was spent, not the providers that cost nothing.
+    @Test func costLeavesOutProvidersThatCostNothing() throws {
+        let w = try world([:])
+        let r = try chat(w, "hi\n/route tiny\nhello\n/cost\n")
+        #expect(r.exitCode == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("  oa "), "\(r.stderr)")
+        #expect(!r.stderr.contains("  tiny "), "\(r.stderr)")
+    }
+
     @Test func aBinaryFileIsRefusedAndATextFileGoesWithTheNextMessage() throws {
         let w = try world([:])
         let binary = w.directory + "/blob.bin", text = w.directory + "/notes.txt"

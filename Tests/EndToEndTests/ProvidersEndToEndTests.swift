@@ -164,4 +164,11 @@ import TestSupport
         #expect(try providers(w, ["stats", "--since", "1h", "--route", "default", "--json"]).json?["route"] as? String == "default")
         #expect(try providers(w, ["stats", "--route", "nope"]).exitCode == 64)
     }
+
+    @Test func anUnknownRouteForStatsListsTheRoutes() throws {
+        let w = try world()
+        let r = try providers(w, ["stats", "--route", "nope"])
+        #expect(r.exitCode == 64)
+        #expect(r.stderr.contains("routes in \(w.configPath): default"), "\(r.stderr)")
+    }
 }

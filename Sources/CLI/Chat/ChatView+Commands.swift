@@ -103,7 +103,8 @@ extension ChatView {
             return rename(argument)
         case "cost":
             let spentBefore = session.spentBefore
-            var lines = session.spentByProvider.sorted { $0.key < $1.key }.map { "  \($0.key.padding(to: 16)) $\(NumberText.sixDecimals($0.value))\n" }
+            // Providers that cost nothing (local servers, unpriced models) are not listed.
+            var lines = session.spentByProvider.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "  \($0.key.padding(to: 16)) $\(NumberText.sixDecimals($0.value))\n" }
             if spentBefore > 0 { lines.insert("  \("earlier runs".padding(to: 16)) $\(NumberText.sixDecimals(spentBefore))\n", at: 0) }
             Output.stderr("session \(shownName): $\(NumberText.sixDecimals(spentBefore + session.spent))\n" + lines.joined())
         case "exit", "quit":

@@ -11,7 +11,7 @@ struct ProvidersCommand {
 
     static let spec = CommandSpec(
         name: "providers",
-        summary: "list providers and their health; check, reset, prune",
+        summary: "list providers and their health; check, stats, reset, prune",
         usage: "llmr providers [list|check|stats|reset|prune] [options] [NAME...]",
         description: """
         list (the default): every configured provider with its API, base URL,
@@ -133,7 +133,7 @@ struct ProvidersCommand {
             do { since = try parsed.age("since") ?? 86_400 } catch { return report.fail(.usage(error.message)) }
             if let r = parsed.value("route"), config.route(named: r) == nil {
                 let routes = config.routes.map(\.name)
-                return report.fail(.usage("unknown route '\(r)'\(Suggest.hint(r, in: routes))"))
+                return report.fail(.usage("unknown route '\(r)'\(Suggest.hint(r, in: routes)); routes in \(config.source): \(routes.joined(separator: ", "))"))
             }
             guard let log else { return report.fail(Problem(.state, noLog)) }
             let stats = ProviderStats(config: config, log: log, color: terminal.colorOnStderr(parsed.value("color")) && terminal.stdoutIsTTY,
