@@ -72,12 +72,12 @@ import TestSupport
         let r = try w.run(["-r", "retrying", "hi"], environment: Self.keys)
         #expect(r.exitCode == 0)
         #expect(r.stdout == "after the wait\n")
-        #expect(r.stderr == "llmr: waiting 2s before trying primary/p-model again (http_429, Retry-After 2s); Ctrl-C stops\n", "\(r.stderr)")
+        #expect(r.stderr == "llmr: waiting 2s before trying p again (http_429, Retry-After 2s); Ctrl-C stops\n", "\(r.stderr)")
         let again = try world(primary: [.status(429, retryAfter: "2"), .answer("after the wait")])
         let tty = try TerminalRun.run(["ask", "--config", again.configPath, "-r", "retrying", "hi"],
                                       environment: Self.keys.merging(["LLMR_STATE_DIR": again.stateDirectory]) { $1 })
         #expect(tty.exitCode == 0)
-        #expect(tty.stdout.contains("waiting 2s before trying primary/p-model again"), "\(tty.stdout.debugDescription)")
+        #expect(tty.stdout.contains("waiting 2s before trying p again"), "\(tty.stdout.debugDescription)")
         // The countdown's line is cleared before the answer.
         #expect(tty.stdout.contains("\r\u{1B}[Kafter the wait"), "\(tty.stdout.debugDescription)")
     }
@@ -252,7 +252,8 @@ import TestSupport
         let r = try w.run(["-"], stdin: Array(String(repeating: "word ", count: 10_000).utf8), environment: Self.keys)
         #expect(r.exitCode == 65)
         #expect(r.stderr.contains("too large for every candidate"))
-        #expect(r.stderr.contains("primary/p-model: skipped (context window 4000 tokens is too small for about"))
+        // One name per model: the catalog's (the -v trace adds provider/model-id).
+        #expect(r.stderr.contains("— p: skipped (context window 4000 tokens is too small for about"), "\(r.stderr)")
     }
 
     @Test func usageErrorsExit64() throws {

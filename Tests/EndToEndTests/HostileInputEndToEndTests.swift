@@ -145,25 +145,28 @@ import RouterCore
     }
 
     @Test func aKeyCommandThatHangsTimesOutAndTheFallbackAnswers() throws {
-        let w = try world(["backup": [.answer("from backup")]])
+        // A marker of this run's own: another test run on the machine has its key commands too.
+        let marker = "KEYCMD_MARKER_" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        let w = try world(["backup": [.answer("from backup")]], yaml: Self.yaml.replacingOccurrences(of: "KEYCMD_MARKER", with: marker))
         let r = try w.run(["-r", "keycmd", "--json", "hi"], environment: env(w))
         #expect(r.exitCode == 0, "\(r.stderr)")
         #expect(r.json?["text"] as? String == "from backup")
         let skipped = (r.json?["skipped"] as? [[String: Any]])?.first?["reason"] as? String ?? ""
         #expect(skipped.contains("did not finish within 300ms"), "\(r.stdout)")
-        #expect(!ShellRun.processRunning(withMarker: "KEYCMD_MARKER"))
+        #expect(!ShellRun.processRunning(withMarker: marker))
     }
 
     @Test func anInterruptKillsTheKeyCommandsProcessGroup() throws {
         let yaml = Self.yaml.replacingOccurrences(of: "key_cmd_timeout: 300ms", with: "key_cmd_timeout: 60s")
-            .replacingOccurrences(of: "KEYCMD_MARKER", with: "KEYCMD_INTERRUPT_MARKER")
+            .replacingOccurrences(of: "KEYCMD_MARKER", with: "KEYCMD_INTERRUPT_MARKER_" + String(UInt64.random(in: 0...UInt64.max), radix: 16))
         let w = try world([:], yaml: yaml)
         let bg = try ShellRun.Background(["ask", "--config", w.configPath, "-r", "keycmd", "hi"], environment: env(w))
-        #expect(ShellRun.waitUntil { ShellRun.processRunning(withMarker: "KEYCMD_INTERRUPT_MARKER") })
+        let marker = String(yaml[yaml.range(of: "KEYCMD_INTERRUPT_MARKER_")!.lowerBound...].prefix { !$0.isWhitespace && $0 != "\"" })
+        #expect(ShellRun.waitUntil { ShellRun.processRunning(withMarker: marker) })
         let (r, took) = bg.stop(with: SIGINT)
         #expect(r.exitCode == 130)
         #expect(took < 1, "took \(took) s")
-        #expect(ShellRun.waitUntil(2) { !ShellRun.processRunning(withMarker: "KEYCMD_INTERRUPT_MARKER") })
+        #expect(ShellRun.waitUntil(10) { !ShellRun.processRunning(withMarker: marker) })
     }
 
     // MARK: lost answers and records

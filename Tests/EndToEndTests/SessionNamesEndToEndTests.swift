@@ -91,6 +91,7 @@ import TestSupport
         #expect(pty.waitFor("default> ") != nil)
         pty.type("/sessions\r")
         #expect(pty.waitFor("last used") != nil)
+        #expect(pty.waitFor("default> ", count: 2) != nil)
         #expect(pty.pressCtrlDUntilExit() == 0)
         #expect(!pty.screen.contains("\u{1B}]0;") && !pty.screen.contains("\u{1B}[2J") && !pty.screen.contains("\u{9B}"),
                 "\(pty.screen.debugDescription)")

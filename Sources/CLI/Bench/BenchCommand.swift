@@ -242,14 +242,14 @@ struct BenchCommand {
             return try parsed.positionals.map { (name) throws(Problem) -> BenchTarget in
                 let plan = try context.plan(probe, selection: .model(name), using: &rng)
                 // Rows are named as attempts are: provider/model-id.
-                return BenchTarget(name: plan.candidates.first?.label ?? name, candidate: viaRouter ? nil : plan.candidates.first, selection: .model(name))
+                return BenchTarget(name: plan.candidates.first?.name ?? name, candidate: viaRouter ? nil : plan.candidates.first, selection: .model(name))
             }
         }
         let selection: RouteSelection = parsed.value("route").map { .route($0) } ?? .automatic
         let plan = try context.plan(probe, selection: selection, using: &rng)
         if viaRouter { return [BenchTarget(name: "route " + (plan.route ?? "default"), candidate: nil, selection: selection)] }
         var seen: Set<String> = []
-        return plan.candidates.filter { seen.insert($0.label).inserted }.map { BenchTarget(name: $0.label, candidate: $0, selection: .model($0.label)) }
+        return plan.candidates.filter { seen.insert($0.label).inserted }.map { BenchTarget(name: $0.name, candidate: $0, selection: .model($0.label)) }
     }
 
     /// Says the worst case; refuses a run over `--max-cost`, or over 1 USD unconfirmed. Nil: go on.

@@ -86,9 +86,9 @@ final class ChatView {
     /// first token, tokens, the turn's cost and the session's.
     func footer(_ r: RouteResult) -> String {
         var parts: [String] = []
-        if let p = r.provider, let m = r.model { parts.append("\(p)/\(m)") }
+        if let m = r.model { parts.append(m) }
         let failed = r.attempts.filter { $0.outcome != .ok && $0.outcome != .hedgeLost }
-        if !failed.isEmpty { parts.append("after " + failed.map { "\($0.provider)/\($0.modelID) \($0.outcome)" }.joined(separator: ", ")) }
+        if !failed.isEmpty { parts.append("after " + failed.map { "\($0.model) \($0.outcome)" }.joined(separator: ", ")) }
         if let t = r.ttftMs { parts.append("TTFT \(t) ms") }
         if let u = r.usage { parts.append("\(u.inputTokens)→\(u.outputTokens) tokens\(u.estimated ? " (est.)" : "")") }
         parts.append(r.costUSD.map { "$" + NumberText.sixDecimals($0) } ?? "cost unknown")

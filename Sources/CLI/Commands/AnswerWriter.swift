@@ -38,22 +38,22 @@ final class AnswerWriter {
             Output.answer(text)
             lastChar = text.last ?? lastChar
         case .resuming(let failed, let bytes, let continuing, let next):
-            let what = "the answer from \(failed.provider)/\(failed.modelID) broke off after \(bytes) bytes (\(failed.outcome))"
+            let what = "the answer from \(failed.model) broke off after \(bytes) bytes (\(failed.outcome))"
             if continuing {
                 startLineOfItsOwn()
-                report.note("\(what); \(next.label) continues it")
+                report.note("\(what); \(next.name) continues it")
             } else {
                 Output.stdout("\n")
                 lastChar = "\n"
-                report.note("\(what); it starts again below, on \(next.label)")
+                report.note("\(what); it starts again below, on \(next.name)")
             }
         case .attemptFinished(let a, let verdict) where sayFailovers && !verbose && ![.ok, .hedgeLost, .interrupted].contains(a.outcome):
             // Say what happens next: the same candidate again, or the next one.
             startLineOfItsOwn()
             if case .retryAt = verdict {
-                report.note("\(a.provider)/\(a.modelID) failed (\(a.outcome)); trying it again")
+                report.note("\(a.model) failed (\(a.outcome)); trying it again")
             } else {
-                report.note("\(a.provider)/\(a.modelID) failed (\(a.outcome)); trying the next candidate")
+                report.note("\(a.model) failed (\(a.outcome)); trying the next candidate")
             }
         default:
             guard verbose else { break }
@@ -69,7 +69,7 @@ final class AnswerWriter {
         if let a = lastFailure {
             why = a.retryAfterS.map { "\(a.outcome), Retry-After \(DurationParser.format($0))" } ?? "\(a.outcome), backing off"
         }
-        let text = { (left: Double) in "waiting \(DurationParser.format(left)) before trying \(c.label) again (\(why)); Ctrl-C stops" }
+        let text = { (left: Double) in "waiting \(DurationParser.format(left)) before trying \(c.name) again (\(why)); Ctrl-C stops" }
         guard terminal.stderrIsTTY else {
             report.note(text(seconds.rounded(.up)))
             return

@@ -98,7 +98,7 @@ struct RouteCommand {
             case .probe: status = "ready (sends the half-open probe)"
             default: status = "skipped: " + r.availability.reason
             }
-            cells.append(["\(i + 1)", c.label, c.tier.rawValue, c.reason, usd(c.estimatedCost), window, r.key, r.breaker, status])
+            cells.append(["\(i + 1)", c.name, c.tier.rawValue, c.reason, usd(c.estimatedCost), window, r.key, r.breaker, status])
         }
         return lines.joined(separator: "\n") + "\n" + Table.render(cells)
     }

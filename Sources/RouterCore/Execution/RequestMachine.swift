@@ -207,8 +207,8 @@ struct RequestMachine {
         guard !finals.isEmpty || !skipped.isEmpty else {
             return RouteFailure(kind: .exhausted, message: "no candidate could be tried")
         }
-        let summary = (finals.map { "\($0.provider)/\($0.modelID): \(Router.describe($0))" }
-            + skipped.map { "\($0.provider)/\($0.modelID): skipped (\($0.reason))" }).joined(separator: "; ")
+        let summary = (finals.map { "\($0.model): \(Router.describe($0))" }
+            + skipped.map { "\($0.model): skipped (\($0.reason))" }).joined(separator: "; ")
         func all(_ attempt: (AttemptRecord) -> Bool, _ skip: (Availability) -> Bool) -> Bool {
             finals.allSatisfy(attempt) && skipped.allSatisfy { skip($0.availability) }
         }

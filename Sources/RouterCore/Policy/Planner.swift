@@ -27,8 +27,11 @@ public struct Candidate: Sendable, Equatable {
     /// Why it stands where it does in the plan.
     public var reason: String
 
-    /// `provider/model-id`, as attempts are shown.
+    /// `provider/model-id`, as the -v trace shows attempts.
     public var label: String { "\(provider.name)/\(model.id)" }
+    /// The model's one name for people: its catalog name, else the
+    /// `provider/model-id` that was typed.
+    public var name: String { model.name }
 }
 
 /// The ordered candidates for one request, and the rules to walk them by.
