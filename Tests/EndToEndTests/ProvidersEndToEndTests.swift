@@ -171,4 +171,12 @@ import TestSupport
         #expect(r.exitCode == 64)
         #expect(r.stderr.contains("routes in \(w.configPath): default"), "\(r.stderr)")
     }
+
+    /// The header and the column say the same word, and a period typed without a unit is shown with one.
+    @Test func statsSaysAttemptsAndShowsThePeriodsUnit() throws {
+        let w = try world()
+        let r = try providers(w, ["stats", "--since", "90"])
+        #expect(r.exitCode == 0, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("attempts over the last 90s;"), "\(r.stdout)")
+    }
 }

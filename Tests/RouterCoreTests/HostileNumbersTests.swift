@@ -70,3 +70,17 @@ import Testing
         #expect(walk.next(now: 0) == .attempt(1))
     }
 }
+
+@Suite struct DecimalTextTests {
+    @Test(arguments: [(3.22289156626506e-06, "0.00000322289"), (5.300000000000001e-06, "0.0000053"), (0.1 + 0.2, "0.3"),
+                      (1234.5678, "1234.57"), (0, "0"), (-0.000012345678, "-0.0000123457"), (1e300, "1e+300"), (2, "2")])
+    func costsPrintAsDecimalsWithoutFloatNoise(_ x: Double, _ text: String) {
+        #expect(NumberText.decimal(x) == text)
+    }
+
+    @Test func noValueTraps() {
+        for x in [Double.nan, .infinity, -.infinity, .leastNonzeroMagnitude, .greatestFiniteMagnitude, -1e-320, 9.2e18, 1e15] {
+            _ = NumberText.decimal(x)
+        }
+    }
+}

@@ -153,7 +153,7 @@ struct BenchOutput {
         func ms(_ x: Double?) -> String { x.map { NumberText.plain(($0 * 1e6).rounded() / 1e3) } ?? "" }
         let target = s.target.contains(",") ? "\"\(s.target)\"" : s.target
         return [target, ms(s.intended), ms(s.sent), ms(s.ttft), ms(s.e2e), s.outputTokens.map(String.init) ?? "", "\(s.outcome)",
-                s.costUSD.map { "\($0)" } ?? ""].joined(separator: ",") + "\n"
+                s.costUSD.map { NumberText.decimal($0) } ?? ""].joined(separator: ",") + "\n"
     }
 }
 

@@ -44,7 +44,7 @@ struct ProviderStats {
     }
 
     func table(_ lines: [Line], since: String) -> String {
-        var cells = [["provider", "model", "requests", "p50", "p99", "ttft p50", "errors", "cost/req", "total", "fallback", "hedge", "breaker"]]
+        var cells = [["provider", "model", "attempts", "p50", "p99", "ttft p50", "errors", "cost/req", "total", "fallback", "hedge", "breaker"]]
         for l in lines {
             let f = l.figures
             cells.append([f.provider, f.model, "\(f.requests)", mark(Self.ms(f.p50LatencyMs), l.alerts.p50),

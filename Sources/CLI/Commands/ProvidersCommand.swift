@@ -128,9 +128,11 @@ struct ProvidersCommand {
                           : "deleted \(deleted) attempt record\(deleted == 1 ? "" : "s") older than \(text)\n")
             return ExitCode.ok.rawValue
         case "stats":
-            let sinceText = parsed.value("since") ?? "24h"
             let since: Double
             do { since = try parsed.age("since") ?? 86_400 } catch { return report.fail(.usage(error.message)) }
+            // As typed, with its unit even when it was typed without one (`--since 90` is 90s).
+            let typed = (parsed.value("since") ?? "24h").trimmingWhitespace()
+            let sinceText = typed.last?.isLetter == true ? typed : DurationParser.exact(since)
             if let r = parsed.value("route"), config.route(named: r) == nil {
                 let routes = config.routes.map(\.name)
                 return report.fail(.usage("unknown route '\(r)'\(Suggest.hint(r, in: routes)); routes in \(config.source): \(routes.joined(separator: ", "))"))
