@@ -27,4 +27,23 @@ import FakeProvider
             }
         }
     }
+
+    /// The README's exit-code table and the man page's EXIT STATUS list the same codes.
+    @Test func theExitCodesAreTheSameInTheREADMEAndTheManPage() throws {
+        let readme = Self.read("README.md")
+        let table = try #require(readme.range(of: "### Exit codes").map { String(readme[$0.upperBound...]) })
+        let section = table[..<(table.range(of: "\n## ")?.lowerBound ?? table.endIndex)]
+        let inReadme = Set(section.split(separator: "\n").compactMap { line -> Int? in
+            guard line.hasPrefix("| ") else { return nil }
+            return Int(line.dropFirst(2).prefix { $0.isNumber })
+        })
+        let man = Self.read("man/llmr.1")
+        let status = try #require(man.range(of: ".Sh EXIT STATUS").map { String(man[$0.upperBound...]) })
+        let list = status[..<(status.range(of: ".Sh ")?.lowerBound ?? status.endIndex)]
+        let inMan = Set(list.split(separator: "\n").compactMap { line -> Int? in
+            line.hasPrefix(".It ") ? Int(line.dropFirst(4)) : nil
+        })
+        #expect(inReadme.count >= 12)
+        #expect(inReadme == inMan, "README \(inReadme.sorted()) vs man page \(inMan.sorted())")
+    }
 }

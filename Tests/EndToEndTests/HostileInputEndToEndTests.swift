@@ -316,7 +316,7 @@ import RouterCore
 
     @Test func helpAskListsEveryExitCode() throws {
         let r = try LLMRProcess.run(["help", "ask"])
-        for code in ["64", "65", "69", "74", "75", "77", "78", "130"] { #expect(r.stdout.contains(code)) }
+        for code in ["64", "65", "69", "71", "74", "75", "77", "78", "130"] { #expect(r.stdout.contains(code)) }
     }
 
     @Test func helpHelpIsTheGeneralHelp() throws {

@@ -17,9 +17,9 @@ struct AskCommand {
         On a terminal the answer streams as it arrives; into a pipe or file it is
         written once complete, so a failover never shows (--stream forces live output).
         Diagnostics go to stderr. Exit codes: 0 answer, 64 usage, 65 bad input,
-        69 every candidate failed, 74 stdout could not be written, 75 rate-limited
-        or over --max-cost, 77 credentials, 78 config, 130 interrupted (Ctrl-C;
-        143 for SIGTERM, 141 when the reader of stdout went away).
+        69 every candidate failed, 71 too few file descriptors, 74 stdout could not
+        be written, 75 rate-limited or over --max-cost, 77 credentials, 78 config,
+        130 interrupted (Ctrl-C; 143 for SIGTERM, 141 when the reader of stdout went away).
         """,
         options: RequestInput.sharedOptions + [
             OptionSpec("continue", short: "c", help: "continue the most recent chat session, and save this turn in it"),
