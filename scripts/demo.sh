@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Starts the fake provider on loopback and routes one prompt through a chain
-# whose primary answers 503 and whose second target refuses connections.
+# Starts the fake provider on loopback and shows llmr at work: the plan for a
+# prompt, one prompt routed through a chain whose primary answers 503 and
+# whose second target refuses connections, the record scripts read, the
+# providers' health, and a short benchmark. The config is demo/config.yaml with
+# the fake's port filled in (a copy in a temporary directory, shown as $CONFIG).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${BIN:-.build/debug}
@@ -13,8 +16,16 @@ port=$(cat "$work/port")
 sed "s/FAKE_PORT/$port/g" demo/config.yaml > "$work/config.yaml"
 # The demo keeps its attempt log to itself, out of your real state database.
 export LLMR_STATE_DIR="$work/state"
-echo "\$ llmr ask -v --config demo/config.yaml \"What does a circuit breaker do?\""
-"$bin/llmr" ask -v --config "$work/config.yaml" "What does a circuit breaker do?"
+export CONFIG="$work/config.yaml"
+show() { # the command as you would type it, then its output
+  { printf '$ llmr'; printf ' %q' "$@"; echo; } | sed "s|$CONFIG|\$CONFIG|g"
+  "$bin/llmr" "$@"
+  echo
+}
+echo "CONFIG=$CONFIG (demo/config.yaml, with the fake provider's port)"
 echo
-echo "\$ llmr ask --json ... | (the record scripts read)"
-"$bin/llmr" ask --json --config "$work/config.yaml" "What does a circuit breaker do?"
+show route --config "$CONFIG" "What does a circuit breaker do?"
+show ask -v --config "$CONFIG" "What does a circuit breaker do?"
+show ask --json --config "$CONFIG" "What does a circuit breaker do?"
+show providers --config "$CONFIG"
+show bench --config "$CONFIG" steady-small flaky-large -n 20 -c 2 -q

@@ -8,12 +8,48 @@ let usage = """
 usage: llmr-fake [--script FILE] [--port N] [--port-file FILE] [--for SECONDS]
                  [--send-log FILE]
 
-Serves OpenAI-format chat completions on 127.0.0.1 with scripted replies and
-faults. A fake provider NAME lives at http://127.0.0.1:PORT/NAME/v1. A provider
-the script does not name (every one, without --script) answers with a short
-greeting, or as the script's "default" behaviour says. Stops after --for
-seconds (default 3600). --send-log writes a line for every chunk of streamed
-answer text when it was sent: stream number, chunk number, monotonic seconds.
+Serves all three chat APIs on 127.0.0.1 with scripted replies and faults. A
+fake provider NAME lives under http://127.0.0.1:PORT/NAME: OpenAI's format at
+NAME/v1/chat/completions, Anthropic's at NAME/v1/messages, Gemini's at
+NAME/v1beta/models/MODEL:generateContent (and :streamGenerateContent), and the
+model list at NAME/.../models. A provider the script does not name (every one,
+without --script) answers with a short greeting, or as the script's "default"
+says. Stops after --for seconds (default 3600). --port-file writes the port
+once listening. --send-log writes a line for every chunk of streamed answer
+text when it was sent: stream number, chunk number, monotonic seconds.
+
+The script (JSON):
+  {"providers": {"NAME": BEHAVIOUR | [BEHAVIOUR, ...] | {"cycle": [...]}},
+   "default": BEHAVIOUR}
+A list plays in order, its last entry repeating; a cycle starts over.
+A BEHAVIOUR is an object of these keys, all optional:
+  text               the answer ("Hello from the fake provider.")
+  chunks             the stream's chunks exactly as given (they join into the answer)
+  echo               true: answer with the last user message
+  repeat             send the text this many times over
+  status             HTTP status (200)
+  retry_after        the Retry-After header
+  body               a raw error body; content_type its type
+  delay_ms           wait before the response head
+  first_token_delay_ms, chunk_delay_ms
+                     wait before the first chunk; between chunks
+  stall_after, stall_ms
+                     after N chunks go silent for stall_ms (30000)
+  truncate_after     after N chunks end the body without the end marker
+  disconnect_after   after N chunks close the connection; disconnect: true at once
+  malformed_after    after N chunks send an event that is not JSON
+  error_event_after  after N chunks send an error event inside the 200 stream
+  input_tokens, output_tokens
+                     the usage to report (estimated otherwise)
+  usage              the usage object verbatim (null: none)
+  finish             the finish reason verbatim (length, max_tokens, SAFETY, ...)
+  require_key        401 unless the request carries this key
+  echo_key           401 quoting the key the request carried
+  bom                start the stream with a UTF-8 byte order mark
+  after_end          raw bytes sent after the end marker
+  hold_open_ms       keep the connection open this long after the end marker
+  ignore_prefill     answer a prefill with the whole text again (a restart)
+  no_model_list      answer the model list with 404
 """
 
 func say(_ message: String) {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import CLI
 import FakeProvider
@@ -45,5 +46,18 @@ import FakeProvider
         })
         #expect(inReadme.count >= 12)
         #expect(inReadme == inMan, "README \(inReadme.sorted()) vs man page \(inMan.sorted())")
+    }
+
+    /// llmr-fake --help documents every key its scripts take.
+    @Test func theFakesHelpNamesEveryScriptKey() throws {
+        let source = Self.read("Sources/FakeProvider/FakeBehaviour.swift")
+        let keys = source.split(separator: "\n").compactMap { line -> String? in
+            let t = line.trimmingCharacters(in: .whitespaces)
+            guard t.hasPrefix("case \""), let end = t.dropFirst(6).firstIndex(of: "\"") else { return nil }
+            return String(t.dropFirst(6)[..<end])
+        }
+        #expect(keys.count > 25)
+        let help = Self.read("Sources/llmr-fake/main.swift")
+        for key in keys { #expect(help.contains(key), "llmr-fake --help does not name '\(key)'") }
     }
 }
