@@ -18,7 +18,8 @@ sed "s/FAKE_PORT/$port/g" demo/config.yaml > "$work/config.yaml"
 export LLMR_STATE_DIR="$work/state"
 export CONFIG="$work/config.yaml"
 show() { # the command as you would type it, then its output
-  { printf '$ llmr'; printf ' %q' "$@"; echo; } | sed "s|$CONFIG|\$CONFIG|g"
+  { printf '$ llmr'; for a in "$@"; do case "$a" in *[!A-Za-z0-9_./:=-]*) printf ' "%s"' "$a" ;; *) printf ' %s' "$a" ;; esac; done; echo; } |
+    sed "s|$CONFIG|\$CONFIG|g"
   "$bin/llmr" "$@"
   echo
 }
