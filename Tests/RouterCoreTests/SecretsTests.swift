@@ -1,13 +1,12 @@
 import Testing
 @testable import RouterCore
 
-/// Keys never survive into text llmr prints or stores.
+/// Keys never survive into text llmr prints or stores. The keys are the
+/// whole test process's, and other suites run beside this one with keys of
+/// their own registered: no test here resets them, and each uses its own key.
 @Suite(.serialized) struct SecretsTests {
-    init() { Secrets.reset() }
-
     @Test func aRegisteredKeyIsMaskedWhereverItStands() {
         Secrets.register("sk-proj-abcdefghijklmnop1234")
-        defer { Secrets.reset() }
         #expect(Secrets.redact("Incorrect API key provided: sk-proj-abcdefghijklmnop1234.") == "Incorrect API key provided: sk-…1234.")
         #expect(Secrets.redact("sk-proj-abcdefghijklmnop1234sk-proj-abcdefghijklmnop1234") == "sk-…1234sk-…1234")
         #expect(Secrets.redact("nothing here") == "nothing here")
@@ -16,26 +15,22 @@ import Testing
 
     @Test func aShortKeyIsMaskedWhole() {
         Secrets.register("short-key1")
-        defer { Secrets.reset() }
         #expect(Secrets.redact("key=short-key1;") == "key=[key];")
     }
 
     @Test func keysTooShortToFindSafelyAreNotSearched() {
         Secrets.register("abc")
-        defer { Secrets.reset() }
         #expect(Secrets.redact("abcabc") == "abcabc")
     }
 
     @Test func aKeyInsideAnotherIsReplacedWithTheLongerOne() {
         Secrets.register("secret-12345678")
         Secrets.register("my-secret-12345678-and-more")
-        defer { Secrets.reset() }
         #expect(Secrets.redact("[my-secret-12345678-and-more]") == "[my-…more]")
     }
 
     @Test func multibyteTextAroundAKeySurvives() {
         Secrets.register("ключ-секрет-1234")
-        defer { Secrets.reset() }
         #expect(Secrets.redact("« ключ-секрет-1234 » ✓") == "« клю…1234 » ✓")
     }
 }
@@ -48,7 +43,6 @@ extension SecretsTests {
     /// writes no key, and loses and reorders nothing but the key itself.
     @Test func aKeySplitAcrossPiecesIsRedactedWhereverItIsCut() {
         Secrets.register(Self.key)
-        defer { Secrets.reset() }
         let text = "before \(Self.key) middle é \(Self.key)after"
         let whole = Secrets.redact(text)
         let bytes = Array(text.utf8)
@@ -69,7 +63,6 @@ extension SecretsTests {
 
     @Test func textThatOnlyLooksLikeAKeysStartIsHeldThenWritten() {
         Secrets.register(Self.key)
-        defer { Secrets.reset() }
         var r = StreamRedactor()
         #expect(r.feed("the prefix sk-str") == "the prefix ")
         #expect(r.isHolding)
