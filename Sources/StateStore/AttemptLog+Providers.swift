@@ -9,7 +9,7 @@ extension AttemptLog {
                 var out: [String: Int] = [:]
                 for p in providers {
                     let times = try db.ints("""
-                        SELECT CAST(latency_ms AS INTEGER) FROM attempts WHERE provider = ? AND outcome = 'ok' AND route IS NOT '(check)' AND latency_ms IS NOT NULL
+                        SELECT CAST(latency_ms AS INTEGER) FROM attempts WHERE provider = ? AND outcome = 'ok' AND route IS NOT '\(RecordedRoute.check)' AND latency_ms IS NOT NULL
                         ORDER BY id DESC LIMIT 100
                         """, [p]).sorted()
                     if !times.isEmpty { out[p] = times[(times.count - 1) / 2] }

@@ -62,7 +62,7 @@ extension AttemptLog {
               (CASE outcome WHEN 'ok' THEN 1 WHEN 'hedge_lost' THEN 2 WHEN 'interrupted' THEN 2 ELSE 0 END) | (fallback << 2) | (hedge << 3),
               latency_ms, ifnull(ttft_ms, -1), ifnull(cost_usd, 0)
             FROM \(rows == nil ? "attempts" : "attempts NOT INDEXED")
-            WHERE at >= ? AND at < ? AND route IS NOT '(check)'\(bench ? "" : " AND route IS NOT '(bench)'")
+            WHERE at >= ? AND at < ? AND route IS NOT '\(RecordedRoute.check)'\(bench ? "" : " AND route IS NOT '\(RecordedRoute.bench)'")
             """
         var arguments: StatementArguments = [from, to]
         if let route {

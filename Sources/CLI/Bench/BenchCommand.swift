@@ -133,16 +133,16 @@ struct BenchCommand {
         _ = await watcher?.value
         progress?.clear()
 
-        let figures = runs.map(\.figures)
+        let accumulators = runs.map { r in r.progress.withLock { $0.figures } }
+        let figures = zip(runs, accumulators).map { BenchFigures(target: $0.target.name, $1) }
         log.flush(runs)
         if let e = log.firstFailure {
             report.note("warning: the run was not recorded in the state database (\(e))")
         }
-        if let code = Interrupts.exitCode {
+        if Interrupts.exitCode != nil {
             report.note("interrupted: the figures below are those of the \(figures.map(\.requests).reduce(0, +)) requests that finished")
-            _ = code
         }
-        let output = BenchOutput(figures: figures, accumulators: runs.map { r in r.progress.withLock { $0.figures } },
+        let output = BenchOutput(figures: figures, accumulators: accumulators,
                                  settings: settings, color: report.color)
         if parsed.has("json") {
             Output.stdout(output.json(startedAt: started).serialized() + "\n")
