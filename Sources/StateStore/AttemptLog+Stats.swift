@@ -60,7 +60,7 @@ extension AttemptLog {
         var sql = """
             SELECT provider, model,
               (CASE outcome WHEN 'ok' THEN 1 WHEN 'hedge_lost' THEN 2 WHEN 'interrupted' THEN 2 ELSE 0 END) | (fallback << 2) | (hedge << 3),
-              latency_ms, ifnull(ttft_ms, -1), ifnull(cost_usd, 0)
+              latency_ms, ifnull(ttft_ms, -1), cost_usd
             FROM \(rows == nil ? "attempts" : "attempts NOT INDEXED")
             WHERE at >= ? AND at < ? AND route IS NOT '\(RecordedRoute.check)'\(bench ? "" : " AND route IS NOT '\(RecordedRoute.bench)'")
             """
@@ -92,7 +92,7 @@ extension AttemptLog {
             let ttft = row.int64(4)
             acc.add(group: g, answered: kind & 3 == 1, lostHedge: kind & 3 == 2,
                     latencyMs: row.int(3), ttftMs: ttft < 0 ? nil : Int(ttft),
-                    costUSD: row.double(5), fallback: kind & 4 != 0, hedge: kind & 8 != 0)
+                    costUSD: row.isNull(5) ? nil : row.double(5), fallback: kind & 4 != 0, hedge: kind & 8 != 0)
         }
         return acc
     }

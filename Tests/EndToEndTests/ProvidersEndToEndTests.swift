@@ -165,6 +165,25 @@ import TestSupport
         #expect(try providers(w, ["stats", "--route", "nope"]).exitCode == 64)
     }
 
+    /// A model with no price costs "unknown" in the table, null in JSON, nothing in CSV; prices read as decimals.
+    @Test func anUnpricedModelsCostIsUnknownAndPricesHaveNoFloatNoise() throws {
+        let w = try world()
+        _ = try providers(w, ["check", "up"])
+        let log = try AttemptLog(path: w.stateDirectory + "/state.sqlite")
+        try seed(log, provider: "up", model: "free", ago: 60, latencies: [100, 200])
+        try seed(log, provider: "slow", model: "s", ago: 60, latencies: [300, 300, 300], cost: 5.3e-06 / 3 * 3)
+        let table = try providers(w, ["stats", "--since", "1h"])
+        let free = try #require(table.stdout.split(separator: "\n").first { $0.hasPrefix("up ") }, "\(table.stdout)")
+        #expect(free.contains("unknown") && !free.contains("$0.000000"), "\(free)")
+        let json = try providers(w, ["stats", "--since", "1h", "--json"])
+        #expect(json.stdout.contains(#""cost_per_request_usd":null"#), "\(json.stdout)")
+        #expect(!json.stdout.contains("e-0"), "no exponents: \(json.stdout)")
+        let csv = try providers(w, ["stats", "--since", "1h", "--csv"])
+        #expect(!csv.stdout.contains("e-0"), "\(csv.stdout)")
+        #expect(csv.stdout.contains("slow,s,3,300,300,30,0,0.0000053,0.0000159,0,0,"), "\(csv.stdout)")
+        #expect(csv.stdout.contains("up,free,2,100,200,10,0,,,0,0,"), "\(csv.stdout)")
+    }
+
     @Test func anUnknownRouteForStatsListsTheRoutes() throws {
         let w = try world()
         let r = try providers(w, ["stats", "--route", "nope"])

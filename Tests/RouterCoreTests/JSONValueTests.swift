@@ -79,4 +79,21 @@ import Testing
         #expect(JSONValue.number(.infinity).serialized() == "null")
         #expect(JSONValue.object([("k", 1.5)]).serialized() == #"{"k":1.5}"#)
     }
+
+    @Test(arguments: [(1.86e-05, "0.0000186"), (5.300000000000001e-06, "0.0000053"), (0.1 + 0.2, "0.3"),
+                      (3.22289156626506e-06, "0.00000322289156626506"), (-0.25, "-0.25"), (12.345678, "12.345678")])
+    func fractionsSerializeAsDecimalsWithoutFloatNoise(_ x: Double, _ text: String) throws {
+        #expect(JSONValue.number(x).serialized() == text)
+        // Fifteen significant digits survive the trip back.
+        let back = try #require(try JSONValue.parse(text).double)
+        #expect(abs(back - x) <= abs(x) * 1e-14)
+    }
+
+    @Test func extremeNumbersStayValidJSON() throws {
+        for x in [1e300, -1e-300, Double.leastNonzeroMagnitude, Double.greatestFiniteMagnitude, 1e15 + 0.5, 123456789012.345] {
+            let text = JSONValue.number(x).serialized()
+            let back = try #require(try JSONValue.parse(text).double, "\(text)")
+            #expect(abs(back - x) <= abs(x) * 1e-14, "\(text)")
+        }
+    }
 }

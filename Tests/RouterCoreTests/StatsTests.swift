@@ -31,6 +31,22 @@ import Testing
         #expect(f.hedgeRate == 0.3)
     }
 
+    @Test func aModelWithNoPriceHasAnUnknownCostNotZero() throws {
+        var acc = StatsAccumulator()
+        acc.add(StatsRow(provider: "local", model: "free", outcome: "ok", latencyMs: 10))
+        acc.add(StatsRow(provider: "local", model: "free", outcome: "http_503", latencyMs: 5))
+        acc.add(StatsRow(provider: "paid", model: "m", outcome: "ok", latencyMs: 10, costUSD: 0.002))
+        acc.add(StatsRow(provider: "paid", model: "m", outcome: "http_503", latencyMs: 5))
+        let figures = acc.figures()
+        #expect(figures.map(\.costKnown) == [false, true])
+        #expect(figures.last?.totalCost == 0.002)
+        var partly = StatsAccumulator()
+        partly.add(StatsRow(provider: "p", model: "m", outcome: "ok", latencyMs: 10))
+        partly.add(StatsRow(provider: "p", model: "m", outcome: "ok", latencyMs: 10, costUSD: 0.001))
+        // Once some answers were priced, the known part is shown.
+        #expect(partly.figures().first?.costKnown == true)
+    }
+
     func figures(p50: Int = 1000, p99: Int = 2000, errors: Double = 0, cost: Double = 0.01, fallback: Double = 0) -> StatsFigures {
         var f = StatsFigures(provider: "p", model: "m")
         f.requests = 100

@@ -37,6 +37,8 @@ struct ProviderStats {
         return tenths == tenths.rounded() ? "\(Int(saturating: tenths))%" : "\(tenths)%"
     }
     static func usd(_ x: Double) -> String { "$" + NumberText.sixDecimals(x) }
+    /// A cost, or "unknown" for a model with no price (as `--json` says null and chat "cost unknown").
+    static func usd(_ x: Double, known: Bool) -> String { known ? usd(x) : "unknown" }
 
     func mark(_ text: String, _ alert: Bool) -> String {
         guard alert else { return text }
@@ -49,7 +51,7 @@ struct ProviderStats {
             let f = l.figures
             cells.append([f.provider, f.model, "\(f.requests)", mark(Self.ms(f.p50LatencyMs), l.alerts.p50),
                           mark(Self.ms(f.p99LatencyMs), l.alerts.p99), Self.ms(f.p50TTFTMs), mark(Self.pct(f.errorRate), l.alerts.errorRate),
-                          mark(Self.usd(f.costPerRequest), l.alerts.cost), Self.usd(f.totalCost),
+                          mark(Self.usd(f.costPerRequest, known: f.costKnown), l.alerts.cost), Self.usd(f.totalCost, known: f.costKnown),
                           mark(Self.pct(f.fallbackRate), l.alerts.fallbackRate), Self.pct(f.hedgeRate), l.health])
         }
         var out = "attempts over the last \(since); ! marks a figure past its alert threshold (baseline: the \(since) before)\n"
@@ -95,10 +97,11 @@ struct ProviderStats {
                 return .object([
                     ("provider", .string(f.provider)), ("model", .string(f.model)), ("requests", .number(Double(f.requests))),
                     ("p50_latency_ms", num(f.p50LatencyMs)), ("p99_latency_ms", num(f.p99LatencyMs)), ("p50_ttft_ms", num(f.p50TTFTMs)),
-                    ("error_rate", round(f.errorRate)), ("cost_per_request_usd", round(f.costPerRequest)),
-                    ("total_cost_usd", round(f.totalCost)), ("fallback_rate", round(f.fallbackRate)), ("hedge_rate", round(f.hedgeRate)),
+                    ("error_rate", round(f.errorRate)),
+                    ("cost_per_request_usd", f.costKnown ? round(f.costPerRequest) : .null),
+                    ("total_cost_usd", f.costKnown ? round(f.totalCost) : .null), ("fallback_rate", round(f.fallbackRate)), ("hedge_rate", round(f.hedgeRate)),
                     ("baseline_p50_latency_ms", num(l.baseline?.p50LatencyMs)),
-                    ("baseline_cost_per_request_usd", l.baseline.map { round($0.costPerRequest) } ?? .null),
+                    ("baseline_cost_per_request_usd", l.baseline.flatMap { $0.costKnown ? round($0.costPerRequest) : nil } ?? .null),
                     ("alerts", .array(Self.alertNames(l.alerts).map { .string($0) })), ("breaker", .string(l.health)),
                 ])
             })),
@@ -108,12 +111,13 @@ struct ProviderStats {
     func csv(_ lines: [Line]) -> String {
         var out = "provider,model,requests,p50_latency_ms,p99_latency_ms,p50_ttft_ms,error_rate,cost_per_request_usd,total_cost_usd,fallback_rate,hedge_rate,alerts,breaker\n"
         func field(_ s: String) -> String { s.contains(",") || s.contains("\"") ? "\"" + s.replacingAll("\"", with: "\"\"") + "\"" : s }
+        func decimal(_ x: Double, _ known: Bool = true) -> String { known ? NumberText.decimal(x, significant: 9) : "" }
         for l in lines {
             let f = l.figures
             let values: [String] = [
                 field(f.provider), field(f.model), "\(f.requests)", f.p50LatencyMs.map(String.init) ?? "", f.p99LatencyMs.map(String.init) ?? "",
-                f.p50TTFTMs.map(String.init) ?? "", "\(f.errorRate)", "\(f.costPerRequest)", "\(f.totalCost)", "\(f.fallbackRate)",
-                "\(f.hedgeRate)", Self.alertNames(l.alerts).joined(separator: " "), field(l.health),
+                f.p50TTFTMs.map(String.init) ?? "", decimal(f.errorRate), decimal(f.costPerRequest, f.costKnown), decimal(f.totalCost, f.costKnown),
+                decimal(f.fallbackRate), decimal(f.hedgeRate), Self.alertNames(l.alerts).joined(separator: " "), field(l.health),
             ]
             out += values.joined(separator: ",") + "\n"
         }

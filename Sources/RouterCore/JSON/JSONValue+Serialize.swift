@@ -41,7 +41,10 @@ extension JSONValue {
     static func format(_ n: Double) -> String {
         guard n.isFinite else { return "null" }
         if n == n.rounded(), abs(n) < 1e15 { return String(Int64(n)) }
-        return "\(n)"
+        // Fifteen significant digits in plain notation: a cost reads 0.0000186,
+        // not 1.86e-05, and 5.300000000000001e-06 loses its noise. Magnitudes
+        // that would need more than 30 decimals keep Swift's exponent form.
+        return NumberText.decimal(n, significant: 15)
     }
 
     /// The index of the first byte at or after `i` that may need an escape:

@@ -36,6 +36,9 @@ public struct StatsFigures: Sendable, Equatable {
     public var errorRate = 0.0
     public var costPerRequest = 0.0
     public var totalCost = 0.0
+    /// False when answers came but none had a price (a model the catalog
+    /// does not price): the costs above are then unknown, not $0.
+    public var costKnown = true
     /// Answers that came from a fallback, over all answers.
     public var fallbackRate = 0.0
     /// Attempts that ran in a hedged race, over all attempts.
@@ -76,6 +79,7 @@ public struct StatsAccumulator: Sendable {
         var fallbacks = 0
         var hedges = 0
         var cost = 0.0
+        var pricedAnswers = 0
         var latencies: [Int] = []
         var ttfts: [Int] = []
     }
@@ -111,6 +115,7 @@ public struct StatsAccumulator: Sendable {
         if hedge { groups[g].hedges += 1 }
         if answered {
             groups[g].answers += 1
+            if costUSD != nil { groups[g].pricedAnswers += 1 }
             groups[g].latencies.append(latencyMs)
             if let t = ttftMs { groups[g].ttfts.append(t) }
             if fallback { groups[g].fallbacks += 1 }
@@ -130,6 +135,7 @@ public struct StatsAccumulator: Sendable {
             groups[g].fallbacks += o.fallbacks
             groups[g].hedges += o.hedges
             groups[g].cost += o.cost
+            groups[g].pricedAnswers += o.pricedAnswers
             groups[g].latencies += o.latencies
             groups[g].ttfts += o.ttfts
         }
@@ -156,6 +162,7 @@ public struct StatsAccumulator: Sendable {
             f.p50TTFTMs = Self.percentile(ttfts, 0.5)
             f.errorRate = g.requests == 0 ? 0 : Double(g.failures) / Double(g.requests)
             f.totalCost = g.cost
+            f.costKnown = g.answers == 0 || g.pricedAnswers > 0
             f.costPerRequest = g.requests == 0 ? 0 : g.cost / Double(g.requests)
             f.fallbackRate = g.answers == 0 ? 0 : Double(g.fallbacks) / Double(g.answers)
             f.hedgeRate = g.requests == 0 ? 0 : Double(g.hedges) / Double(g.requests)
