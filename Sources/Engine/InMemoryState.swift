@@ -20,6 +20,7 @@ public final class InMemoryState: StateBackend {
         var updated: Double
         var system: String?
         var turns: [SavedTurn] = []
+        var takenBackUSD = 0.0
     }
 
     struct Contents: Sendable {
@@ -188,12 +189,16 @@ public final class InMemoryState: StateBackend {
         return try outcome.get()
     }
 
-    public func session(_ name: String) throws(StateFailure) -> (system: String?, turns: [SavedTurn])? {
-        contents.withLock { c in c.sessions[name].map { ($0.system, $0.turns) } }
+    public func session(_ name: String) throws(StateFailure) -> (system: String?, turns: [SavedTurn], takenBackUSD: Double)? {
+        contents.withLock { c in c.sessions[name].map { ($0.system, $0.turns, $0.takenBackUSD) } }
     }
 
     public func deleteTurn(session name: String, turn: Int) throws(StateFailure) {
-        contents.withLock { c in c.sessions[name]?.turns.removeAll { $0.turn == turn } }
+        contents.withLock { c in
+            guard let i = c.sessions[name]?.turns.firstIndex(where: { $0.turn == turn }) else { return }
+            let taken = c.sessions[name]?.turns.remove(at: i)
+            c.sessions[name]?.takenBackUSD += taken?.costUSD ?? 0
+        }
     }
 
     public func claimSession(_ name: String, at time: Double) throws(StateFailure) -> Bool {
@@ -207,7 +212,7 @@ public final class InMemoryState: StateBackend {
     public func sessions() throws(StateFailure) -> [SessionSummary] {
         contents.withLock { c in
             c.sessions.filter { !$0.value.turns.isEmpty }.map { name, s in
-                SessionSummary(name: name, turns: s.turns.count, lastUsed: s.updated, costUSD: s.turns.compactMap(\.costUSD).reduce(0, +))
+                SessionSummary(name: name, turns: s.turns.count, lastUsed: s.updated, costUSD: s.turns.compactMap(\.costUSD).reduce(s.takenBackUSD, +))
             }.sorted { $0.lastUsed != $1.lastUsed ? $0.lastUsed > $1.lastUsed : $0.name < $1.name }
         }
     }

@@ -17,7 +17,7 @@ extension AttemptLog {
                 let ids = try Self.insert(db, result, requestID: requestID, at: time, breaker: breaker, owner: owner, content: nil)
                 guard result.failure == nil, let answer = result.text else { return nil }
                 // The next number is taken inside the write transaction: concurrent writers queue up, none collides.
-                let next = (try db.int("SELECT max(turn) FROM turns WHERE session = ?", [name]) ?? 0).addingReportingOverflow(1)
+                let next = (try db.int("SELECT max(turn) FROM turns WHERE session = ? AND turn > 0", [name]) ?? 0).addingReportingOverflow(1)
                 guard !next.overflow else {
                     exhausted = true
                     return nil
@@ -49,7 +49,7 @@ extension AttemptLog {
     }
 
     /// A session's system prompt and turns, oldest first; nil when there is no such session.
-    public func session(_ name: String) throws(Failure) -> (system: String?, turns: [SavedTurn])? {
+    public func session(_ name: String) throws(Failure) -> (system: String?, turns: [SavedTurn], takenBackUSD: Double)? {
         do {
             return try queue.read { db in
                 var found = false
@@ -63,23 +63,29 @@ extension AttemptLog {
                 try db.each(sql: """
                     SELECT CAST(turn AS INTEGER), CAST(at AS REAL), CAST(user AS TEXT), CAST(assistant AS TEXT),
                            CAST(provider AS TEXT), CAST(model AS TEXT), CAST(cost_usd AS REAL)
-                    FROM turns WHERE session = ? AND turn IS NOT NULL ORDER BY turn
+                    FROM turns WHERE session = ? AND turn > 0 ORDER BY turn
                     """, arguments: [name]) { r in
                     turns.append(SavedTurn(turn: r.int(0), at: r.double(1), user: r.string(2), assistant: r.string(3),
                                            provider: r.optionalString(4), model: r.optionalString(5), costUSD: r.optionalDouble(6)))
                 }
-                return (system, turns)
+                let takenBack = try db.double("SELECT sum(CAST(cost_usd AS REAL)) FROM turns WHERE session = ? AND turn <= 0", [name])
+                return (system, turns, takenBack ?? 0)
             }
         } catch {
             throw Failure(path: path, reason: reason(error))
         }
     }
 
-    /// Removes one saved turn (a `/retry` replaces it); its attempts stay in the log.
+    /// Takes one saved turn out of the conversation (a `/retry` replaces it):
+    /// it is kept under a number of 0 or below, out of the conversation but
+    /// in the session's cost; its attempts stay in the log.
     public func deleteTurn(session name: String, turn: Int) throws(Failure) {
         do {
             try queue.write { db in
-                try db.execute(sql: "DELETE FROM turns WHERE session = ? AND turn = ?", arguments: [name, turn])
+                try db.execute(sql: """
+                    UPDATE turns SET turn = (SELECT min(0, ifnull(min(turn), 0)) - 1 FROM turns WHERE session = ?1)
+                    WHERE session = ?1 AND turn = ?2 AND turn > 0
+                    """, arguments: [name, turn])
             }
         } catch {
             throw Failure(path: path, reason: reason(error))
@@ -105,9 +111,11 @@ extension AttemptLog {
             return try queue.read { db in
                 var out: [SessionSummary] = []
                 try db.each(sql: """
-                    SELECT CAST(s.name AS TEXT), count(t.turn), CAST(s.updated AS REAL), sum(CAST(t.cost_usd AS REAL))
+                    SELECT CAST(s.name AS TEXT), count(CASE WHEN t.turn > 0 THEN 1 END), CAST(s.updated AS REAL),
+                           sum(CAST(t.cost_usd AS REAL))
                     FROM sessions s LEFT JOIN turns t ON t.session = s.name
-                    WHERE s.name IS NOT NULL GROUP BY s.name HAVING count(t.turn) > 0 ORDER BY s.updated DESC, s.name
+                    WHERE s.name IS NOT NULL GROUP BY s.name HAVING count(CASE WHEN t.turn > 0 THEN 1 END) > 0
+                    ORDER BY s.updated DESC, s.name
                     """) { r in
                     out.append(SessionSummary(name: r.string(0), turns: r.int(1), lastUsed: r.double(2), costUSD: r.double(3)))
                 }

@@ -173,6 +173,27 @@ import TestSupport
         #expect(!r.stderr.contains("  tiny "), "\(r.stderr)")
     }
 
+    /// /cost, /sessions, --list and a resumed session's /cost all count the answer that /retry replaced.
+    @Test func costAndSessionsAgreeAfterARetry() throws {
+        let w = try world([:])
+        let r = try chat(w, "hi\n/retry\n/cost\n/sessions\n", ["--session", "s"])
+        #expect(r.exitCode == 0, "\(r.stderr)")
+        func dollars(after marker: String, in text: String) -> String? {
+            guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(marker) || $0.contains("  " + marker) }),
+                  let at = line.range(of: "$", options: .backwards) else { return nil }
+            return String(line[at.upperBound...].prefix { $0.isNumber || $0 == "." })
+        }
+        let cost = try #require(dollars(after: "session s: $", in: r.stderr), "\(r.stderr)")
+        #expect(r.stderr.contains("s *"), "\(r.stderr)")
+        #expect(cost != "0.000000")
+        #expect(dollars(after: "s *", in: r.stderr) == cost, "\(r.stderr)")
+        let list = try LLMRProcess.run(["chat", "--config", w.configPath, "--list"], environment: env(w))
+        #expect(dollars(after: "s ", in: list.stdout) == cost, "\(list.stdout)")
+        #expect(list.stdout.contains("  1  "), "one turn: the replaced answer is no turn \(list.stdout)")
+        let resumed = try chat(w, "/cost\n", ["--session", "s"])
+        #expect(dollars(after: "session s: $", in: resumed.stderr) == cost, "\(resumed.stderr)")
+    }
+
     @Test func aBinaryFileIsRefusedAndATextFileGoesWithTheNextMessage() throws {
         let w = try world([:])
         let binary = w.directory + "/blob.bin", text = w.directory + "/notes.txt"

@@ -82,6 +82,25 @@ import Testing
     }
 
     @Test(arguments: Kind.allCases)
+    func anAnswerTakenBackStillCountsInTheSessionsCost(_ kind: Kind) throws {
+        let (store, other) = try stores(kind)
+        #expect(try store.recordTurn(session: "a", system: nil, user: "one", result: result(.ok), requestID: "1", at: 10, breaker: nil) == 1)
+        // /retry twice: turn 2 is answered, taken back, answered again, taken back, answered a third time.
+        for i in 0..<3 {
+            #expect(try store.recordTurn(session: "a", system: nil, user: "two", result: result(.ok), requestID: "r\(i)", at: 11 + Double(i),
+                                         breaker: nil) == 2)
+            if i < 2 { try store.deleteTurn(session: "a", turn: 2) }
+        }
+        let saved = try #require(try other.session("a"))
+        #expect(saved.turns.map(\.turn) == [1, 2])
+        #expect(abs(saved.takenBackUSD - 0.002) < 1e-12)
+        let summary = try #require(try other.sessions().first)
+        #expect(summary.turns == 2)
+        // What /cost says for the session: every answer paid for, the replaced ones too.
+        #expect(abs(summary.costUSD - 0.004) < 1e-12)
+    }
+
+    @Test(arguments: Kind.allCases)
     func sessionsNumberTurnsAndRefuseATakenName(_ kind: Kind) throws {
         let (store, other) = try stores(kind)
         #expect(try store.recordTurn(session: "a", system: "be brief", user: "one", result: result(.ok), requestID: "1", at: 10, breaker: nil) == 1)

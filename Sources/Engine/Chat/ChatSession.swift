@@ -95,7 +95,7 @@ public final class ChatSession {
         guard let store, let saved = try store.session(name) else { return false }
         self.name = name
         conversation = Conversation(system: saved.system, turns: saved.turns.map { .init(user: $0.user, assistant: $0.assistant) })
-        spentBefore = saved.turns.compactMap(\.costUSD).reduce(0, +)
+        spentBefore = saved.turns.compactMap(\.costUSD).reduce(saved.takenBackUSD, +)
         spent = 0
         spentByProvider = [:]
         return true

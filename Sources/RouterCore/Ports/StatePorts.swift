@@ -101,9 +101,11 @@ public protocol SessionStore {
     @discardableResult
     func recordTurn(session name: String, system: String?, user: String, result: RouteResult, requestID: String,
                     at time: Double, breaker: Breaker?) throws(StateFailure) -> Int?
-    /// A session's system prompt and turns, oldest first; nil when there is no such session.
-    func session(_ name: String) throws(StateFailure) -> (system: String?, turns: [SavedTurn])?
-    /// Removes one saved turn (a `/retry` replaces it); its attempts stay recorded.
+    /// A session's system prompt and turns, oldest first, and what the answers
+    /// taken back by `/retry` cost; nil when there is no such session.
+    func session(_ name: String) throws(StateFailure) -> (system: String?, turns: [SavedTurn], takenBackUSD: Double)?
+    /// Takes one saved turn out of the conversation (a `/retry` replaces it);
+    /// its attempts stay recorded and its cost stays counted in the session's.
     func deleteTurn(session name: String, turn: Int) throws(StateFailure)
     /// Claims a new session's name, atomically across processes: false when
     /// it is taken (saved, or claimed by another process that has not saved yet).
