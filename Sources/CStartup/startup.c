@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 
 static int closed_fds = 0;
 
@@ -48,4 +49,10 @@ static void llmr_check_free_fds(void) {
 
 int llmr_closed_standard_fds(void) {
     return closed_fds;
+}
+
+int llmr_terminal_columns(int fd) {
+    struct winsize size;
+    if (ioctl(fd, TIOCGWINSZ, &size) != 0) return 0;
+    return size.ws_col;
 }

@@ -9,14 +9,15 @@ public final class PTYSession: @unchecked Sendable {
     private let lock = NSLock()
     private var buffer = Data()
 
-    /// Starts `llmr args…` with `environment` (plus PATH, HOME and TERM=xterm).
-    public init(_ args: [String], environment: [String: String]) throws {
+    /// Starts `llmr args…` with `environment` (plus PATH, HOME and TERM=xterm)
+    /// on a terminal `columns` wide.
+    public init(_ args: [String], environment: [String: String], columns: Int = 200) throws {
         let quoted = ([LLMRProcess.binary] + args).map(ShellRun.quote).joined(separator: " ")
         var env = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "TERM": "xterm", "LANG": "C.UTF-8"]
         env.merge(environment) { $1 }
         process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
         // stty: a fixed width, so that libedit never wraps the lines the tests look for.
-        process.arguments = ["-qfec", "stty cols 200 rows 50; exec \(quoted)", "/dev/null"]
+        process.arguments = ["-qfec", "stty cols \(columns) rows 50; exec \(quoted)", "/dev/null"]
         process.environment = env
         process.standardInput = input
         process.standardOutput = output

@@ -80,6 +80,25 @@ import TestSupport
         #expect(w.server.requests.count == 1)
     }
 
+    /// On an 80- or 120-column terminal no line of the table is wider; into a pipe every row is whole, on one line.
+    @Test(arguments: [80, 120])
+    func theTableFitsTheTerminal(_ columns: Int) throws {
+        let w = try FakeWorld(script: FakeScript(["a": [.status(429, retryAfter: "300")]]), yaml: yaml)
+        let env = ["A_KEY": "k", "LLMR_STATE_DIR": w.stateDirectory]
+        _ = try w.run(["-m", "ma", "hi"], environment: env)
+        let pty = try PTYSession(["route", "--config", w.configPath, "a prompt"], environment: env, columns: columns)
+        #expect(pty.exitStatus() == 0)
+        let lines = pty.screen.replacingOccurrences(of: "\r", with: "").split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("#") }, "\(pty.screen)")
+        for line in lines { #expect(TerminalTextWidth.of(line) <= columns, "\(columns): \(line)") }
+        #expect(pty.screen.contains("\u{1B}[3"), "colour on a terminal")
+        let piped = try LLMRProcess.run(["route", "--config", w.configPath, "a prompt"], environment: env)
+        let rows = piped.stdout.split(separator: "\n").filter { $0.first?.isNumber == true }
+        #expect(rows.count == 4, "\(piped.stdout)")
+        #expect(rows.allSatisfy { $0.contains("$") || $0.contains("?") })
+        #expect(!piped.stdout.contains("\u{1B}"), "no colour into a pipe")
+    }
+
     @Test func usageAndHelp() throws {
         let help = try LLMRProcess.run(["route", "--help"])
         #expect(help.exitCode == 0)

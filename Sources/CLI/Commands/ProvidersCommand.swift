@@ -156,7 +156,8 @@ struct ProvidersCommand {
             return await ProviderCheck(terminal: terminal, context: context, json: parsed.has("json"))
                 .run(selected, watch: parsed.has("watch"), count: count, report: report)
         default:
-            Output.stdout(Self.list(config, log: log, json: parsed.has("json"), environment: terminal.environment))
+            Output.stdout(Self.list(config, log: log, json: parsed.has("json"), environment: terminal.environment,
+                                    width: terminal.stdoutColumns, color: terminal.colorOnStdout(parsed.value("color"))))
             return ExitCode.ok.rawValue
         }
     }
@@ -166,7 +167,8 @@ struct ProvidersCommand {
         "the state database \(e.path) is unreadable (\(e.reason)); move it aside (mv '\(e.path)' '\(e.path).bad') and llmr starts a new one"
     }
 
-    static func list(_ config: Config, log: (any StateBackend)?, json: Bool, environment: [String: String]) -> String {
+    static func list(_ config: Config, log: (any StateBackend)?, json: Bool, environment: [String: String],
+                     width: Int? = nil, color: Bool = false) -> String {
         let now = SystemClock().wallTime()
         let names = config.providers.map(\.name)
         let health = (try? log?.snapshot(providers: names, now: now)) ?? HealthSnapshot()
@@ -179,15 +181,18 @@ struct ProvidersCommand {
             var breaker: String
             var openUntil: Double?
             var cooldown: Double?
-            /// Its models held back by a breaker or cooldown of their own.
-            var models: [(String, String)]
+            /// Its models held back by a breaker or cooldown of their own: name, id, state.
+            var models: [(String, String, String)]
         }
         let rows: [Row] = config.providers.map { p in
             var key = HealthLabel.key(keys.key(for: p))
             if key == "missing" { key += " (\(p.keyEnv ?? "key"))" }
             let (state, until) = HealthLabel.breaker(breaker.view(health.breakers[p.name], now: now))
             return Row(p: p, key: key, breaker: state, openUntil: until, cooldown: health.cooldowns[p.name],
-                       models: HealthLabel.heldModels(of: p.name, breaker, health, now: now))
+                       models: HealthLabel.heldModels(of: p.name, breaker, health, now: now).map { id, state in
+                           // The catalog's name for the model, as the user wrote it; its id when the catalog has none.
+                           (config.models.first { $0.provider == p.name && $0.id == id }?.name ?? id, id, state)
+                       })
         }
         if json {
             return JSONValue.object([("schema", "llmr.providers/1"), ("providers", .array(rows.map { r in
@@ -195,18 +200,27 @@ struct ProvidersCommand {
                          ("key", .string(r.key)), ("breaker", .string(r.breaker)),
                          ("breaker_open_until", r.openUntil.map { .number($0) } ?? .null),
                          ("cooldown_until", r.cooldown.map { .number($0) } ?? .null),
-                         ("models_held", .array(r.models.map { .object([("model", .string($0.0)), ("state", .string($0.1))]) })),
+                         ("models_held", .array(r.models.map {
+                             .object([("model", .string($0.0)), ("model_id", .string($0.1)), ("state", .string($0.2))])
+                         })),
                          ("p50_latency_ms", p50[r.p.name].map { .number(Double($0)) } ?? .null)])
             }))]).serialized() + "\n"
         }
-        var cells = [["provider", "api", "base url", "key", "breaker", "cooldown", "models held back", "p50"]]
+        // On a narrow terminal the base URL and the cooldown give way first; models held back wrap last.
+        let columns = [
+            Table.Column("provider", elide: 12), Table.Column("api"), Table.Column("base url", drop: 4, elide: 20),
+            Table.Column("key", drop: 1), Table.Column("breaker"), Table.Column("cooldown", drop: 3),
+            Table.Column("p50", drop: 2), Table.Column("models held back", short: "held back", wraps: true),
+        ]
+        func paint(_ text: String, _ bad: Bool) -> String { color && bad ? "\u{1B}[31m\(text)\u{1B}[0m" : text }
+        var cells: [[String]] = []
         for r in rows {
             let breaker = r.openUntil.map { "\(r.breaker) \(DurationParser.format($0 - now))" } ?? r.breaker
-            cells.append([r.p.name, r.p.api.rawValue, r.p.baseURL, r.key, breaker,
-                          r.cooldown.map { DurationParser.format(max(0, $0 - now)) } ?? "-",
-                          r.models.isEmpty ? "-" : r.models.map { "\($0.0) \($0.1)" }.joined(separator: "; "),
-                          p50[r.p.name].map { "\($0) ms" } ?? "-"])
+            let cooldown = r.cooldown.flatMap { $0 > now ? DurationParser.format($0 - now) : nil }
+            cells.append([r.p.name, r.p.api.rawValue, r.p.baseURL, paint(r.key, r.key.hasPrefix("missing")), paint(breaker, r.breaker != "closed"),
+                          cooldown.map { paint($0, true) } ?? "-", p50[r.p.name].map { "\($0) ms" } ?? "-",
+                          r.models.isEmpty ? "-" : paint(r.models.map { "\($0.0) \($0.2)" }.joined(separator: "; "), true)])
         }
-        return Table.render(cells)
+        return Table.render(columns, cells, width: width)
     }
 }

@@ -43,7 +43,8 @@ struct RouteCommand {
         if parsed.has("json") {
             Output.stdout(Self.json(routing, input: input, rows: rows).serialized() + "\n")
         } else {
-            Output.stdout(Self.table(routing, input: input, rows: rows))
+            Output.stdout(Self.table(routing, input: input, rows: rows, width: terminal.stdoutColumns,
+                                     color: terminal.colorOnStdout(parsed.value("color"))))
         }
         return ExitCode.ok.rawValue
     }
@@ -80,27 +81,42 @@ struct RouteCommand {
         return "$" + NumberText.sixDecimals(x)
     }
 
-    static func table(_ routing: Routing, input: RequestInput, rows: [Row]) -> String {
+    /// The plan as a table. On a narrow terminal the breaker and key columns
+    /// go first (the status says why a candidate is skipped), then the
+    /// placement and the window; into a pipe every row is whole.
+    static func table(_ routing: Routing, input: RequestInput, rows: [Row], width: Int? = nil, color: Bool = false) -> String {
         let plan = routing.plan
         var head = plan.route.map { "route \($0) (\(plan.strategy.rawValue))" } ?? "model named with -m"
         if let seed = input.seed { head += ", seed \(seed)" }
         head += "; retries \(plan.retries), at most \(plan.maxAttempts) attempts; prompt about \(input.request.estimatedPromptTokens) tokens"
         if let m = input.maxCost { head += "; --max-cost \(usd(m))" }
-        let lines = [head, "config \(routing.config.source)"]
-        let headers = ["#", "candidate", "tier", "placed by", "est. cost", "window", "key", "breaker", "status"]
-        var cells: [[String]] = [headers]
+        let columns = [
+            Table.Column("#"), Table.Column("candidate", elide: 12), Table.Column("tier"),
+            Table.Column("placed by", short: "why", drop: 3, elide: 10), Table.Column("est. cost", short: "cost"),
+            Table.Column("window", drop: 2), Table.Column("key", drop: 4), Table.Column("breaker", drop: 5),
+            Table.Column("status", wraps: true),
+        ]
+        func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+        var cells: [[String]] = []
         for (i, r) in rows.enumerated() {
             let c = r.candidate
             let window = c.model.context.map(String.init) ?? "?"
             let status: String
             switch r.availability {
-            case .available: status = "ready"
-            case .probe: status = "ready (sends the half-open probe)"
-            default: status = "skipped: " + r.availability.reason
+            case .available: status = paint("ready", "32")
+            case .probe: status = paint("ready (sends the half-open probe)", "33")
+            default: status = paint("skipped: " + r.availability.reason, "31")
             }
-            cells.append(["\(i + 1)", c.name, c.tier.rawValue, c.reason, usd(c.estimatedCost), window, r.key, r.breaker, status])
+            // The tier has its own column: "primary tier, in order" reads "in order" beside it.
+            var why = c.reason
+            for prefix in ["\(c.tier.rawValue) tier, ", "\(c.tier.rawValue) tier"] where why.hasPrefix(prefix) {
+                why = String(why.dropFirst(prefix.count))
+            }
+            cells.append(["\(i + 1)", c.name, c.tier.rawValue, why.isEmpty ? "-" : why, usd(c.estimatedCost), window, r.key,
+                          r.breaker == "closed" ? r.breaker : paint(r.breaker, "31"), status])
         }
-        return lines.joined(separator: "\n") + "\n" + Table.render(cells)
+        let lines = [head, "config \(routing.config.source)"].map { line in width.map { TerminalText.elide(line, to: $0) } ?? line }
+        return lines.joined(separator: "\n") + "\n" + Table.render(columns, cells, width: width)
     }
 
     static func json(_ routing: Routing, input: RequestInput, rows: [Row]) -> JSONValue {

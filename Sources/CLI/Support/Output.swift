@@ -110,4 +110,27 @@ enum TerminalText {
         }
         return n
     }
+
+    /// `text` in at most `width` columns: its start and end with "…" between
+    /// (model names differ at their ends). Colour is dropped from a cut text.
+    static func elide(_ text: String, to width: Int) -> String {
+        guard TerminalText.width(text) > width else { return text }
+        guard width > 1 else { return width == 1 ? "…" : "" }
+        var plain: [Unicode.Scalar] = []
+        var inEscape = false
+        for c in text.unicodeScalars {
+            if inEscape {
+                if (0x40...0x7E).contains(c.value), c != "[" { inEscape = false }
+                continue
+            }
+            if c == "\u{1B}" { inEscape = true; continue }
+            plain.append(c)
+        }
+        let tail = (width - 1) / 2, head = width - 1 - tail
+        var out = String.UnicodeScalarView()
+        out.append(contentsOf: plain.prefix(head))
+        out.append("…")
+        out.append(contentsOf: plain.suffix(tail))
+        return String(out)
+    }
 }

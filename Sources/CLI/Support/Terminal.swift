@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Engine
 
 /// The process's standard streams and environment, read once.
 public struct Terminal: Sendable {
@@ -18,6 +19,20 @@ public struct Terminal: Sendable {
             p += 1
         }
         return Terminal(stdinIsTTY: isatty(0) == 1, stdoutIsTTY: isatty(1) == 1, stderrIsTTY: isatty(2) == 1, environment: env)
+    }
+
+    /// How wide tables on stdout may be: on a terminal, `COLUMNS` when it is
+    /// set to a number (as `ls` does), else the terminal's own width; nil
+    /// into a pipe or file, where rows stay whole.
+    public var stdoutColumns: Int? {
+        guard stdoutIsTTY else { return nil }
+        if let text = environment["COLUMNS"], let n = Int(text), n > 0 { return min(n, 10_000) }
+        return StandardStreams.terminalColumns(1)
+    }
+
+    /// Whether a table on stdout gets colour: the same rules, for stdout.
+    public func colorOnStdout(_ choice: String?) -> Bool {
+        choice == nil || choice == "auto" ? stdoutIsTTY && colorOnStderr("auto") : colorOnStderr(choice)
     }
 
     /// Whether stderr gets colour: `--color always|never|auto`; auto means a

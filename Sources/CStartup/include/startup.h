@@ -6,4 +6,7 @@
 /// before anything else ran.
 int llmr_closed_standard_fds(void);
 
+/// The width in columns of the terminal on `fd`, or 0 when it is none or says none.
+int llmr_terminal_columns(int fd);
+
 #endif

@@ -6,4 +6,10 @@ internal import CStartup
 public enum StandardStreams {
     public static var stdinWasClosed: Bool { llmr_closed_standard_fds() & 1 != 0 }
     public static var stdoutWasClosed: Bool { llmr_closed_standard_fds() & 2 != 0 }
+
+    /// The width of the terminal on `fd` (TIOCGWINSZ); nil when it is not one or gives no width.
+    public static func terminalColumns(_ fd: Int32) -> Int? {
+        let n = Int(llmr_terminal_columns(fd))
+        return n > 0 ? n : nil
+    }
 }
