@@ -63,6 +63,17 @@ import Testing
         #expect(continuation != nil, "\(text)")
     }
 
+    @Test func completionChoicesAreListedInColumnsFilledDownwards() {
+        let items = ["/help", "/model", "/route", "/system", "/set", "/file", "/retry", "/clear", "/trim", "/sessions", "/resume"]
+        let text = Table.grid(items, width: 40)
+        let ls = lines(text)
+        #expect(ls.count == 4, "\(text)")            // cells 11 wide: 3 columns of 4 rows
+        #expect(ls.allSatisfy { TerminalText.width($0) <= 40 })
+        #expect(ls[0].hasPrefix("/help      /set       /trim"), "\(text)")
+        #expect(Table.grid(["a", "b"], width: 80) == "a  b\n")
+        #expect(Table.grid(["a-very-long-choice"], width: 5) == "a-…ce\n")
+    }
+
     @Test func nothingTrapsOnTinyWidthsOrEmptyTables() {
         for w in [0, 1, 5, 10] { _ = Table.render(columns, rows, width: w) }
         _ = Table.render(columns, [], width: 20)

@@ -119,7 +119,7 @@ struct BenchCommand {
         let runner = BenchRunner(context: context, workload: settings.workload, load: settings.load, timeout: settings.timeout,
                                  stream: settings.stream, log: log, onSample: csv ? BenchOutput.writeRow : nil)
         let showProgress = terminal.stderrIsTTY && !parsed.has("quiet") && !parsed.has("json") && !csv
-        let progress = showProgress ? BenchProgress(runs: runs, load: settings.load, report: report) : nil
+        let progress = showProgress ? BenchProgress(runs: runs, load: settings.load, report: report, width: terminal.stderrColumns) : nil
         let watcher = progress.map { p in Task { await p.run() } }
         // Ctrl-C or SIGTERM: send nothing more, end what is in flight, then show
         // and record what finished (a second signal ends llmr at once).
@@ -149,7 +149,7 @@ struct BenchCommand {
         } else if csv {
             // The rows are out already.
         } else {
-            Output.stdout(output.table(histograms: terminal.stdoutIsTTY))
+            Output.stdout(output.table(histograms: terminal.stdoutIsTTY, width: terminal.stdoutColumns))
         }
         for warning in output.warnings { report.note("warning: " + warning) }
         let failed = output.failedChecks()

@@ -18,8 +18,17 @@ struct BenchOutput {
         return s < 0.01 ? "\(NumberText.plain((s * 10_000).rounded() / 10)) ms" : "\(Int(milliseconds: s)) ms"
     }
 
-    func table(histograms: Bool) -> String {
-        var cells = [["target", "ok/n", "errors", "ttft p50", "p95", "p99", "tpot p50", "e2e p50", "p95", "p99", "out tok/s", "req/s", "$/req"]]
+    /// The side-by-side table, fitted to `width` columns on a terminal: the
+    /// tail percentiles and rates give way first, target names are elided.
+    func table(histograms: Bool, width: Int? = nil) -> String {
+        let columns = [
+            Table.Column("target", elide: 12), Table.Column("ok/n"), Table.Column("errors", short: "err"),
+            Table.Column("ttft p50", short: "ttft"), Table.Column("p95", drop: 4), Table.Column("p99", drop: 6),
+            Table.Column("tpot p50", short: "tpot", drop: 5), Table.Column("e2e p50", short: "e2e"), Table.Column("p95", drop: 3),
+            Table.Column("p99", drop: 7), Table.Column("out tok/s", short: "tok/s", drop: 2), Table.Column("req/s", drop: 1),
+            Table.Column("$/req"),
+        ]
+        var cells: [[String]] = []
         for f in figures {
             cells.append([f.target, "\(f.succeeded)/\(f.requests)", ProviderStats.pct(f.errorRate),
                           Self.ms(f.ttft.p50), Self.ms(f.ttft.p95), Self.ms(f.ttft.p99), Self.ms(f.tpot.p50),
@@ -27,28 +36,34 @@ struct BenchOutput {
                           NumberText.plain((f.outputTokensPerSecond * 10).rounded() / 10), NumberText.plain((f.requestsPerSecond * 100).rounded() / 100),
                           f.costPerRequest.map { "$" + NumberText.sixDecimals($0) } ?? "unknown"])
         }
-        var out = Table.render(cells)
+        var out = Table.render(columns, cells, width: width)
+        var notes = ""
         for f in figures where !f.errors.isEmpty || f.cutByLength > 0 {
             var parts = f.errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             if f.cutByLength > 0 { parts.append("answers cut by --max-tokens \(f.cutByLength)") }
-            out += "\(f.target): " + parts.joined(separator: ", ") + "\n"
+            notes += "\(f.target): " + parts.joined(separator: ", ") + "\n"
         }
         for f in figures {
-            if let goodput = f.goodputPerSecond { out += "\(f.target): goodput \(NumberText.plain((goodput * 100).rounded() / 100)) req/s within --slo\n" }
+            if let goodput = f.goodputPerSecond { notes += "\(f.target): goodput \(NumberText.plain((goodput * 100).rounded() / 100)) req/s within --slo\n" }
         }
         // Through the router a failover is invisible in ok/n: say it.
         if settings.viaRouter {
             for f in figures where f.attemptsPerRequest > 1 || f.failoverRate > 0 {
-                out += "\(f.target): \(ProviderStats.pct(f.failoverRate)) of answers after a failover, "
+                notes += "\(f.target): \(ProviderStats.pct(f.failoverRate)) of answers after a failover, "
                     + "\(NumberText.plain((f.attemptsPerRequest * 100).rounded() / 100)) attempts a request\n"
             }
         }
         // In an open loop a late send explains a slow first token: say how late.
         if case .open = settings.load.loop {
             for f in figures where (f.lateness.p99 ?? 0) >= 0.001 {
-                out += "\(f.target): sends fell behind the schedule by \(Self.ms(f.lateness.p50)) (p50), \(Self.ms(f.lateness.p99)) (p99); "
+                notes += "\(f.target): sends fell behind the schedule by \(Self.ms(f.lateness.p50)) (p50), \(Self.ms(f.lateness.p99)) (p99); "
                     + "latencies count from the intended start\n"
             }
+        }
+        // Notes are prose: on a terminal they wrap at spaces, continued under themselves.
+        for line in notes.split(separator: "\n") {
+            let parts = width.map { Table.wrap(String(line), to: max(20, $0 - 2)) } ?? [String(line)]
+            out += parts.enumerated().map { $0 == 0 ? $1 : "  " + $1 }.joined(separator: "\n") + "\n"
         }
         if histograms { out += "\n" + self.histograms() }
         return out
@@ -64,6 +79,10 @@ struct BenchOutput {
         for (f, list) in zip(figures, values) {
             var counts = [Int](repeating: 0, count: buckets)
             for (e2e, n) in list { counts[min(buckets - 1, Int(saturating: ((e2e - low) / width).rounded(.down)))] += n }
+            guard f.succeeded > 0 else {
+                out += "\(f.target) — no answers\n"
+                continue
+            }
             let top = max(1, counts.max() ?? 1)
             out += "\(f.target) — end-to-end latency of \(f.succeeded) answers\n"
             for (i, c) in counts.enumerated() {
@@ -163,11 +182,14 @@ final class BenchProgress: Sendable {
     let load: BenchLoad
     let report: Report
     let started = SystemClock().now()
+    /// The terminal's width on stderr, where the lanes are drawn.
+    let width: Int?
 
-    init(runs: [BenchTargetRun], load: BenchLoad, report: Report) {
+    init(runs: [BenchTargetRun], load: BenchLoad, report: Report, width: Int?) {
         self.runs = runs
         self.load = load
         self.report = report
+        self.width = width
     }
 
     func run() async {
@@ -179,18 +201,46 @@ final class BenchProgress: Sendable {
         }
     }
 
+    /// One lane per target, in aligned columns, each cut to the terminal's width.
     private func draw(moveUp: Bool) {
         let elapsed = SystemClock().now() - started
-        var text = moveUp ? "\u{1B}[\(runs.count)A" : ""
+        var lanes: [[String]] = []
         for r in runs {
-            let p = r.progress.withLock { ($0.done, $0.errors, $0.spent, $0.figures.ttft.percentiles([0.5])[0]) }
+            let p = r.progress.withLock { ($0.done, $0.errors, $0.spent, $0.figures.ttft.percentiles([0.5])[0], $0.finished) }
             let total = r.planned.map { "\($0)" } ?? "?"
             var eta = "-"
-            if let planned = r.planned, p.0 > 0 { eta = DurationParser.format(elapsed / Double(p.0) * Double(max(0, planned - p.0))) }
-            else if let d = load.duration { eta = DurationParser.format(max(0, d - elapsed)) }
-            text += "\r\u{1B}[K" + report.faint("\(r.target.name)  \(p.0)/\(total)  ETA \(eta)  errors \(p.1)  p50 TTFT \(BenchOutput.ms(p.3))  $\(NumberText.sixDecimals(p.2))") + "\n"
+            if p.4 { eta = "done" }
+            else if let planned = r.planned, p.0 > 0 { eta = "ETA " + DurationParser.format(elapsed / Double(p.0) * Double(max(0, planned - p.0))) }
+            else if let d = load.duration { eta = "ETA " + DurationParser.format(max(0, d - elapsed)) }
+            lanes.append([r.target.name, "\(p.0)/\(total)", eta, "errors \(p.1)", "p50 TTFT \(BenchOutput.ms(p.3))",
+                          "$" + NumberText.sixDecimals(p.2)])
         }
+        let lines = Self.lanes(lanes, width: width)
+        var text = moveUp ? "\u{1B}[\(runs.count)A" : ""
+        for line in lines { text += "\r\u{1B}[K" + report.faint(line) + "\n" }
         Output.stderr(text)
+    }
+
+    /// Lanes as aligned columns (counts right-aligned), each line at most `width` wide.
+    static func lanes(_ cells: [[String]], width: Int?) -> [String] {
+        guard let count = cells.first?.count else { return [] }
+        var widths = (0..<count).map { c in cells.map { TerminalText.width($0[c]) }.max() ?? 0 }
+        var cells = cells
+        // The names give way first (elided in the middle), then the line is cut.
+        if let width, widths.reduce(0, +) + 2 * (count - 1) >= width {
+            let rest = widths.dropFirst().reduce(0, +) + 2 * (count - 1)
+            widths[0] = max(8, min(widths[0], width - 1 - rest))
+            for i in cells.indices { cells[i][0] = TerminalText.elide(cells[i][0], to: widths[0]) }
+        }
+        return cells.map { row in
+            let line = row.enumerated().map { c, cell in
+                c == 1 ? String(repeating: " ", count: widths[c] - TerminalText.width(cell)) + cell : cell.padding(to: widths[c])
+            }.joined(separator: "  ")
+            var trimmed = line
+            while trimmed.hasSuffix(" ") { trimmed.removeLast() }
+            // One line per lane, always: a wrapped lane would break the redraw.
+            return width.map { TerminalText.elide(trimmed, to: max(1, $0 - 1)) } ?? trimmed
+        }
     }
 
     /// Removes the lanes before the result.

@@ -374,7 +374,9 @@ final class LineEditor: @unchecked Sendable {
             _ = llmr_el_insertstr(el, rest)
             return UInt8(CC_REFRESH)
         }
-        Output.stderr("\n" + options.joined(separator: "  ") + "\n")
+        // Listed in columns, as a shell lists them, fitted to the terminal.
+        let width = Terminal.current().stderrColumns ?? 80
+        Output.stderr("\n" + Table.grid(options, width: width))
         return UInt8(CC_REDISPLAY)
     }
 }

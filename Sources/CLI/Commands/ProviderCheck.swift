@@ -9,6 +9,7 @@ struct ProviderCheck {
     let terminal: Terminal
     let context: RoutingContext
     let json: Bool
+    var color = false
 
     typealias Probe = HealthCheck.Probe
     var config: Config { context.config }
@@ -50,12 +51,17 @@ struct ProviderCheck {
             }
             return
         }
-        var cells = [["provider", "status", "latency", "probe", "detail"]]
+        let columns = [Table.Column("provider", elide: 12), Table.Column("status"), Table.Column("latency"),
+                       Table.Column("probe", drop: 1), Table.Column("detail", wraps: true)]
+        var cells: [[String]] = []
         for p in probes {
             let via = p.outcome == .noKey || p.outcome == .unsupported ? "-" : p.via
-            cells.append([p.provider, "\(p.outcome)", p.outcome == .noKey ? "-" : "\(p.latencyMs) ms", via, p.message ?? ""])
+            // Green for an answer, yellow for what is not the provider's fault (no key, no model list), red for a failure.
+            let code = p.outcome == .ok ? "32" : p.outcome == .noKey || p.outcome == .unsupported ? "33" : "31"
+            let status = color ? "\u{1B}[\(code)m\(p.outcome)\u{1B}[0m" : "\(p.outcome)"
+            cells.append([p.provider, status, p.outcome == .noKey ? "-" : "\(p.latencyMs) ms", via, p.message ?? ""])
         }
-        var text = Table.render(cells)
+        var text = Table.render(columns, cells, width: terminal.stdoutColumns)
         if watching {
             // Redraw in place on a terminal.
             text = "\u{1B}[H\u{1B}[2J" + "llmr providers check — round \(round), every \(DurationParser.format(config.healthInterval)); Ctrl-C stops\n\n" + text

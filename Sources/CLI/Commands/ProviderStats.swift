@@ -7,6 +7,8 @@ struct ProviderStats {
     let log: any StateBackend
     let color: Bool
     let terminal: Bool
+    /// The terminal's width; nil into a pipe.
+    var width: Int? = nil
 
     struct Line {
         var figures: StatsFigures
@@ -46,16 +48,24 @@ struct ProviderStats {
     }
 
     func table(_ lines: [Line], since: String) -> String {
-        var cells = [["provider", "model", "attempts", "p50", "p99", "ttft p50", "errors", "cost/req", "total", "fallback", "hedge", "breaker"]]
+        let columns = [
+            Table.Column("provider", elide: 10), Table.Column("model", elide: 12), Table.Column("attempts", short: "n"),
+            Table.Column("p50"), Table.Column("p99", drop: 3), Table.Column("ttft p50", short: "ttft", drop: 4),
+            Table.Column("errors", short: "err"), Table.Column("cost/req", short: "$/req"), Table.Column("total", drop: 2),
+            Table.Column("fallback", short: "fb", drop: 1), Table.Column("hedge", drop: 5), Table.Column("breaker", wraps: true),
+        ]
+        var cells: [[String]] = []
         for l in lines {
             let f = l.figures
             cells.append([f.provider, f.model, "\(f.requests)", mark(Self.ms(f.p50LatencyMs), l.alerts.p50),
                           mark(Self.ms(f.p99LatencyMs), l.alerts.p99), Self.ms(f.p50TTFTMs), mark(Self.pct(f.errorRate), l.alerts.errorRate),
                           mark(Self.usd(f.costPerRequest, known: f.costKnown), l.alerts.cost), Self.usd(f.totalCost, known: f.costKnown),
-                          mark(Self.pct(f.fallbackRate), l.alerts.fallbackRate), Self.pct(f.hedgeRate), l.health])
+                          mark(Self.pct(f.fallbackRate), l.alerts.fallbackRate), Self.pct(f.hedgeRate),
+                          l.health == "closed" || !color ? l.health : "\u{1B}[31m\(l.health)\u{1B}[0m"])
         }
-        var out = "attempts over the last \(since); ! marks a figure past its alert threshold (baseline: the \(since) before)\n"
-        out += lines.isEmpty ? "no attempts in that period\n" : Table.render(cells)
+        let head = "attempts over the last \(since); ! marks a figure past its alert threshold (baseline: the \(since) before)"
+        var out = (width.map { Table.wrap(head, to: $0) } ?? [head]).joined(separator: "\n") + "\n"
+        out += lines.isEmpty ? "no attempts in that period\n" : Table.render(columns, cells, width: width)
         if terminal, !lines.isEmpty { out += "\n" + histograms(lines) }
         return out
     }
@@ -76,7 +86,7 @@ struct ProviderStats {
                 let cell = c == 0 ? " " : String(blocks[min(blocks.count - 1, (c * blocks.count - 1) / top)])
                 return cell.padding(to: 7)
             }
-            out += provider.padding(to: 14) + " " + bars.joined(separator: " ") + "\n"
+            out += TerminalText.elide(provider, to: 14).padding(to: 14) + " " + bars.joined(separator: " ") + "\n"
         }
         return out
     }

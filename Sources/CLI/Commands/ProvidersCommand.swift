@@ -139,7 +139,7 @@ struct ProvidersCommand {
             }
             guard let log else { return report.fail(Problem(.state, noLog)) }
             let stats = ProviderStats(config: config, log: log, color: terminal.colorOnStderr(parsed.value("color")) && terminal.stdoutIsTTY,
-                                      terminal: terminal.stdoutIsTTY)
+                                      terminal: terminal.stdoutIsTTY, width: terminal.stdoutColumns)
             let lines: [ProviderStats.Line]
             do { lines = try stats.lines(since: since, route: parsed.value("route"), bench: parsed.has("bench"), now: SystemClock().wallTime()) } catch {
                 return report.fail(Problem(.state, "cannot read the attempt log: \(error)"))
@@ -153,7 +153,8 @@ struct ProvidersCommand {
             }
             return ExitCode.ok.rawValue
         case "check":
-            return await ProviderCheck(terminal: terminal, context: context, json: parsed.has("json"))
+            return await ProviderCheck(terminal: terminal, context: context, json: parsed.has("json"),
+                                       color: terminal.colorOnStdout(parsed.value("color")))
                 .run(selected, watch: parsed.has("watch"), count: count, report: report)
         default:
             Output.stdout(Self.list(config, log: log, json: parsed.has("json"), environment: terminal.environment,

@@ -9,10 +9,13 @@ struct Report {
     let verbose: Bool
     /// The schema of the command's `--json` objects (`llmr.ask/1`, `llmr.route/1`, …).
     let schema: String
+    /// The width of the terminal on stderr; nil when stderr is a pipe or file.
+    let width: Int?
 
     init(json: Bool, terminal: Terminal, color: String?, verbose: Bool = false, schema: String) {
         self.json = json
         self.color = terminal.colorOnStderr(color)
+        width = terminal.stderrColumns
         self.verbose = verbose
         self.schema = schema
     }
@@ -40,8 +43,15 @@ struct Report {
         return ExitCode(problem.kind).rawValue
     }
 
+    /// A note or warning; on a terminal wrapped at spaces under its first word
+    /// (a word longer than the line, a path say, is never cut).
     func note(_ message: String) {
-        Output.stderr("llmr: \(message)\n")
+        guard let width, width > 30, TerminalText.width(message) + 6 > width else {
+            Output.stderr("llmr: \(message)\n")
+            return
+        }
+        let lines = Table.wrap(message, to: width - 6, cutWords: false)
+        Output.stderr("llmr: " + lines.joined(separator: "\n      ") + "\n")
     }
 
     /// Text dimmed when stderr has colour.

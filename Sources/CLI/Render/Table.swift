@@ -118,8 +118,9 @@ enum Table {
         return out
     }
 
-    /// `text` in lines of at most `width` columns, broken at spaces where it can be.
-    static func wrap(_ text: String, to width: Int) -> [String] {
+    /// `text` in lines of at most `width` columns, broken at spaces where it
+    /// can be; a longer word is cut into pieces unless `cutWords` is false.
+    static func wrap(_ text: String, to width: Int, cutWords: Bool = true) -> [String] {
         guard TerminalText.width(text) > width, width > 0 else { return [text] }
         var lines: [String] = []
         var line = ""
@@ -132,7 +133,7 @@ enum Table {
             if !line.isEmpty { lines.append(line) }
             var rest = word
             // A word longer than the column is cut into pieces.
-            while TerminalText.width(rest) > width {
+            while cutWords, TerminalText.width(rest) > width {
                 let head = String(rest.unicodeScalars.prefix(width))
                 lines.append(head)
                 rest = String(rest.unicodeScalars.dropFirst(width))
@@ -141,5 +142,26 @@ enum Table {
         }
         if !line.isEmpty { lines.append(line) }
         return lines
+    }
+
+    /// Choices (Tab completion's) in columns filled top to bottom, as shells
+    /// list them, each line at most `width` columns.
+    static func grid(_ items: [String], width: Int) -> String {
+        guard !items.isEmpty else { return "" }
+        let cell = (items.map(TerminalText.width).max() ?? 0) + 2
+        let columns = max(1, min(items.count, (width + 2) / max(1, cell)))
+        let rows = (items.count + columns - 1) / columns
+        var out = ""
+        for r in 0..<rows {
+            var line = ""
+            for c in 0..<columns {
+                let i = c * rows + r
+                guard i < items.count else { break }
+                let last = c == columns - 1 || (c + 1) * rows + r >= items.count
+                line += last ? items[i] : items[i].padding(to: cell)
+            }
+            out += (TerminalText.width(line) > width ? TerminalText.elide(line, to: width) : line) + "\n"
+        }
+        return out
     }
 }

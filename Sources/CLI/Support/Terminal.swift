@@ -30,6 +30,13 @@ public struct Terminal: Sendable {
         return StandardStreams.terminalColumns(1)
     }
 
+    /// The same for what is drawn on stderr (bench's live lanes, countdowns).
+    public var stderrColumns: Int? {
+        guard stderrIsTTY else { return nil }
+        if let text = environment["COLUMNS"], let n = Int(text), n > 0 { return min(n, 10_000) }
+        return StandardStreams.terminalColumns(2)
+    }
+
     /// Whether a table on stdout gets colour: the same rules, for stdout.
     public func colorOnStdout(_ choice: String?) -> Bool {
         choice == nil || choice == "auto" ? stdoutIsTTY && colorOnStderr("auto") : colorOnStderr(choice)

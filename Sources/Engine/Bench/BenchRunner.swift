@@ -47,6 +47,8 @@ public final class BenchTargetRun: Sendable {
         public var done = 0
         public var errors = 0
         public var spent = 0.0
+        /// True once the target's run is over (its requests all sent and answered).
+        public var finished = false
         public var figures: BenchAccumulator
         /// Attempts not yet recorded.
         public var attempts: [AttemptRecord] = []
@@ -149,7 +151,12 @@ public struct BenchRunner: Sendable {
         }
         let origin = clock.now()
         await withDiscardingTaskGroup { group in
-            for r in runs { group.addTask { await self.measure(r, origin: origin) } }
+            for r in runs {
+                group.addTask {
+                    await self.measure(r, origin: origin)
+                    r.progress.withLock { $0.finished = true }
+                }
+            }
         }
         return origin
     }
