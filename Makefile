@@ -47,6 +47,7 @@ bench: release
 	scripts/bench-stats.sh
 	scripts/bench-interrupt.sh
 	scripts/bench-rss.sh
+	scripts/bench-side-by-side.sh
 	scripts/bench-wrk.sh
 
 # Against real servers (llama.cpp's, the LiteLLM proxy), installed once into

@@ -41,7 +41,11 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         // curl_multi_init only fails when memory runs out, and then nothing else would work either.
         guard let m = curl_multi_init() else { fatalError("llmr: libcurl could not create a multi handle (out of memory)") }
         multi = m
-        _ = llmr_multi_setopt_long(m, CURLMOPT_MAX_HOST_CONNECTIONS, 16)
+        // No cap on connections per host: callers bound their own concurrency
+        // (bench's -c, a hedge's two attempts). A cap made requests to one
+        // host queue inside curl behind other targets' long streams, and that
+        // wait showed up as their time to first token.
+        _ = llmr_multi_setopt_long(m, CURLMOPT_MAX_HOST_CONNECTIONS, 0)
     }
 
     public func send(_ request: HTTPRequest) -> HTTPResponseStream {

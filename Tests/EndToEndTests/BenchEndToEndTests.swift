@@ -43,6 +43,23 @@ import TestSupport
         try #require((r.json?["targets"] as? [[String: Any]])?[i], "\(r.stdout) \(r.stderr)")
     }
 
+    /// Targets on one host do not queue behind each other: two slow targets keep
+    /// 18 connections busy for 2 s at a time, and the quick target's second wave
+    /// of requests is still answered at once (with a cap of 16 connections a
+    /// host it waited for the slow ones to finish).
+    @Test func aQuickTargetDoesNotQueueBehindSlowTargetsOnTheSameHost() throws {
+        var held = FakeBehaviour.answer("late")
+        held.delayMs = 2000
+        let w = try world(["timed": [.answer("quick")], "half": [held], "stall": [held]])
+        let r = try bench(w, ["t", "h", "s", "-n", "18", "-c", "9", "--json", "--yes"])
+        #expect(r.exitCode == 0, "\(r.stderr)")
+        let quick = try target(r, 0)
+        let e2e = try #require(quick["e2e_ms"] as? [String: Any])
+        #expect(quick["succeeded"] as? Int == 18)
+        // Half the hold: a margin no busy machine eats, and far below the 2 s a queued request waits.
+        #expect((e2e["max"] as? Double ?? .infinity) < 1000, "\(e2e)")
+    }
+
     @Test func knownDelaysGiveKnownFigures() throws {
         let w = try world(["timed": [Self.timed]])
         let r = try bench(w, ["t", "-n", "6", "-c", "2", "--json"])
