@@ -17,6 +17,7 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         var adds: [Transfer] = []
         var cancels: [Transfer] = []
         var resumes: [Transfer] = []
+        var graces: [(Transfer, Double)] = []
         var threadStarted = false
     }
 
@@ -65,7 +66,10 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         return HTTPResponseStream(stream, consumed: consumed, answering: { [weak self] in
             // The idle clock starts now, not at the last byte before the answer.
             if !transfer.answering.exchange(true, ordering: .sequentiallyConsistent) { self?.wake() }
-        }, arrival: { transfer.arrivals.withLock { $0.taken } })
+        }, arrival: { transfer.arrivals.withLock { $0.taken } }, endSoon: { [weak self] seconds in
+            self?.inbox.withLock { $0.graces.append((transfer, seconds)) }
+            self?.wake()
+        })
     }
 
     private func wake() {
@@ -111,13 +115,18 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     /// The transport thread: add and cancel, drive curl, finish transfers, enforce timeouts, sleep.
     private func run() {
         while true {
-            let (adds, cancels, resumes) = inbox.withLock { box -> ([Transfer], [Transfer], [Transfer]) in
+            let (adds, cancels, resumes, graces) = inbox.withLock { box -> ([Transfer], [Transfer], [Transfer], [(Transfer, Double)]) in
                 defer {
                     box.adds.removeAll()
                     box.cancels.removeAll()
                     box.resumes.removeAll()
+                    box.graces.removeAll()
                 }
-                return (box.adds, box.cancels, box.resumes)
+                return (box.adds, box.cancels, box.resumes, box.graces)
+            }
+            for (t, seconds) in graces {
+                let by = SystemClock().now() + max(0, seconds)
+                t.endBy = min(t.endBy ?? by, by)
             }
             for t in adds { start(t) }
             for t in resumes {
@@ -185,6 +194,11 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         for t in Array(active.values) {
             let deadline: Double
             let failure: TransportFailure
+            if let by = t.endBy {
+                // Past its grace period a transfer ends whatever it is doing.
+                if now >= by { finish(t, .idleTimeout); continue }
+                wait = min(wait, (by - now) * 1000)
+            }
             if t.paused.load(ordering: .relaxed) { continue }
             // A limit of 0 means no limit, as for every timeout.
             if t.answering.load(ordering: .relaxed) {

@@ -19,6 +19,8 @@ final class Transfer: @unchecked Sendable {
     /// When the transport thread first saw `answering`; the idle clock starts no earlier.
     var answerSeenAt: Double?
     var lastByteAt = 0.0
+    /// When the transfer ends at the latest, answer whole or not (`end(within:)`). Transport thread only.
+    var endBy: Double?
     var finished = false
     /// Body bytes received since the last hand-over to the consumer. The
     /// transport thread hands them over once per turn of its loop, so a fast

@@ -33,6 +33,8 @@ struct FakeEnding {
     var finish: String?
     /// Verbatim usage; nil for counts from `input` and `output`; `.null` for none.
     var usage: JSONValue?
+    /// Gemini: the counts in an event of their own after the finishReason one.
+    var usageLast = false
 
     var sendsUsage: Bool { usage != .null }
 }
@@ -222,7 +224,11 @@ struct FakeGemini: FakeAPI {
     }
 
     func streamEnd(model: String, ending: FakeEnding) -> [String] {
-        ["data: \(response("", model: model, finish: ending.finish ?? "STOP", usage: usage(ending)).serialized())\r\n\r\n"]
+        if ending.usageLast, let counts = usage(ending) {
+            return ["data: \(response("", model: model, finish: ending.finish ?? "STOP", usage: nil).serialized())\r\n\r\n",
+                    "data: \(response("", model: model, finish: nil, usage: counts).serialized())\r\n\r\n"]
+        }
+        return ["data: \(response("", model: model, finish: ending.finish ?? "STOP", usage: usage(ending)).serialized())\r\n\r\n"]
     }
 
     func streamError() -> String {

@@ -52,6 +52,8 @@ public struct FakeBehaviour: Sendable, Equatable {
     public var afterEnd: String?
     /// After the end marker, keep the connection open this long before ending the body.
     public var holdOpenMs = 0
+    /// Gemini only: the token counts in one more event after the finishReason one (as gema sends them).
+    public var usageAfterFinish = false
     /// Answer a request that ends in a partial answer with the whole text again, as a
     /// server that restarts instead of continuing does.
     public var ignorePrefill = false
@@ -127,6 +129,7 @@ public struct FakeBehaviour: Sendable, Equatable {
             case "bom": bom = value.bool ?? false
             case "after_end": afterEnd = try string()
             case "hold_open_ms": holdOpenMs = try int()
+            case "usage_after_finish": usageAfterFinish = value.bool ?? false
             case "ignore_prefill": ignorePrefill = value.bool ?? false
             case "no_model_list": noModelList = value.bool ?? false
             default: throw FakeScriptError(message: "unknown behaviour key '\(key)'")

@@ -75,7 +75,7 @@ struct ResponseWriter {
         // Scripted chunks stand as they are, unless a prefill changed the text.
         let chunks = b.chunks.flatMap { $0.joined() == text ? $0 : nil } ?? Self.split(text)
         let output = b.outputTokens ?? chunks.count
-        let ending = FakeEnding(input: input, output: output, finish: b.finish, usage: b.usage)
+        let ending = FakeEnding(input: input, output: output, finish: b.finish, usage: b.usage, usageLast: b.usageAfterFinish)
         if !api.wantsStream(request, json) {
             var bytes = api.whole(text, model: model, ending: ending).bytes()
             if b.disconnectAfter != nil {

@@ -108,7 +108,8 @@ public struct GeminiWire: WireFormat {
 }
 
 /// Reads Gemini's SSE stream: one GenerateContentResponse per event; the one
-/// with a `finishReason` is the last, and stands for the end marker.
+/// with a `finishReason` stands for the end marker (its token counts may follow
+/// in one more event).
 struct GeminiEventReader: SSEEventReader {
     func read(_ event: SSEEvent, into out: inout [StreamEvent]) {
         guard let json = json(event, into: &out) else { return }
@@ -129,7 +130,9 @@ struct GeminiEventReader: SSEEventReader {
         if let u = r.usage { out.append(.usage(u)) }
         if let f = r.finish {
             out.append(.finish(f))
-            out.append(.end)
+            // Counts in the same event end it; without them some servers (gema)
+            // send them in one more event.
+            out.append(json["usageMetadata"]?["candidatesTokenCount"] != nil ? .end : .endUnlessUsageFollows)
         }
     }
 }

@@ -91,6 +91,41 @@ import TestSupport
         #expect((r.json?["latency_ms"] as? Int ?? 99_999) < 3000, "it waited for idle_timeout")
     }
 
+    /// gema sends Gemini's token counts one event after the finishReason one:
+    /// they are read, not estimated, and a server that then holds the
+    /// connection open is waited for only a short grace period.
+    @Test(arguments: [0, 10_000])
+    func geminiUsageAfterTheFinishEventIsRead(_ holdOpenMs: Int) throws {
+        var b = FakeBehaviour.answer("counted answer")
+        b.usageAfterFinish = true
+        b.inputTokens = 12
+        b.outputTokens = 3
+        b.holdOpenMs = holdOpenMs
+        let w = try world("gemini", ["p": [b]])
+        let r = try w.run(["-r", "solo", "--json", "hi"])
+        #expect(r.exitCode == 0, "\(r.stderr)")
+        #expect(r.json?["text"] as? String == "counted answer")
+        let usage = r.json?["usage"] as? [String: Any]
+        #expect(usage?["input_tokens"] as? Int == 12, "\(r.stdout)")
+        #expect(usage?["output_tokens"] as? Int == 3, "\(r.stdout)")
+        #expect(usage?["estimated"] == nil, "counted by the server, not estimated: \(r.stdout)")
+        #expect((r.json?["latency_ms"] as? Int ?? 99_999) < 3000, "it waited for idle_timeout")
+    }
+
+    /// A Gemini server that counts nothing and holds the connection open: the
+    /// answer ends after the grace period, whole, with estimated counts.
+    @Test func aGeminiServerThatNeverCountsIsWaitedForOnlyBriefly() throws {
+        var b = FakeBehaviour.answer("uncounted answer")
+        b.usage = .null
+        b.holdOpenMs = 10_000
+        let w = try world("gemini", ["p": [b]])
+        let r = try w.run(["-r", "solo", "--json", "hi"])
+        #expect(r.exitCode == 0, "\(r.stderr)")
+        #expect(r.json?["text"] as? String == "uncounted answer")
+        #expect((r.json?["usage"] as? [String: Any])?["estimated"] as? Bool == true, "\(r.stdout)")
+        #expect((r.json?["latency_ms"] as? Int ?? 99_999) < 3000, "it waited for idle_timeout")
+    }
+
     @Test(arguments: ["data: {\"choices\":[{\"delta\":{\"content\":\" and more\"}}]}\n\n", "data: {not json\n\n"])
     func whatFollowsTheEndMarkerIsIgnored(_ after: String) throws {
         var b = FakeBehaviour.answer("the answer")

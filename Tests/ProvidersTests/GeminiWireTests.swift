@@ -36,6 +36,20 @@ import RouterCore
         ])
     }
 
+    /// A server that counts tokens in one more event after the finishReason one
+    /// (gema does): the answer is whole, but the usage may still come.
+    @Test func aFinishWithoutTheCountsSaysTheUsageMayFollow() {
+        let d = GeminiWire().makeStreamDecoder()
+        let sse = """
+            data: {"candidates":[{"content":{"parts":[{"text":"Hi"}],"role":"model"},"finishReason":"STOP","index":0}]}\r\n\r\n\
+            data: {"candidates":[{"content":{"parts":[{"text":""}],"role":"model"},"index":0}],\
+            "usageMetadata":{"promptTokenCount":12,"candidatesTokenCount":3,"totalTokenCount":15}}\r\n\r\n
+            """
+        let events = d.feed(Array(sse.utf8)) + d.finish()
+        #expect(events == [.text("Hi"), .finish(Finish(.stop, raw: "STOP")), .endUnlessUsageFollows,
+                           .usage(Usage(inputTokens: 12, outputTokens: 3))])
+    }
+
     @Test func aStreamWithoutAFinishReasonNeverEnds() {
         let text = Array(String(decoding: Fixture.bytes("gemini/stream-basic.sse"), as: UTF8.self)
             .components(separatedBy: "\r\n\r\n").prefix(2).joined(separator: "\r\n\r\n").utf8) + Array("\r\n\r\n".utf8)

@@ -14,6 +14,8 @@ struct StreamProgress {
     var usage: Usage?
     var finish: Finish?
     var sawEnd = false
+    /// The end was Gemini's finishReason without token counts: they may follow.
+    var usageMayFollow = false
     /// Bytes of answer text this attempt produced, shown or kept.
     var textBytes = 0
     var firstTextAt: Double?
@@ -28,6 +30,9 @@ struct StreamProgress {
         case .usage(let u): usage = u
         case .finish(let f): finish = f
         case .end: sawEnd = true
+        case .endUnlessUsageFollows:
+            sawEnd = true
+            usageMayFollow = usage == nil || usage?.outputTokens == 0
         case .error(let e): return (.streamError, "\(e.kind.rawValue): \(e.message)")
         case .malformed(let m): return (.malformed, m)
         }
@@ -38,6 +43,8 @@ struct StreamProgress {
 extension Router {
     /// Largest error body kept for classification; the rest is read and dropped.
     static let errorBodyLimit = 64 * 1024
+    /// How long a whole answer's stream is read on for token counts that may follow its end.
+    static let usageGrace = 0.3
 
     /// One attempt on one candidate: send, read, classify.
     /// `continuing`: the text the user saw, which the request asks the server to
@@ -106,9 +113,17 @@ extension Router {
                 }
             }
             for var event in events {
-                // The end marker ends the answer: whatever follows it is not part of it.
-                if progress.sawEnd { break }
-                if case .end = event, filter != nil {
+                // The end marker ends the answer: whatever follows it is not part
+                // of it, but for the token counts that may come after Gemini's.
+                if progress.sawEnd {
+                    guard progress.usageMayFollow else { break }
+                    if case .usage(let u) = event {
+                        progress.usage = u
+                        progress.usageMayFollow = false
+                    }
+                    continue
+                }
+                if event == .end || event == .endUnlessUsageFollows, filter != nil {
                     // What the continuation still held back, if it is news.
                     let rest = fit("", last: true)
                     if !rest.isEmpty {
@@ -132,6 +147,7 @@ extension Router {
         let response = transport.send(http)
         arrival = { response.lastArrival }
         var answerBegan = false
+        var graceAsked = false
         do {
             reading: for try await event in response {
                 switch event {
@@ -158,8 +174,15 @@ extension Router {
                             failure = f
                             break reading
                         }
-                        // Done: a server that keeps the connection open after its end marker is not waited for.
-                        if progress.sawEnd { break reading }
+                        // Done: a server that keeps the connection open after its end marker is not waited for,
+                        // but for a short grace period when the token counts may still come.
+                        if progress.sawEnd {
+                            guard progress.usageMayFollow else { break reading }
+                            if !graceAsked {
+                                graceAsked = true
+                                response.end(within: Self.usageGrace)
+                            }
+                        }
                         if !answerBegan, progress.firstTextAt != nil {
                             response.answerBegan()
                             answerBegan = true
@@ -170,9 +193,10 @@ extension Router {
                 }
             }
         } catch let f as TransportFailure {
-            failure = Self.outcome(of: f)
+            // After the end, a stream that ends otherwise (the grace period ran out) lost nothing.
+            if !progress.sawEnd { failure = Self.outcome(of: f) }
         } catch {
-            failure = (.dropped, "\(error)")
+            if !progress.sawEnd { failure = (.dropped, "\(error)") }
         }
         if Task.isCancelled, failure == nil || failure?.0 == .dropped { failure = (.interrupted, "interrupted by the user") }
 

@@ -122,16 +122,24 @@ public struct HTTPResponseStream: AsyncSequence, Sendable {
     let consumed: @Sendable (Int) -> Void
     let answering: @Sendable () -> Void
     let arrival: @Sendable () -> Double?
+    let endSoon: @Sendable (Double) -> Void
 
     /// `arrival` says when the bytes of the body event taken last reached the
     /// transport (CLOCK_MONOTONIC seconds), or nil when the transport cannot tell.
     public init(_ events: AsyncThrowingStream<HTTPEvent, Error>, consumed: @escaping @Sendable (Int) -> Void = { _ in },
-                answering: @escaping @Sendable () -> Void = {}, arrival: @escaping @Sendable () -> Double? = { nil }) {
+                answering: @escaping @Sendable () -> Void = {}, arrival: @escaping @Sendable () -> Double? = { nil },
+                endSoon: @escaping @Sendable (Double) -> Void = { _ in }) {
         self.events = events
         self.consumed = consumed
         self.answering = answering
         self.arrival = arrival
+        self.endSoon = endSoon
     }
+
+    /// Ends the response within `seconds` if it has not ended by then (the
+    /// events end with a timeout): the answer is whole, and only what may
+    /// follow it (Gemini's token counts) is still worth a short wait.
+    public func end(within seconds: Double) { endSoon(seconds) }
 
     /// When the body bytes taken last arrived, as the transport saw them: a
     /// benchmark times chunks by this, not by when its own task got to them.

@@ -28,6 +28,9 @@ public enum StreamEvent: Sendable, Equatable {
     case finish(Finish)
     /// The API's end-of-stream marker: only after it is the answer complete.
     case end
+    /// The answer is whole (Gemini's finishReason) but its token counts may
+    /// come in one more event: read on for them, briefly, then end.
+    case endUnlessUsageFollows
     case error(ProviderError)
     /// An event that breaks the API's promises (not JSON, wrong shape).
     case malformed(String)
