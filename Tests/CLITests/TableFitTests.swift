@@ -74,6 +74,16 @@ import Testing
         #expect(Table.grid(["a-very-long-choice"], width: 5) == "a-…ce\n")
     }
 
+    @Test func theChatFooterBreaksBetweenItsParts() {
+        let parts = ["llama-3.1-8b-instruct", "after gpt-5-mini http_503, claude-sonnet-4-5 http_429", "TTFT 1 ms", "40→5 tokens",
+                     "cost unknown", "session $0.000000"]
+        let text = ChatView.join(parts, width: 80)
+        #expect(text.split(separator: "\n").allSatisfy { TerminalText.width(String($0)) <= 80 }, "\(text)")
+        #expect(text.split(separator: "\n").count == 2)
+        #expect(text.contains("http_429 · TTFT") == false, "a line ends at a part: \(text)")
+        #expect(ChatView.join(parts, width: nil) == parts.joined(separator: " · "))
+    }
+
     @Test func nothingTrapsOnTinyWidthsOrEmptyTables() {
         for w in [0, 1, 5, 10] { _ = Table.render(columns, rows, width: w) }
         _ = Table.render(columns, [], width: 20)

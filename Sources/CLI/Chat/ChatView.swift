@@ -93,7 +93,25 @@ final class ChatView {
         if let u = r.usage { parts.append("\(u.inputTokens)→\(u.outputTokens) tokens\(u.estimated ? " (est.)" : "")") }
         parts.append(r.costUSD.map { "$" + NumberText.sixDecimals($0) } ?? "cost unknown")
         parts.append("session $" + NumberText.sixDecimals(session.spentBefore + session.spent))
-        return parts.joined(separator: " · ")
+        return Self.join(parts, width: report.width)
+    }
+
+    /// Parts joined by " · ", on a terminal broken between parts (never inside one) to fit `width`.
+    static func join(_ parts: [String], width: Int?) -> String {
+        guard let width else { return parts.joined(separator: " · ") }
+        var lines: [String] = []
+        var line = ""
+        for part in parts {
+            let candidate = line.isEmpty ? part : line + " · " + part
+            if !line.isEmpty, TerminalText.width(candidate) > width {
+                lines.append(line)
+                line = part
+            } else {
+                line = candidate
+            }
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines.joined(separator: "\n")
     }
 
     /// The `llmr.chat/1` object for a turn: `llmr.ask/1`'s fields, the session and the turn.

@@ -49,7 +49,7 @@ struct ProviderStats {
 
     func table(_ lines: [Line], since: String) -> String {
         let columns = [
-            Table.Column("provider", elide: 10), Table.Column("model", elide: 12), Table.Column("attempts", short: "n"),
+            Table.Column("provider", elide: 12), Table.Column("model", elide: 14), Table.Column("attempts", short: "n"),
             Table.Column("p50"), Table.Column("p99", drop: 3), Table.Column("ttft p50", short: "ttft", drop: 4),
             Table.Column("errors", short: "err"), Table.Column("cost/req", short: "$/req"), Table.Column("total", drop: 2),
             Table.Column("fallback", short: "fb", drop: 1), Table.Column("hedge", drop: 5), Table.Column("breaker", wraps: true),

@@ -91,7 +91,7 @@ struct RouteCommand {
         head += "; retries \(plan.retries), at most \(plan.maxAttempts) attempts; prompt about \(input.request.estimatedPromptTokens) tokens"
         if let m = input.maxCost { head += "; --max-cost \(usd(m))" }
         let columns = [
-            Table.Column("#"), Table.Column("candidate", elide: 12), Table.Column("tier"),
+            Table.Column("#"), Table.Column("candidate", elide: 16), Table.Column("tier"),
             Table.Column("placed by", short: "why", drop: 3, elide: 10), Table.Column("est. cost", short: "cost"),
             Table.Column("window", drop: 2), Table.Column("key", drop: 4), Table.Column("breaker", drop: 5),
             Table.Column("status", wraps: true),
