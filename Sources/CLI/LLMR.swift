@@ -7,7 +7,8 @@ import Glibc
 /// The command-line entry: dispatches argv to a command and returns the exit code.
 public enum LLMR {
     /// Every command: each sends requests or reads the state store.
-    static let commands: [CommandSpec] = [AskCommand.spec, ChatCommand.spec, RouteCommand.spec, ProvidersCommand.spec, BenchCommand.spec]
+    static let commands: [CommandSpec] = [AskCommand.spec, ChatCommand.spec, RouteCommand.spec, ProvidersCommand.spec, BenchCommand.spec,
+                                          BudgetCommand.spec]
 
     /// Begins libcurl's set-up and the state store's open on threads of their
     /// own, before the async runtime starts, when `argv` names a command (and
@@ -104,6 +105,8 @@ public enum LLMR {
             return await BenchCommand(terminal: terminal).run(Array(args.dropFirst()))
         case "providers":
             return await ProvidersCommand(terminal: terminal).run(Array(args.dropFirst()))
+        case "budget":
+            return await BudgetCommand(terminal: terminal).run(Array(args.dropFirst()))
         default:
             if first.hasPrefix("-") {
                 Output.stderr("llmr: unknown option '\(first)'\(Suggest.hint(first, in: ["--help", "--version"])); a command comes first, such as 'llmr ask'\n")

@@ -29,6 +29,18 @@ public final class InMemoryState: StateBackend {
         var cooldowns: [String: Double] = [:]
         var sessions: [String: Session] = [:]
         var kept: [(prompt: String, answer: String?)] = []
+        var spend: [Spend] = []
+        var nextReservation: Int64 = 1
+    }
+
+    /// One budget's share of a reservation, as the SQLite ledger keeps it.
+    struct Spend: Sendable {
+        var reservation: Int64
+        var budget: String
+        var at: Double
+        var amount: Double
+        var pending: Bool
+        var expires: Double
     }
 
     public let owner: String
@@ -226,5 +238,42 @@ public final class InMemoryState: StateBackend {
             return .success(true)
         }
         return try outcome.get()
+    }
+
+    // MARK: BudgetLedger
+
+    public func reserve(_ amount: Double, against budgets: [BudgetConfig], expires: Double, now: Double) throws(StateFailure) -> BudgetReservation {
+        contents.withLock { c in
+            let names = Set(budgets.map(\.name))
+            c.spend.removeAll { names.contains($0.budget) && $0.pending && $0.expires <= now }
+            for b in budgets {
+                let u = Self.usage(c.spend, of: b, now: now)
+                if !u.admits(amount) { return .over(u) }
+            }
+            let id = c.nextReservation
+            c.nextReservation += 1
+            for b in budgets { c.spend.append(Spend(reservation: id, budget: b.name, at: now, amount: amount, pending: true, expires: expires)) }
+            return .reserved(id: id)
+        }
+    }
+
+    public func settle(_ id: Int64, cost: Double, now: Double) throws(StateFailure) {
+        contents.withLock { c in
+            for i in c.spend.indices where c.spend[i].reservation == id {
+                c.spend[i].amount = cost.isFinite ? max(0, cost) : 0
+                c.spend[i].pending = false
+            }
+        }
+    }
+
+    public func usage(of budgets: [BudgetConfig], now: Double) throws(StateFailure) -> [BudgetUsage] {
+        contents.withLock { c in budgets.map { Self.usage(c.spend, of: $0, now: now) } }
+    }
+
+    static func usage(_ spend: [Spend], of b: BudgetConfig, now: Double) -> BudgetUsage {
+        let live = spend.filter { $0.budget == b.name && $0.at > now - b.per && (!$0.pending || $0.expires > now) }
+        return BudgetUsage(budget: b, spent: live.filter { !$0.pending }.reduce(0) { $0 + $1.amount },
+                           reserved: live.filter(\.pending).reduce(0) { $0 + $1.amount },
+                           nextRelease: live.map(\.at).min().map { $0 + b.per })
     }
 }

@@ -17,6 +17,8 @@ public struct RoutingContext: Sendable {
     public let clock: any RouterClock
     /// The breaker's rules, built once from the config.
     public let breaker: Breaker
+    /// The request's tag (`--tag`, else `LLMR_TAG`), for budgets scoped by tag.
+    public var tag: String?
 
     public init(config: Config, state: Result<any StateBackend, StateFailure>?, keys: any KeySource,
                 transport: any HTTPTransport = CurlTransport.shared, wires: [WireAPI: any WireFormat] = Wires.all,
@@ -42,7 +44,9 @@ public struct RoutingContext: Sendable {
         do { config = try ConfigLocator.load(explicit: configPath, environment: environment) } catch {
             throw Problem(.config, "config error: \(error)")
         }
-        return RoutingContext(config: config, state: await opening.value, keys: EnvironmentKeys(environment: environment))
+        var context = RoutingContext(config: config, state: await opening.value, keys: EnvironmentKeys(environment: environment))
+        if let tag = environment["LLMR_TAG"], !tag.isEmpty { context.tag = tag }
+        return context
     }
 
     /// The plan for `request`; a usage or config problem when the selection does not resolve.
@@ -57,13 +61,23 @@ public struct RoutingContext: Sendable {
     public func router(for plan: Plan, maxCost: Double?) -> Router {
         var router = Router(transport: transport, wires: wires, keys: keys, clock: clock)
         router.maxCost = maxCost
+        router.budgets = config.budgets
+        router.tag = tag
+        router.route = plan.route
         // Breakers and cooldowns are shared by every llmr process through the
-        // state store; without it, every candidate is tried.
+        // state store; without it, every candidate is tried (and none a budget counts).
         guard let store else { return router }
         router.breaker = breaker
         router.claimer = store
         let providers = Array(Set(plan.candidates.map(\.provider.name)))
         let now = clock.wallTime()
+        if !config.budgets.isEmpty {
+            router.ledger = store
+            // For route's preview; sending reserves against the ledger itself.
+            if let usage = try? store.usage(of: config.budgets, now: now) {
+                router.budgetUsage = Dictionary(usage.map { ($0.budget.name, $0) }, uniquingKeysWith: { a, _ in a })
+            }
+        }
         if let health = try? store.snapshot(providers: providers, now: now) { router.health = health }
         if let hedge = plan.hedge {
             if case .p95 = hedge.after, let p95 = try? store.firstTokenP95(providers: providers) { router.hedgeDelays = p95 }
@@ -73,9 +87,14 @@ public struct RoutingContext: Sendable {
         return router
     }
 
-    /// A router that sends to exactly what it is given: no breakers, no budget (bench --direct).
+    /// A router that sends to exactly what it is given: no breakers, no
+    /// `--max-cost` (bench --direct); the shared budgets still hold.
     public func bareRouter() -> Router {
-        Router(transport: transport, wires: wires, keys: keys, clock: clock)
+        var router = Router(transport: transport, wires: wires, keys: keys, clock: clock)
+        router.budgets = config.budgets
+        router.tag = tag
+        router.ledger = store
+        return router
     }
 
     /// Records the request's attempts (with the prompt and answer when the

@@ -52,6 +52,9 @@ public struct FakeBehaviour: Sendable, Equatable {
     public var afterEnd: String?
     /// After the end marker, keep the connection open this long before ending the body.
     public var holdOpenMs = 0
+    /// Report as many output tokens as the request asked for at most (`max_tokens`,
+    /// `max_completion_tokens`, `maxOutputTokens`): a bill at the worst case.
+    public var billMaxTokens = false
     /// Gemini only: the token counts in one more event after the finishReason one (as gema sends them).
     public var usageAfterFinish = false
     /// Answer a request that ends in a partial answer with the whole text again, as a
@@ -130,6 +133,7 @@ public struct FakeBehaviour: Sendable, Equatable {
             case "after_end": afterEnd = try string()
             case "hold_open_ms": holdOpenMs = try int()
             case "usage_after_finish": usageAfterFinish = value.bool ?? false
+            case "bill_max_tokens": billMaxTokens = value.bool ?? false
             case "ignore_prefill": ignorePrefill = value.bool ?? false
             case "no_model_list": noModelList = value.bool ?? false
             default: throw FakeScriptError(message: "unknown behaviour key '\(key)'")

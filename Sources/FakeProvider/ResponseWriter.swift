@@ -74,7 +74,8 @@ struct ResponseWriter {
         let input = b.inputTokens ?? max(1, request.body.count / 4)
         // Scripted chunks stand as they are, unless a prefill changed the text.
         let chunks = b.chunks.flatMap { $0.joined() == text ? $0 : nil } ?? Self.split(text)
-        let output = b.outputTokens ?? chunks.count
+        let asked = json["max_tokens"]?.double ?? json["max_completion_tokens"]?.double ?? json["generationConfig"]?["maxOutputTokens"]?.double
+        let output = b.billMaxTokens ? asked.map { Int(saturating: $0) } ?? b.outputTokens ?? chunks.count : b.outputTokens ?? chunks.count
         let ending = FakeEnding(input: input, output: output, finish: b.finish, usage: b.usage, usageLast: b.usageAfterFinish)
         if !api.wantsStream(request, json) {
             var bytes = api.whole(text, model: model, ending: ending).bytes()

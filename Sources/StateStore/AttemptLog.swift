@@ -20,7 +20,7 @@ public final class AttemptLog: StateBackend {
     /// Who this process is, for half-open probes it claims.
     public let owner: String
 
-    static let schemaVersion = 4
+    static let schemaVersion = 5
 
     /// Opens (creating if needed) the database at `path`.
     public init(path: String, owner: String = AttemptLog.newOwner()) throws(Failure) {
@@ -187,8 +187,18 @@ public final class AttemptLog: StateBackend {
                     attempt_ids TEXT NOT NULL,
                     PRIMARY KEY (session, turn)
                 );
+                CREATE TABLE IF NOT EXISTS spend (
+                    reservation INTEGER NOT NULL,
+                    budget TEXT NOT NULL,
+                    at REAL NOT NULL,
+                    amount REAL NOT NULL,
+                    pending INTEGER NOT NULL,
+                    expires REAL NOT NULL
+                );
+                CREATE INDEX IF NOT EXISTS spend_budget_at ON spend(budget, at);
+                CREATE INDEX IF NOT EXISTS spend_reservation ON spend(reservation);
                 """)
-            // Version 2 added whether an attempt counts against its breaker, and its hedge; 3, contents; 4, sessions.
+            // Version 2 added whether an attempt counts against its breaker, and its hedge; 3, contents; 4, sessions; 5, budgets' spend.
             let columns = try db.strings("SELECT name FROM pragma_table_info('attempts')")
             if !columns.contains("failure") {
                 try db.execute(sql: "ALTER TABLE attempts ADD COLUMN failure INTEGER NOT NULL DEFAULT 0")

@@ -47,6 +47,7 @@ A BEHAVIOUR is an object of these keys, all optional:
   echo_key           401 quoting the key the request carried
   bom                start the stream with a UTF-8 byte order mark
   after_end          raw bytes sent after the end marker
+  bill_max_tokens    report as many output tokens as the request's max tokens
   usage_after_finish Gemini: the token counts in one more event after finishReason
   hold_open_ms       keep the connection open this long after the end marker
   ignore_prefill     answer a prefill with the whole text again (a restart)

@@ -82,6 +82,42 @@ import Testing
     }
 
     @Test(arguments: Kind.allCases)
+    func budgetsReserveSettleLapseAndRoll(_ kind: Kind) throws {
+        let (store, other) = try stores(kind)
+        let daily = BudgetConfig(name: "daily", usd: 0.05, per: 3600)
+        let team = BudgetConfig(name: "team", usd: 1, per: 3600, scope: .tag("t"))
+        // Four reservations of $0.01 and one settled at $0.01 fill $0.05; the sixth is refused, whole.
+        var ids: [Int64] = []
+        for i in 0..<5 {
+            guard case .reserved(let id) = try (i % 2 == 0 ? store : other).reserve(0.01, against: [daily, team], expires: 200, now: 100)
+            else { Issue.record("reservation \(i) refused"); return }
+            ids.append(id)
+        }
+        #expect(Set(ids).count == 5)
+        guard case .over(let u) = try other.reserve(0.01, against: [team, daily], expires: 200, now: 100) else {
+            Issue.record("a sixth $0.01 fit in $0.05"); return
+        }
+        #expect(u.budget.name == "daily")
+        #expect(u.left < 1e-9)
+        #expect(BudgetText.over(u) == "over budget 'daily': $0.00 of $0.05 left in this 1h")
+        // Nothing of the refused reservation was written to 'team'.
+        #expect(abs(try store.usage(of: team, now: 100).reserved - 0.05) < 1e-12)
+        // Settled for less, the rest is free again.
+        try store.settle(ids[0], cost: 0.002, now: 101)
+        let settled = try other.usage(of: daily, now: 101)
+        #expect(abs(settled.spent - 0.002) < 1e-12)
+        #expect(abs(settled.reserved - 0.04) < 1e-12)
+        #expect(settled.nextRelease == 3700)
+        // A reservation never settled (its process died) lapses at its expiry.
+        let lapsed = try store.usage(of: daily, now: 200)
+        #expect(lapsed.reserved == 0)
+        #expect(abs(lapsed.spent - 0.002) < 1e-12)
+        // A spend older than the window leaves it.
+        #expect(try store.usage(of: daily, now: 3701).spent == 0)
+        #expect(try other.usage(of: [daily, team], now: 3701).map(\.left) == [0.05, 1])
+    }
+
+    @Test(arguments: Kind.allCases)
     func anAnswerTakenBackStillCountsInTheSessionsCost(_ kind: Kind) throws {
         let (store, other) = try stores(kind)
         #expect(try store.recordTurn(session: "a", system: nil, user: "one", result: result(.ok), requestID: "1", at: 10, breaker: nil) == 1)

@@ -7,6 +7,8 @@ struct RequestInput {
     var seed: UInt64?
     var selection: RouteSelection
     var maxCost: Double?
+    /// `--tag`: what budgets scoped by tag count this request as (else `LLMR_TAG`).
+    var tag: String?
 
     /// The options `ask` and `route` share, in help order.
     static let sharedOptions: [OptionSpec] = [
@@ -18,6 +20,7 @@ struct RequestInput {
         OptionSpec("temperature", value: "X", help: "sampling temperature, 0 to 2"),
         OptionSpec("max-cost", value: "USD", help: "refuse candidates whose worst case would take the request past this"),
         OptionSpec("seed", value: "N", help: "seed for weighted picks and jitter (reproducible plans)"),
+        OptionSpec("tag", value: "TAG", help: "count this request under budgets scoped by this tag (default: $LLMR_TAG)"),
         OptionSpec("no-stdin", help: "never read stdin"),
         OptionSpec("config", value: "FILE", help: "the config file (default: $LLMR_CONFIG, ~/.config/llmr/config.yaml)"),
         OptionSpec("color", value: "WHEN", help: "colour on stderr: auto, always or never"),
@@ -41,6 +44,7 @@ struct RequestInput {
             guard let s = UInt64(v) else { throw .usage("--seed needs a whole number from 0 to \(UInt64.max), not '\(v)'") }
             seed = s
         }
+        if let t = parsed.value("tag") { tag = try Self.tag(t) }
         let chosen = ["model", "route", "task"].filter { parsed.value($0) != nil }
         if chosen.count > 1 {
             throw .usage("use only one of --model, --route and --task (got --\(chosen.joined(separator: " and --")))")
@@ -55,6 +59,24 @@ struct RequestInput {
             request.messages.append(Message(role: .user, content: try Self.prompt(parsed, terminal: terminal, required: promptRequired)))
         }
         self.request = request
+    }
+
+    /// A tag: 1 to 64 letters, digits and `- _ . : @ + /`.
+    static func tag(_ t: String) throws(Problem) -> String {
+        let allowed = t.unicodeScalars.allSatisfy { s in
+            (s.value < 128 && (s.properties.isAlphabetic || ("0"..."9").contains(s))) || "-_.:@+/".unicodeScalars.contains(s)
+        }
+        guard !t.isEmpty, t.unicodeScalars.count <= 64, allowed else {
+            throw .usage("--tag takes 1 to 64 letters, digits and - _ . : @ + /, not '\(TerminalText.printable(t))'")
+        }
+        return t
+    }
+
+    /// The context with this request's tag, when one was given.
+    func tagged(_ context: RoutingContext) -> RoutingContext {
+        var c = context
+        if let tag { c.tag = tag }
+        return c
     }
 
     /// The prompt: the words, then (when stdin is not a terminal) a blank line and stdin.
@@ -115,12 +137,12 @@ extension RequestInput {
     /// A chat session with these options (the route or model, max tokens,
     /// temperature, budget, seed, system prompt).
     func chatSession(_ context: RoutingContext) -> ChatSession {
-        ChatSession(context: context, selection: selection, maxTokens: request.maxTokens, temperature: request.temperature,
+        ChatSession(context: tagged(context), selection: selection, maxTokens: request.maxTokens, temperature: request.temperature,
                     maxCost: maxCost, seed: seed, system: request.systemPrompt)
     }
 
     /// The request prepared for routing with these options.
     func routing(_ context: RoutingContext) throws(Problem) -> Routing {
-        try Routing.prepare(request, selection: selection, seed: seed, maxCost: maxCost, context: context)
+        try Routing.prepare(request, selection: selection, seed: seed, maxCost: maxCost, context: tagged(context))
     }
 }

@@ -258,7 +258,8 @@ public struct BenchRunner: Sendable {
             candidate.provider.stream = stream
             let router = context.bareRouter()
             let record = await router.measure(candidate, request: request, onText: onText)
-            keep([record], of: r)
+            // Held back by a budget, nothing was sent: no attempt to record.
+            if record.outcome != .overBudget { keep([record], of: r) }
             let times = chunks.withLock { $0 }
             return BenchSample(target: r.target.name, intended: intended, sent: sent, firstText: times.first, end: clock.now() - origin,
                                chunks: times, outcome: record.outcome, finish: record.finish?.reason, usage: record.usage, costUSD: record.costUSD)

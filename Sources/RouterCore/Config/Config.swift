@@ -193,6 +193,8 @@ public struct Config: Sendable, Equatable {
     public var alerts = AlertConfig()
     /// `chat:`: the REPL's history and what to do with a conversation no window holds.
     public var chat = ChatConfig()
+    /// `budgets:`, in the order the file lists them.
+    public var budgets: [BudgetConfig] = []
 
     public init(source: String, providers: [ProviderConfig], models: [ModelEntry], routes: [RouteConfig],
                 tasks: [String: String] = [:], breaker: BreakerConfig = BreakerConfig()) {

@@ -37,6 +37,10 @@ public enum ConfigLimits {
     public static let maxTokens: ClosedRange<Int> = 1...100_000_000
     /// `chat.history_size`, entries.
     public static let historySize: ClosedRange<Int> = 0...100_000
+    /// A budget's `usd`.
+    public static let budgetUSD: ClosedRange<Double> = 0.000001...1_000_000
+    /// A budget's `per` (and a rate limit's): one second to 366 days.
+    public static let budgetWindow: ClosedRange<Double> = 1...(366 * day)
     /// `--max-cost`, USD.
     public static let maxCost: ClosedRange<Double> = 0...1_000_000
 }

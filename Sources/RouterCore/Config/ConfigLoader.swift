@@ -1,6 +1,7 @@
 /// Reads YAML (or JSON) text into a validated `Config`.
 public enum ConfigLoader {
-    static let topKeys = ["providers", "models", "routes", "tasks", "breaker", "health", "alerts", "log", "chat"]
+    static let topKeys = ["providers", "models", "routes", "tasks", "breaker", "health", "alerts", "log", "chat", "budgets"]
+    static let budgetKeys = ["usd", "per", "provider", "model", "route", "tag"]
     static let providerKeys = ["api", "base_url", "key_env", "key_cmd", "key_cmd_timeout", "timeout", "connect_timeout",
                                "first_token_timeout", "idle_timeout", "headers", "max_tokens_field", "stream", "continuation"]
     static let modelKeys = ["provider", "id", "input", "output", "cached_input", "context"]
@@ -58,6 +59,9 @@ public enum ConfigLoader {
                 config.tasks[task] = target
             }
         }
+        if let node = sections["budgets"] {
+            for (name, value) in try node.entries() { config.budgets.append(try budget(name, value, config: config)) }
+        }
         if let node = sections["breaker"] {
             for (key, value) in try node.entries(allowed: breakerKeys) {
                 switch key {
@@ -100,6 +104,46 @@ public enum ConfigLoader {
             }
         }
         return config
+    }
+
+    /// One `budgets:` entry: `usd`, `per`, and at most one scope (provider, model, route or tag) naming something that exists.
+    static func budget(_ name: String, _ node: ConfigNode, config: Config) throws(ConfigError) -> BudgetConfig {
+        var usd: Double?
+        var per: Double?
+        var scope = BudgetConfig.Scope.all
+        var scopeKey: String?
+        for (key, value) in try node.entries(allowed: budgetKeys) {
+            switch key {
+            case "usd": usd = try value.double(ConfigLimits.budgetUSD)
+            case "per": per = try value.duration(ConfigLimits.budgetWindow)
+            default:
+                if let earlier = scopeKey {
+                    throw value.error("a budget has one scope; '\(name)' already counts by \(earlier)")
+                }
+                scopeKey = key
+                let target = try value.nonEmptyString()
+                func known(_ names: [String], _ what: String) throws(ConfigError) {
+                    guard names.contains(target) else {
+                        throw value.error("unknown \(what) '\(target)'\(Suggest.hint(target, in: names)); known: \(names.joined(separator: ", "))")
+                    }
+                }
+                switch key {
+                case "provider":
+                    try known(config.providers.map(\.name), "provider")
+                    scope = .provider(target)
+                case "model":
+                    try known(config.models.map(\.name), "model")
+                    scope = .model(target)
+                case "route":
+                    try known(config.routes.map(\.name), "route")
+                    scope = .route(target)
+                default: scope = .tag(target)
+                }
+            }
+        }
+        guard let usd else { throw node.error("budget '\(name)' needs 'usd', the most it may spend (such as usd: 5.00)") }
+        guard let per else { throw node.error("budget '\(name)' needs 'per', its rolling window (such as per: 24h)") }
+        return BudgetConfig(name: name, usd: usd, per: per, scope: scope)
     }
 
     static func provider(_ name: String, _ node: ConfigNode) throws(ConfigError) -> ProviderConfig {

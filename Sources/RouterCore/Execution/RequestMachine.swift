@@ -222,6 +222,10 @@ struct RequestMachine {
         if finals.isEmpty, skipped.allSatisfy({ if case .overBudget = $0.availability { return true } else { return false } }) {
             return RouteFailure(kind: .budget, message: "--max-cost would be exceeded on every candidate — \(summary)")
         }
+        // Nothing sent, and every candidate held back by a budget (shared, or --max-cost).
+        if finals.isEmpty, skipped.allSatisfy(\.availability.isBudget) {
+            return RouteFailure(kind: .budget, message: "no budget has room for any candidate — \(summary)")
+        }
         if all({ $0.outcome == .http(429) || ($0.retryAfterS != nil && $0.outcome.isRetryable) },
                { if case .coolingDown = $0 { return true } else { return false } }) {
             return RouteFailure(kind: .temporary, message: "every candidate is rate-limited or asked us to wait — \(summary)")

@@ -3,10 +3,18 @@ extension Router {
     /// retry, no fallback, breakers not consulted. `onText` gets the time every
     /// chunk of answer text arrived: when its bytes reached the transport, so
     /// that a busy benchmark's own queueing does not count as the server's.
+    /// The shared budgets still hold: a request none has room for is not sent (`.overBudget`).
     public func measure(_ c: Candidate, request: ChatRequest, onText: @escaping (Double) -> Void) async -> AttemptRecord {
+        let (reservation, refusal) = reserve(c, request: request)
+        if let refusal {
+            var record = AttemptRecord(provider: c.provider.name, model: c.model.name, modelID: c.model.id, tier: c.tier, outcome: .overBudget)
+            record.message = refusal.reason
+            return record
+        }
         let outcome = await attempt(c, request: request, live: true, textArrived: onText) { _ in }
         var record = outcome.record
         record.costUSD = record.usage.flatMap { c.model.cost(of: $0) }
+        settle(reservation, cost: record.costUSD)
         return record
     }
 }

@@ -16,6 +16,15 @@ public struct Router: Sendable {
     public var hedgeDelays: [String: Double] = [:]
     /// Whether this request may hedge: false once recent requests used up `hedge.max_share`.
     public var hedgeAllowed = true
+    /// `budgets:`, shared through `ledger`; a budgeted attempt reserves its worst case there first.
+    public var budgets: [BudgetConfig] = []
+    public var ledger: (any BudgetLedger)?
+    /// The budgets as the ledger had them when the request began (for `route`'s preview).
+    public var budgetUsage: [String: BudgetUsage] = [:]
+    /// `--tag` / `LLMR_TAG`, for budgets scoped by tag.
+    public var tag: String?
+    /// The route the request goes through, for budgets scoped by route.
+    public var route: String?
 
     public init(transport: any HTTPTransport, wires: [WireAPI: any WireFormat], keys: any KeySource, clock: any RouterClock = SystemClock()) {
         self.transport = transport
@@ -38,17 +47,70 @@ public struct Router: Sendable {
         if let maxCost, let worst = Planner.worstCase(request, c.model), spent + worst > maxCost {
             return .overBudget(worstCase: worst, left: max(0, maxCost - spent))
         }
+        let covering = budgets(covering: c)
+        if let first = covering.first {
+            guard let worst = Planner.worstCase(request, c.model) else { return .unpricedUnderBudget(first.name) }
+            if ledger == nil { return .budgetLedgerUnreadable("there is no state database") }
+            for b in covering {
+                if let u = budgetUsage[b.name], !u.admits(worst) { return .overSharedBudget(u) }
+            }
+        }
         guard let breaker else { return .available }
         return breaker.availability(provider: c.provider.name, modelID: c.model.id, in: health, now: clock.wallTime())
     }
 
-    /// `availability`, claiming the half-open probe when that is what it takes.
-    func admit(_ c: Candidate, request: ChatRequest, spent: Double, refusedWindow: Int?, probes: inout Set<String>) -> Availability {
+    /// The budgets an attempt on `c` counts against.
+    func budgets(covering c: Candidate) -> [BudgetConfig] {
+        budgets.filter { $0.covers(c, route: route, tag: tag) }
+    }
+
+    /// A reservation made for an attempt, to settle when it ends.
+    struct Reservation {
+        var id: Int64
+        var amount: Double
+    }
+
+    /// Reserves the worst case of an attempt on `c` against its budgets; the
+    /// refusal when one would go past its limit or the ledger fails.
+    func reserve(_ c: Candidate, request: ChatRequest) -> (Reservation?, refusal: Availability?) {
+        let covering = budgets(covering: c)
+        guard let first = covering.first else { return (nil, nil) }
+        guard let worst = Planner.worstCase(request, c.model) else { return (nil, .unpricedUnderBudget(first.name)) }
+        guard let ledger else { return (nil, .budgetLedgerUnreadable("there is no state database")) }
+        let now = clock.wallTime()
+        // A reservation outlives its attempt's own time limit by a margin, then lapses (its process died).
+        let limit = c.provider.timeouts.total > 0 ? c.provider.timeouts.total : 600
+        do {
+            switch try ledger.reserve(worst, against: covering, expires: now + limit + 60, now: now) {
+            case .reserved(let id): return (Reservation(id: id, amount: worst), nil)
+            case .over(let u): return (nil, .overSharedBudget(u))
+            }
+        } catch {
+            return (nil, .budgetLedgerUnreadable(error.reason))
+        }
+    }
+
+    /// Turns a reservation into what its attempt cost.
+    func settle(_ reservation: Reservation?, cost: Double?) {
+        guard let reservation, let ledger else { return }
+        try? ledger.settle(reservation.id, cost: cost ?? 0, now: clock.wallTime())
+    }
+
+    /// `availability`, reserving against the budgets and claiming the
+    /// half-open probe when that is what it takes.
+    func admit(_ c: Candidate, request: ChatRequest, spent: Double, refusedWindow: Int?, probes: inout Set<String>,
+               reservation: inout Reservation?) -> Availability {
         let availability = availability(of: c, request: request, spent: spent, refusedWindow: refusedWindow)
+        guard availability.isSendable else { return availability }
+        let (r, refusal) = reserve(c, request: request)
+        if let refusal { return refusal }
+        reservation = r
         guard availability == .probe, let breaker else { return availability }
         let now = clock.wallTime()
         for key in breaker.probeKeys(provider: c.provider.name, modelID: c.model.id, in: health, now: now) where !probes.contains(key) {
             guard claimer?.claimProbe(provider: key, now: now) ?? true else {
+                settle(reservation, cost: 0)
+                reservation = nil
                 return .breakerOpen("breaker half-open; another request is probing")
             }
             probes.insert(key)
@@ -71,6 +133,9 @@ public struct Router: Sendable {
     ) async -> RouteResult {
         var machine = RequestMachine(plan: plan, request: request, started: clock.now())
         var probes: Set<String> = []
+        // Reservations of attempts in flight; one cut short by an interrupt is settled at what it reserved.
+        var reservations: [Int: Reservation] = [:]
+        defer { for r in reservations.values { settle(r, cost: r.amount) } }
         while true {
             if Task.isCancelled { return machine.result(failing: RequestMachine.interrupted, now: clock.now()) }
             switch machine.next(now: clock.now()) {
@@ -83,7 +148,10 @@ public struct Router: Sendable {
                 }
             case .admit(let i, let spent):
                 let candidate = plan.candidates[i]
-                let availability = admit(candidate, request: request, spent: spent, refusedWindow: machine.refusedWindow, probes: &probes)
+                var reservation: Reservation?
+                let availability = admit(candidate, request: request, spent: spent, refusedWindow: machine.refusedWindow, probes: &probes,
+                                         reservation: &reservation)
+                reservations[i] = reservation
                 guard availability.isSendable else {
                     observe(.skipped(machine.refused(i, availability)))
                     continue
@@ -94,14 +162,25 @@ public struct Router: Sendable {
                     observe(.resuming(failed: failed, shownBytes: bytes, continuing: continuing, on: candidate))
                 }
                 observe(.attemptStarted(candidate: candidate, attempt: send.number))
-                if let j = send.backup, !admit(plan.candidates[j], request: request, spent: spent,
-                                               refusedWindow: machine.refusedWindow, probes: &probes).isSendable {
-                    send.backup = nil
+                if let j = send.backup {
+                    var backupReservation: Reservation?
+                    if admit(plan.candidates[j], request: request, spent: spent, refusedWindow: machine.refusedWindow, probes: &probes,
+                             reservation: &backupReservation).isSendable {
+                        reservations[j] = backupReservation
+                    } else {
+                        send.backup = nil
+                    }
                 }
                 if let j = send.backup, let hedge = plan.hedge {
                     machine.hedging()
                     if let answer = await hedged(send, backup: j, after: hedgeDelay(hedge, for: candidate), machine: &machine,
-                                                 live: live, using: &rng, observe: observe) {
+                                                 live: live, using: &rng, observe: { event in
+                                                     if case .attemptFinished(let record, _) = event {
+                                                         let index = record.provider == candidate.provider.name && record.modelID == candidate.model.id ? i : j
+                                                         settle(reservations.removeValue(forKey: index), cost: record.costUSD)
+                                                     }
+                                                     observe(event)
+                                                 }) {
                         return answer
                     }
                     continue
@@ -118,6 +197,7 @@ public struct Router: Sendable {
                     observe(event)
                 }
                 let (record, verdict) = machine.ended(i, outcome, now: clock.now(), using: &rng)
+                settle(reservations.removeValue(forKey: i), cost: record.costUSD)
                 observe(.attemptFinished(record, verdict: verdict))
                 if record.outcome == .ok {
                     return machine.result(answer: outcome, from: i, live: live, continued: send.continuing != nil, now: clock.now())

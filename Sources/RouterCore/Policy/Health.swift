@@ -27,6 +27,20 @@ public enum Availability: Sendable, Equatable {
     case overBudget(worstCase: Double, left: Double)
     /// The request ended (an answer, or `max_attempts`) before its turn came.
     case notTried(String)
+    /// Its worst case would take a shared budget past its limit.
+    case overSharedBudget(BudgetUsage)
+    /// A budget counts it but the catalog has no price for it: never sent unaccounted.
+    case unpricedUnderBudget(String)
+    /// A budget counts it and the ledger cannot be read: not sent.
+    case budgetLedgerUnreadable(String)
+
+    /// Whether a budget (`--max-cost` or a shared one) kept the candidate back.
+    public var isBudget: Bool {
+        switch self {
+        case .overBudget, .overSharedBudget, .unpricedUnderBudget, .budgetLedgerUnreadable: return true
+        default: return false
+        }
+    }
 
     public var isSendable: Bool {
         switch self {
@@ -48,6 +62,10 @@ public enum Availability: Sendable, Equatable {
         case .overBudget(let worst, let left):
             return "worst case \(Self.usd(worst)) is over the \(Self.usd(left)) left of --max-cost"
         case .notTried(let why): return "not tried: \(why)"
+        case .overSharedBudget(let u): return BudgetText.over(u)
+        case .unpricedUnderBudget(let name):
+            return "budget '\(name)' counts this model and the catalog has no price for it, so it is never sent unaccounted"
+        case .budgetLedgerUnreadable(let why): return "the budgets' ledger cannot be read (\(why)), so a budgeted candidate is not sent"
         }
     }
 

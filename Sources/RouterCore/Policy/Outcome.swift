@@ -35,6 +35,8 @@ public enum Outcome: Sendable, Equatable, CustomStringConvertible {
     case empty
     /// The user interrupted llmr (Ctrl-C, SIGTERM) while the attempt ran; never the provider's fault.
     case interrupted
+    /// A shared budget had no room for it, so nothing was sent (`bench --direct`; routed requests skip instead).
+    case overBudget
 
     public var description: String {
         switch self {
@@ -56,6 +58,7 @@ public enum Outcome: Sendable, Equatable, CustomStringConvertible {
         case .hedgeLost: return "hedge_lost"
         case .interrupted: return "interrupted"
         case .empty: return "empty"
+        case .overBudget: return "over_budget"
         }
     }
 
@@ -68,7 +71,7 @@ public enum Outcome: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .http(let s): return Self.retryableStatuses.contains(s)
         case .timeout, .connectTimeout, .firstTokenTimeout, .idleTimeout, .dropped, .truncated, .malformed, .streamError: return true
-        case .ok, .connect, .dns, .tls, .noKey, .unsupported, .hedgeLost, .interrupted, .empty: return false
+        case .ok, .connect, .dns, .tls, .noKey, .unsupported, .hedgeLost, .interrupted, .empty, .overBudget: return false
         }
     }
 

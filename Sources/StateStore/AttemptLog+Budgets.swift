@@ -1,0 +1,62 @@
+import RouterCore
+
+/// The budgets' ledger: one row per budget per reservation, pending until the
+/// attempt settles it with its real cost. A reservation checks and writes in
+/// one write transaction (BEGIN IMMEDIATE), so concurrent processes can never
+/// both take a budget's last dollar.
+extension AttemptLog {
+    public func reserve(_ amount: Double, against budgets: [BudgetConfig], expires: Double, now: Double) throws(Failure) -> BudgetReservation {
+        do {
+            return try queue.write { db in
+                for b in budgets {
+                    // A reservation whose process died lapses: its rows go once they expire.
+                    try db.execute(sql: "DELETE FROM spend WHERE budget = ? AND pending = 1 AND expires <= ?", arguments: [b.name, now])
+                    let u = try Self.usage(db, of: b, now: now)
+                    if !u.admits(amount) { return .over(u) }
+                }
+                let id = Int64(try db.int("SELECT ifnull(max(reservation), 0) + 1 FROM spend") ?? 1)
+                for b in budgets {
+                    try db.execute(sql: "INSERT INTO spend (reservation, budget, at, amount, pending, expires) VALUES (?, ?, ?, ?, 1, ?)",
+                                   arguments: [id, b.name, now, amount, expires])
+                }
+                return .reserved(id: id)
+            }
+        } catch {
+            throw Failure(path: path, reason: reason(error))
+        }
+    }
+
+    public func settle(_ id: Int64, cost: Double, now: Double) throws(Failure) {
+        do {
+            try queue.write { db in
+                try db.execute(sql: "UPDATE spend SET amount = ?, pending = 0 WHERE reservation = ?",
+                               arguments: [cost.isFinite ? max(0, cost) : 0, id])
+            }
+        } catch {
+            throw Failure(path: path, reason: reason(error))
+        }
+    }
+
+    public func usage(of budgets: [BudgetConfig], now: Double) throws(Failure) -> [BudgetUsage] {
+        do {
+            return try queue.read { db in try budgets.map { b in try Self.usage(db, of: b, now: now) } }
+        } catch {
+            throw Failure(path: path, reason: reason(error))
+        }
+    }
+
+    static func usage(_ db: SQLiteDatabase, of b: BudgetConfig, now: Double) throws -> BudgetUsage {
+        var u = BudgetUsage(budget: b, spent: 0, reserved: 0, nextRelease: nil)
+        try db.each(sql: """
+            SELECT ifnull(sum(CASE WHEN pending = 0 THEN amount END), 0), ifnull(sum(CASE WHEN pending = 1 THEN amount END), 0), min(at)
+            FROM spend WHERE budget = ? AND at > ? AND (pending = 0 OR expires > ?)
+            """, arguments: [b.name, now - b.per, now]) { row in
+            // A value no ledger of ours holds (negative, not finite) counts as the whole budget: nothing is sent past it unread.
+            let spent = row.double(0), reserved = row.double(1)
+            u.spent = spent.isFinite && spent >= 0 ? spent : b.usd
+            u.reserved = reserved.isFinite && reserved >= 0 ? reserved : b.usd
+            u.nextRelease = row.isNull(2) ? nil : row.double(2) + b.per
+        }
+        return u
+    }
+}
