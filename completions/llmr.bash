@@ -3,10 +3,10 @@ _llmr() {
     local cur prev
     cur="${COMP_WORDS[COMP_CWORD]}"
     prev="${COMP_WORDS[COMP_CWORD-1]}"
-    local commands="ask chat route providers bench help"
-    local shared="-m --model -r --route -t --task -s --system --max-tokens --temperature --max-cost --seed --no-stdin --config --color -h --help"
+    local commands="ask chat route providers bench budget models help"
+    local shared="-m --model -r --route -t --task -s --system --max-tokens --temperature --max-cost --seed --tag --no-stdin --config --color -h --help"
     local ask_opts="$shared -c --continue --session --stream --json -v --verbose"
-    local chat_opts="-m --model -r --route -t --task -s --system --max-tokens --temperature --max-cost --seed --config --color -h --help -c --continue --session --list --export --json -v --verbose"
+    local chat_opts="-m --model -r --route -t --task -s --system --max-tokens --temperature --max-cost --seed --tag --config --color -h --help -c --continue --session --list --export --json -v --verbose"
     local route_opts="$shared --json"
     local providers_opts="--watch --count --older-than --since --route --csv --bench --json --config --color -h --help"
     local bench_opts="-r --route --direct --via-router -c --concurrency --rate --arrival --max-concurrency -n --requests --duration --warmup --timeout --prompt --prompts --prompt-tokens --shared-prefix -s --system --max-tokens --temperature --no-stream --seed --slo --fail-if --max-cost --yes --json --csv -q --quiet --config --color -h --help"
@@ -17,7 +17,14 @@ _llmr() {
     fi
     case "${COMP_WORDS[1]}" in
         help)
-            COMPREPLY=($(compgen -W "ask chat route providers bench" -- "$cur"))
+            COMPREPLY=($(compgen -W "ask chat route providers bench budget models" -- "$cur"))
+            ;;
+        budget|models)
+            case "$prev" in
+                --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+                --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
+            esac
+            [[ "$cur" == -* ]] && COMPREPLY=($(compgen -W "--json --config --color -h --help" -- "$cur"))
             ;;
         providers)
             case "$prev" in
@@ -45,7 +52,7 @@ _llmr() {
                 --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
                 --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
                 -t|--task) COMPREPLY=($(compgen -W "chat code reasoning creative analysis" -- "$cur")); return ;;
-                -m|--model|-r|--route|-s|--system|--max-tokens|--temperature|--max-cost|--seed|--session|--export) return ;;
+                -m|--model|-r|--route|-s|--system|--max-tokens|--temperature|--max-cost|--seed|--tag|--session|--export) return ;;
             esac
             COMPREPLY=($(compgen -W "$chat_opts" -- "$cur"))
             ;;
@@ -54,7 +61,7 @@ _llmr() {
                 --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
                 --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
                 -t|--task) COMPREPLY=($(compgen -W "chat code reasoning creative analysis" -- "$cur")); return ;;
-                -m|--model|-r|--route|-s|--system|--max-tokens|--temperature|--max-cost|--seed|--session) return ;;
+                -m|--model|-r|--route|-s|--system|--max-tokens|--temperature|--max-cost|--seed|--tag|--session) return ;;
             esac
             if [[ "$cur" == -* ]]; then
                 if [ "${COMP_WORDS[1]}" = ask ]; then

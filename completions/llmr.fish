@@ -5,10 +5,12 @@ complete -c llmr -n __fish_use_subcommand -a chat -d 'a conversation that surviv
 complete -c llmr -n __fish_use_subcommand -a route -d 'show the routing plan for a prompt, without sending anything'
 complete -c llmr -n __fish_use_subcommand -a providers -d 'list providers and their health; check, stats, reset, prune'
 complete -c llmr -n __fish_use_subcommand -a bench -d 'measure providers and models side by side'
+complete -c llmr -n __fish_use_subcommand -a budget -d 'show each budget: what was spent, what is reserved, what is left'
+complete -c llmr -n __fish_use_subcommand -a models -d 'list known models with prices and context windows'
 complete -c llmr -n __fish_use_subcommand -a help -d 'show help for llmr or a command'
 complete -c llmr -n __fish_use_subcommand -l help -s h -d 'show help'
 complete -c llmr -n __fish_use_subcommand -l version -d 'print the version'
-complete -c llmr -n '__fish_seen_subcommand_from help' -a 'ask chat route providers bench'
+complete -c llmr -n '__fish_seen_subcommand_from help' -a 'ask chat route providers bench budget models'
 
 # Options ask, chat and route share.
 set -l both '__fish_seen_subcommand_from ask chat route'
@@ -20,6 +22,7 @@ complete -c llmr -n $both -l max-tokens -x -d 'the most tokens the answer may ha
 complete -c llmr -n $both -l temperature -x -d 'sampling temperature, 0 to 2'
 complete -c llmr -n $both -l max-cost -x -d 'skip candidates whose worst case would pass this, in USD'
 complete -c llmr -n $both -l seed -x -d 'seed for weighted picks and jitter'
+complete -c llmr -n $both -l tag -x -d 'count this request under budgets scoped by this tag'
 complete -c llmr -n $both -l no-stdin -d 'never read stdin'
 complete -c llmr -n $both -l config -r -F -d 'the config file'
 complete -c llmr -n $both -l color -x -a 'auto always never' -d 'colour on stderr'
@@ -87,3 +90,10 @@ complete -c llmr -n $bench -s q -l quiet -d 'no progress'
 complete -c llmr -n $bench -l config -r -F -d 'the config file'
 complete -c llmr -n $bench -l color -x -a 'auto always never' -d 'colour on stderr'
 complete -c llmr -n $bench -s h -l help -d 'show help'
+
+# budget and models.
+set -l gov '__fish_seen_subcommand_from budget models'
+complete -c llmr -n $gov -l json -d 'print one JSON object'
+complete -c llmr -n $gov -l config -r -F -d 'the config file'
+complete -c llmr -n $gov -l color -x -a 'auto always never' -d 'colour on stderr'
+complete -c llmr -n $gov -s h -l help -d 'show help'

@@ -32,6 +32,13 @@ routes:
   after503: {retries: 0, targets: [down], fallback: [up]}
   refused:  {targets: [refused], fallback: [up]}
 YAML
+# The same, with the model priced and two budgets that always have room: what governance costs a request.
+sed 's|  up:      {provider: up, id: m}|  up:      {provider: up, id: m, input: 1, output: 2}|' "$work/config.yaml" > "$work/budgeted.yaml"
+cat >> "$work/budgeted.yaml" <<YAML
+budgets:
+  daily: {usd: 1000000, per: 24h}
+  up-only: {usd: 1000000, per: 1h, provider: up}
+YAML
 body='{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"include_usage":true}}'
 url="http://127.0.0.1:$port/up/v1/chat/completions"
 
@@ -63,7 +70,7 @@ cc=$(command -v gcc || command -v clang)
 
 export LLMR_STATE_DIR="$work/state"   # its own attempt log, written as in real use
 ask="$bin/llmr ask --no-stdin --config $work/config.yaml"
-names=(curl c-post c-noop version route direct after503 refused)
+names=(curl c-post c-noop version route direct after503 refused budgeted)
 cmds=(
   "curl -s -N -X POST -H 'Content-Type: application/json' -H 'Accept: text/event-stream' -d '$body' $url"
   "$work/post $url '$body'"
@@ -73,6 +80,7 @@ cmds=(
   "$ask -r direct hi"
   "$ask -r after503 hi"
   "$ask -r refused hi"
+  "$bin/llmr ask --no-stdin --config $work/budgeted.yaml -r direct hi"
 )
 if [ -n "${BASELINE:-}" ]; then
   names+=(baseline)
@@ -116,7 +124,8 @@ print("|---|---|---|---|")
 label = {"curl": "curl", "direct": "`llmr ask`, direct success", "after503": "primary answers 503, fallback succeeds",
          "refused": "primary refuses the connection, fallback succeeds"}
 label["baseline"] = "`llmr ask`, direct success, BASELINE binary"
-for k in ["curl", "direct", "after503", "refused", "baseline"]:
+label["budgeted"] = "`llmr ask`, direct success under two budgets"
+for k in ["curl", "direct", "after503", "refused", "budgeted", "baseline"]:
     if k in med:
         print(f"| {label[k]} | {med[k]:.2f} ms | {p95[k]:.2f} ms | {statistics.median(ratios[k]):.2f}x |")
 print()
@@ -131,6 +140,7 @@ print(f"| whole | {med['direct']:.2f} ms | {med['c-post']:.2f} ms; curl itself {
 print()
 print(f"- failover after a 503 adds {med['after503'] - med['direct']:.2f} ms over a direct success (median)")
 print(f"- failover after a refused connection adds {med['refused'] - med['direct']:.2f} ms (median)")
+print(f"- two budgets (a reservation and its settlement in the shared ledger) cost {statistics.median(ratios['budgeted']) / statistics.median(ratios['direct']):.3f}x a direct success (median of rounds)")
 print(f"- peak RSS, the largest of 20 runs: llmr {int(sys.argv[4]) / 1024:.1f} MiB, curl {int(sys.argv[3]) / 1024:.1f} MiB")
 print(f"- the llmr binary: {int(sys.argv[5]) / 1e6:.1f} MB")
 PY

@@ -22,7 +22,7 @@ import Testing
         #expect(c.providers.filter { $0.api == .openai }.count == 11)
         #expect(c.provider(named: "vllm")?.continuation == .continueFinalMessage)
         #expect(c.model(named: "deepseek-v4")?.id == "deepseek-chat")
-        #expect(c.model(named: "gpt-5")?.inputPrice == 2.50)
+        #expect(c.model(named: "gpt-5")?.inputPrice == 1.25)
         #expect(c.route(named: "default")?.strategy == .weighted)
         #expect(c.route(named: "default")?.fallback.map(\.model) == ["gemini-2.5-pro"])
         #expect(c.tasks["reasoning"] == "reasoning")

@@ -32,8 +32,11 @@ import Foundation
     @Test func aVersion4DatabaseReadsWhole() throws {
         let (dir, path) = try copy("state-v4.sqlite")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        #expect(AttemptLog.headerShowsSchema(path))
+        // Version 5 added the budgets' ledger: opening the file adds it, and its header then says 5.
+        #expect(!AttemptLog.headerShowsSchema(path))
         let log = try AttemptLog(path: path)
+        #expect(AttemptLog.headerShowsSchema(path))
+        #expect(try log.usage(of: [BudgetConfig(name: "b", usd: 1, per: 60)], now: 0).first?.spent == 0)
         let outcomes = try log.outcomes()
         #expect(outcomes.count == 23)
         #expect(outcomes.filter { $0 == "ok" }.count == 17)

@@ -68,6 +68,8 @@ public struct ModelEntry: Sendable, Equatable {
     public var cachedInputPrice: Double?
     /// Context window in tokens.
     public var context: Int?
+    /// The most tokens one answer may have (the catalog's max output).
+    public var maxOutput: Int?
 
     public init(name: String, provider: String, id: String, inputPrice: Double? = nil, outputPrice: Double? = nil, context: Int? = nil) {
         self.name = name

@@ -45,7 +45,7 @@ public enum ConfigLoader {
         }
         if let node = sections["routes"] {
             for (name, value) in try node.entries() {
-                let r = try route(name, value, config: config)
+                let r = try route(name, value, config: &config)
                 config.routes.append(r)
             }
         }
@@ -60,7 +60,7 @@ public enum ConfigLoader {
             }
         }
         if let node = sections["budgets"] {
-            for (name, value) in try node.entries() { config.budgets.append(try budget(name, value, config: config)) }
+            for (name, value) in try node.entries() { config.budgets.append(try budget(name, value, config: &config)) }
         }
         if let node = sections["breaker"] {
             for (key, value) in try node.entries(allowed: breakerKeys) {
@@ -107,7 +107,7 @@ public enum ConfigLoader {
     }
 
     /// One `budgets:` entry: `usd`, `per`, and at most one scope (provider, model, route or tag) naming something that exists.
-    static func budget(_ name: String, _ node: ConfigNode, config: Config) throws(ConfigError) -> BudgetConfig {
+    static func budget(_ name: String, _ node: ConfigNode, config: inout Config) throws(ConfigError) -> BudgetConfig {
         var usd: Double?
         var per: Double?
         var scope = BudgetConfig.Scope.all
@@ -132,6 +132,7 @@ public enum ConfigLoader {
                     try known(config.providers.map(\.name), "provider")
                     scope = .provider(target)
                 case "model":
+                    if config.source != DefaultConfig.source { _ = config.adoptFromBase(model: target) }
                     try known(config.models.map(\.name), "model")
                     scope = .model(target)
                 case "route":
@@ -208,7 +209,7 @@ public enum ConfigLoader {
         return m
     }
 
-    static func route(_ name: String, _ node: ConfigNode, config: Config) throws(ConfigError) -> RouteConfig {
+    static func route(_ name: String, _ node: ConfigNode, config: inout Config) throws(ConfigError) -> RouteConfig {
         var r = RouteConfig(name: name, targets: [])
         var sawTargets = false
         for (key, value) in try node.entries(allowed: routeKeys) {
@@ -221,9 +222,9 @@ public enum ConfigLoader {
                 r.hedge = try hedge(value)
             case "targets":
                 sawTargets = true
-                r.targets = try value.items().map { (item) throws(ConfigError) in try target(item, config: config) }
+                r.targets = try value.items().map { (item) throws(ConfigError) in try target(item, config: &config) }
             default:
-                r.fallback = try value.items().map { (item) throws(ConfigError) in try target(item, config: config) }
+                r.fallback = try value.items().map { (item) throws(ConfigError) in try target(item, config: &config) }
             }
         }
         guard sawTargets, !r.targets.isEmpty else { throw node.error("a route needs at least one entry under 'targets'") }
@@ -261,7 +262,7 @@ public enum ConfigLoader {
         return v
     }
 
-    static func target(_ node: ConfigNode, config: Config) throws(ConfigError) -> TargetRef {
+    static func target(_ node: ConfigNode, config: inout Config) throws(ConfigError) -> TargetRef {
         var t = TargetRef(model: "")
         var at = node
         if case .scalar = node.node.content {
@@ -271,6 +272,10 @@ public enum ConfigLoader {
                 if key == "model" { t.model = try value.nonEmptyString(); at = value } else { t.weight = try value.double(ConfigLimits.weight) }
             }
             guard !t.model.isEmpty else { throw node.error("missing 'model'") }
+        }
+        // A model the file does not define comes from the embedded catalog, with its provider when the file has none.
+        if config.model(named: t.model) == nil, config.source != DefaultConfig.source {
+            _ = config.adoptFromBase(model: t.model)
         }
         if config.model(named: t.model) == nil {
             let parts = t.model.split(separator: "/", maxSplits: 1).map(String.init)

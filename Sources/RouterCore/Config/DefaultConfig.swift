@@ -21,11 +21,13 @@ public enum DefaultConfig {
       llamacpp:   {api: openai, base_url: http://localhost:8080/v1, first_token_timeout: 120s}
 
     models:
-      deepseek-v4:     {provider: deepseek,  id: deepseek-chat, input: 0.15, output: 0.60, context: 128000}
-      gpt-5:           {provider: openai,    input: 2.50, output: 10.00, context: 400000}
+      # Prices as the embedded catalog has them (llmr models lists it); a name
+      # not defined here or in your file is looked up there.
+      deepseek-v4:     {provider: deepseek,  id: deepseek-chat, input: 0.28, output: 0.42, context: 131072}
+      gpt-5:           {provider: openai,    input: 1.25, output: 10.00, context: 272000}
       claude-4-sonnet: {provider: anthropic, id: claude-sonnet-4-0, input: 3.00, output: 15.00, context: 200000}
-      gemini-2.5-pro:  {provider: gemini,    input: 1.25, output: 5.00, context: 2000000}
-      qwen-plus:       {provider: qwen,      input: 0.40, output: 1.20, context: 131072}
+      gemini-2.5-pro:  {provider: gemini,    input: 1.25, output: 10.00, context: 1048576}
+      qwen-plus:       {provider: qwen,      input: 0.40, output: 1.20, context: 129024}
       llama3.2:        {provider: ollama,    input: 0, output: 0, context: 128000}
 
     routes:

@@ -79,8 +79,15 @@ public struct Planner: Sendable {
         }
         let parts = name.split(separator: "/", maxSplits: 1).map(String.init)
         if parts.count == 2, !parts[1].isEmpty, let provider = config.provider(named: parts[0]) {
-            let entry = config.models.first { $0.provider == provider.name && $0.id == parts[1] }
-                ?? ModelEntry(name: name, provider: provider.name, id: parts[1])
+            // Inline: priced by the catalog when it knows the model under this provider's name.
+            if let entry = config.models.first(where: { $0.provider == provider.name && $0.id == parts[1] }) { return (provider, entry) }
+            var entry = Catalog.entry(provider: provider.name, id: parts[1]) ?? ModelEntry(name: name, provider: provider.name, id: parts[1])
+            entry.name = name
+            return (provider, entry)
+        }
+        // A catalog model the config does not define (with its embedded provider when the config has none).
+        var based = config
+        if based.adoptFromBase(model: name), let entry = based.model(named: name), let provider = based.provider(named: entry.provider) {
             return (provider, entry)
         }
         let names = config.models.map(\.name)
