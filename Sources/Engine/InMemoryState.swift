@@ -30,6 +30,7 @@ public final class InMemoryState: StateBackend {
         var sessions: [String: Session] = [:]
         var kept: [(prompt: String, answer: String?)] = []
         var spend: [Spend] = []
+        var sends: [(id: Int64, key: String, at: Double, tokens: Int)] = []
         var nextReservation: Int64 = 1
     }
 
@@ -275,5 +276,45 @@ public final class InMemoryState: StateBackend {
         return BudgetUsage(budget: b, spent: live.filter { !$0.pending }.reduce(0) { $0 + $1.amount },
                            reserved: live.filter(\.pending).reduce(0) { $0 + $1.amount },
                            nextRelease: live.map(\.at).min().map { $0 + b.per })
+    }
+
+    // MARK: RateLedger
+
+    public func takeSlot(_ windows: [RateWindow], tokens: Int, now: Double) throws(StateFailure) -> SlotGrant {
+        contents.withLock { c in
+            for w in windows {
+                c.sends.removeAll { $0.key == w.key && $0.at <= now - w.limit.per }
+                let sends = c.sends.filter { $0.key == w.key }.sorted { $0.at < $1.at }.map { (at: $0.at, tokens: $0.tokens) }
+                if let full = RateRule.check(w, sends: sends, tokens: tokens, now: now) { return full }
+            }
+            let id = (c.sends.map(\.id).max() ?? 0) + 1
+            for w in windows { c.sends.append((id, w.key, now, tokens)) }
+            return .granted(id: id)
+        }
+    }
+
+    public func check(_ windows: [RateWindow], tokens: Int, now: Double) throws(StateFailure) -> SlotGrant? {
+        contents.withLock { c in
+            for w in windows {
+                let sends = c.sends.filter { $0.key == w.key && $0.at > now - w.limit.per }.sorted { $0.at < $1.at }.map { (at: $0.at, tokens: $0.tokens) }
+                if let full = RateRule.check(w, sends: sends, tokens: tokens, now: now) { return full }
+            }
+            return nil
+        }
+    }
+
+    public func correct(_ id: Int64, tokens: Int) throws(StateFailure) {
+        contents.withLock { c in
+            for i in c.sends.indices where c.sends[i].id == id { c.sends[i].tokens = max(0, tokens) }
+        }
+    }
+
+    public func use(of windows: [RateWindow], now: Double) throws(StateFailure) -> [WindowUse] {
+        contents.withLock { c in
+            windows.map { w in
+                let live = c.sends.filter { $0.key == w.key && $0.at > now - w.limit.per }
+                return WindowUse(window: w, requests: live.count, tokens: live.reduce(0) { $0 + $1.tokens })
+            }
+        }
     }
 }

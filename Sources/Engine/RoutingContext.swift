@@ -71,6 +71,7 @@ public struct RoutingContext: Sendable {
         router.claimer = store
         let providers = Array(Set(plan.candidates.map(\.provider.name)))
         let now = clock.wallTime()
+        if plan.candidates.contains(where: { $0.provider.limits != nil || $0.model.limits != nil }) { router.rates = store }
         if !config.budgets.isEmpty {
             router.ledger = store
             // For route's preview; sending reserves against the ledger itself.
@@ -94,6 +95,7 @@ public struct RoutingContext: Sendable {
         router.budgets = config.budgets
         router.tag = tag
         router.ledger = store
+        router.rates = store
         return router
     }
 

@@ -13,6 +13,8 @@ public struct FakeBehaviour: Sendable, Equatable {
     public var status = 200
     /// Sent as the `Retry-After` header.
     public var retryAfter: String?
+    /// Extra response headers, on answers and failures alike (rate-limit headers, say).
+    public var headers: [String: String] = [:]
     /// A raw error body (default: an OpenAI-style JSON error).
     public var body: String?
     public var contentType: String?
@@ -111,6 +113,9 @@ public struct FakeBehaviour: Sendable, Equatable {
             case "repeat": repeatCount = max(1, try int())
             case "status": status = try int()
             case "retry_after": retryAfter = try string()
+            case "headers":
+                guard case .object(let members) = value else { throw FakeScriptError(message: "'headers' takes an object of header names and values") }
+                for (k, v) in members { if let s = v.string { headers[k] = s } }
             case "body": body = try string()
             case "content_type": contentType = try string()
             case "delay_ms": delayMs = try int()

@@ -11,6 +11,8 @@ public struct RecordedRequest: Sendable {
     public var body: [UInt8]
     /// The fake provider it was addressed to (the first path segment).
     public var provider: String
+    /// When it was read (CLOCK_MONOTONIC seconds).
+    public var receivedAt: Double = 0
 
     public func header(_ name: String) -> String? { headerValue(name, in: headers) }
 
@@ -56,7 +58,8 @@ struct RequestReader {
         buffer.removeFirst(length)
         let path = String(parts[1])
         let provider = path.split(separator: "/").first.map(String.init) ?? ""
-        return RecordedRequest(method: String(parts[0]), path: path, headers: headers, body: body, provider: provider)
+        return RecordedRequest(method: String(parts[0]), path: path, headers: headers, body: body, provider: provider,
+                               receivedAt: SystemClock().now())
     }
 
     private func find(_ needle: [UInt8]) -> Int? {

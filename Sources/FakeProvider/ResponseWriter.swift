@@ -48,7 +48,7 @@ struct ResponseWriter {
             return sendJSON(401, api.errorBody(status: 401, message: "Incorrect API key provided: \(sent). Find your key in the console."))
         }
         if b.status != 200 {
-            var headers: [(String, String)] = []
+            var headers = b.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
             if let r = b.retryAfter { headers.append(("Retry-After", r)) }
             if let raw = b.body {
                 return send(b.status, headers + [("Content-Type", b.contentType ?? "text/plain")], Array(raw.utf8))
@@ -85,9 +85,10 @@ struct ResponseWriter {
                 return false
             }
             if b.truncateAfter != nil || b.malformedAfter != nil { bytes = Array(bytes.prefix(bytes.count / 2)) }
-            return send(200, [("Content-Type", "application/json")], bytes)
+            return send(200, b.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } + [("Content-Type", "application/json")], bytes)
         }
-        let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n\r\n"
+        let extra = b.headers.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)\r\n" }.joined()
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n\(extra)Transfer-Encoding: chunked\r\n\r\n"
         guard write(Array(head.utf8)) else { return false }
         if b.bom, !event("\u{FEFF}") { return false }
         // The preamble (Anthropic's message_start) comes at once; the first token may not.

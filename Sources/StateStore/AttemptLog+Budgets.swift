@@ -60,3 +60,74 @@ extension AttemptLog {
         return u
     }
 }
+
+/// The rate windows: one row per window per request sent. Taking a slot reads
+/// every window and counts the request in all of them in one write
+/// transaction, so no window ever holds more than its limit.
+extension AttemptLog {
+    public func takeSlot(_ windows: [RateWindow], tokens: Int, now: Double) throws(Failure) -> SlotGrant {
+        do {
+            return try queue.write { db in
+                for w in windows {
+                    // What has left the window is no longer needed.
+                    try db.execute(sql: "DELETE FROM sends WHERE key = ? AND at <= ?", arguments: [w.key, now - w.limit.per])
+                    var sends: [(at: Double, tokens: Int)] = []
+                    try db.each(sql: "SELECT at, tokens FROM sends WHERE key = ? AND at > ? ORDER BY at", arguments: [w.key, now - w.limit.per]) { row in
+                        sends.append((row.double(0), row.int(1)))
+                    }
+                    if let full = RateRule.check(w, sends: sends, tokens: tokens, now: now) { return full }
+                }
+                let id = Int64(try db.int("SELECT ifnull(max(id), 0) + 1 FROM sends") ?? 1)
+                for w in windows {
+                    try db.execute(sql: "INSERT INTO sends (id, key, at, tokens) VALUES (?, ?, ?, ?)", arguments: [id, w.key, now, tokens])
+                }
+                return .granted(id: id)
+            }
+        } catch {
+            throw Failure(path: path, reason: reason(error))
+        }
+    }
+
+    public func check(_ windows: [RateWindow], tokens: Int, now: Double) throws(Failure) -> SlotGrant? {
+        do {
+            return try queue.read { db in
+                for w in windows {
+                    var sends: [(at: Double, tokens: Int)] = []
+                    try db.each(sql: "SELECT at, tokens FROM sends WHERE key = ? AND at > ? ORDER BY at", arguments: [w.key, now - w.limit.per]) { row in
+                        sends.append((row.double(0), row.int(1)))
+                    }
+                    if let full = RateRule.check(w, sends: sends, tokens: tokens, now: now) { return full }
+                }
+                return nil
+            }
+        } catch {
+            throw Failure(path: path, reason: reason(error))
+        }
+    }
+
+    public func correct(_ id: Int64, tokens: Int) throws(Failure) {
+        do {
+            try queue.write { db in try db.execute(sql: "UPDATE sends SET tokens = ? WHERE id = ?", arguments: [max(0, tokens), id]) }
+        } catch {
+            throw Failure(path: path, reason: reason(error))
+        }
+    }
+
+    public func use(of windows: [RateWindow], now: Double) throws(Failure) -> [WindowUse] {
+        do {
+            return try queue.read { db in
+                try windows.map { w in
+                    var use = WindowUse(window: w, requests: 0, tokens: 0)
+                    try db.each(sql: "SELECT count(*), ifnull(sum(tokens), 0) FROM sends WHERE key = ? AND at > ?",
+                                arguments: [w.key, now - w.limit.per]) { row in
+                        use.requests = row.int(0)
+                        use.tokens = row.int(1)
+                    }
+                    return use
+                }
+            }
+        } catch {
+            throw Failure(path: path, reason: reason(error))
+        }
+    }
+}

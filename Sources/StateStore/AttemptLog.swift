@@ -197,8 +197,16 @@ public final class AttemptLog: StateBackend {
                 );
                 CREATE INDEX IF NOT EXISTS spend_budget_at ON spend(budget, at);
                 CREATE INDEX IF NOT EXISTS spend_reservation ON spend(reservation);
+                CREATE TABLE IF NOT EXISTS sends (
+                    id INTEGER NOT NULL,
+                    key TEXT NOT NULL,
+                    at REAL NOT NULL,
+                    tokens INTEGER NOT NULL
+                );
+                CREATE INDEX IF NOT EXISTS sends_key_at ON sends(key, at);
+                CREATE INDEX IF NOT EXISTS sends_id ON sends(id);
                 """)
-            // Version 2 added whether an attempt counts against its breaker, and its hedge; 3, contents; 4, sessions; 5, budgets' spend.
+            // Version 2 added whether an attempt counts against its breaker, and its hedge; 3, contents; 4, sessions; 5, budgets' spend and rate windows' sends.
             let columns = try db.strings("SELECT name FROM pragma_table_info('attempts')")
             if !columns.contains("failure") {
                 try db.execute(sql: "ALTER TABLE attempts ADD COLUMN failure INTEGER NOT NULL DEFAULT 0")

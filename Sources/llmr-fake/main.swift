@@ -28,6 +28,7 @@ A BEHAVIOUR is an object of these keys, all optional:
   echo               true: answer with the last user message
   repeat             send the text this many times over
   status             HTTP status (200)
+  headers            extra response headers, an object of names and values
   retry_after        the Retry-After header
   body               a raw error body; content_type its type
   delay_ms           wait before the response head

@@ -82,6 +82,31 @@ import Testing
     }
 
     @Test(arguments: Kind.allCases)
+    func rateWindowsCountEveryProcessAndNeverPassTheirLimit(_ kind: Kind) throws {
+        let (store, other) = try stores(kind)
+        let provider = RateWindow(key: "p", limit: RateLimit(requests: 3, per: 60))
+        let model = RateWindow(key: "p/m", limit: RateLimit(tokens: 1000, per: 60))
+        var ids: [Int64] = []
+        for i in 0..<3 {
+            guard case .granted(let id) = try (i % 2 == 0 ? store : other).takeSlot([provider, model], tokens: 100, now: 10 + Double(i))
+            else { Issue.record("slot \(i) refused"); return }
+            ids.append(id)
+        }
+        guard case .full(let w, let readyAt, _) = try other.takeSlot([model, provider], tokens: 100, now: 20) else {
+            Issue.record("a fourth request fit in three"); return
+        }
+        #expect(w.key == "p" && readyAt == 70)
+        // The refused request was counted nowhere.
+        #expect(try store.use(of: [model], now: 20).first?.requests == 3)
+        // Tokens corrected to the real usage; the window slides.
+        try store.correct(ids[0], tokens: 900)
+        #expect(try other.use(of: [model], now: 20).first?.tokens == 1100)
+        guard case .full(_, let tokensReady, _) = try store.takeSlot([model], tokens: 1, now: 20) else { Issue.record("over 1000 tokens"); return }
+        #expect(tokensReady == 70)
+        guard case .granted = try store.takeSlot([provider, model], tokens: 100, now: 70.5) else { Issue.record("the window did not slide"); return }
+    }
+
+    @Test(arguments: Kind.allCases)
     func budgetsReserveSettleLapseAndRoll(_ kind: Kind) throws {
         let (store, other) = try stores(kind)
         let daily = BudgetConfig(name: "daily", usd: 0.05, per: 3600)

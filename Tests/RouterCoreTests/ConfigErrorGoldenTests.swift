@@ -94,7 +94,7 @@ import Testing
         "golden.yaml:3:3: not valid YAML: did not find expected '-' indicator",
         "golden.yaml:1:1: not valid YAML: found undefined alias",
         "golden.yaml:1:12: not valid YAML: found undefined alias",
-        "golden.yaml:1:20: models.p.api: unknown key 'api' in models.p; expected one of: provider, id, input, output, cached_input, context",
+        "golden.yaml:1:20: models.p.api: unknown key 'api' in models.p; expected one of: provider, id, input, output, cached_input, context, limits",
         "golden.yaml:1:1: duplicate key 'providers'",
         "golden.yaml:2:7: duplicate key 'api'",
         "golden.yaml:2:1: duplicate key 'a', 'b'",

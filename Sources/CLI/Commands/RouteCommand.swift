@@ -69,7 +69,9 @@ struct RouteCommand {
             // The later of the provider's and the model's open periods and cooldowns: what holds the candidate back.
             let openUntil = keys.compactMap { HealthLabel.breaker(breaker.view(router.health.breakers[$0], now: now)).openUntil }.max()
             let cooldown = keys.compactMap { router.health.cooldowns[$0] }.filter { $0 > now }.max()
-            return Row(candidate: c, availability: router.availability(of: c, request: input.request),
+            var availability = router.availability(of: c, request: input.request)
+            if availability.isSendable, let full = router.previewSlot(c, request: input.request) { availability = full }
+            return Row(candidate: c, availability: availability,
                        key: HealthLabel.key(router.keys.key(for: c.provider)),
                        breaker: HealthLabel.combined(provider: c.provider.name, modelID: c.model.id, breaker, router.health, now: now),
                        breakerOpenUntil: openUntil, cooldownUntil: cooldown, worstCase: Planner.worstCase(input.request, c.model))

@@ -34,6 +34,8 @@ public struct ProviderConfig: Sendable, Equatable {
     public var stream: Bool
     /// How (and whether) an OpenAI-compatible server continues a partial answer.
     public var continuation: Continuation
+    /// `limits:`: at most so many requests and tokens per window, shared by every process.
+    public var limits: RateLimit?
 
     public init(name: String, api: WireAPI, baseURL: String, keyEnv: String? = nil, keyCmd: String? = nil,
                 timeouts: Timeouts = Timeouts(), headers: [String: String] = [:],
@@ -70,6 +72,8 @@ public struct ModelEntry: Sendable, Equatable {
     public var context: Int?
     /// The most tokens one answer may have (the catalog's max output).
     public var maxOutput: Int?
+    /// `limits:`: at most so many requests and tokens per window, shared by every process.
+    public var limits: RateLimit?
 
     public init(name: String, provider: String, id: String, inputPrice: Double? = nil, outputPrice: Double? = nil, context: Int? = nil) {
         self.name = name

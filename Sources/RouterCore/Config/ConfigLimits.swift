@@ -41,6 +41,8 @@ public enum ConfigLimits {
     public static let budgetUSD: ClosedRange<Double> = 0.000001...1_000_000
     /// A budget's `per` (and a rate limit's): one second to 366 days.
     public static let budgetWindow: ClosedRange<Double> = 1...(366 * day)
+    /// A rate limit's `requests` and `tokens` (0 would forbid everything: leave the limit out instead).
+    public static let rateCount: ClosedRange<Int> = 1...1_000_000_000
     /// `--max-cost`, USD.
     public static let maxCost: ClosedRange<Double> = 0...1_000_000
 }

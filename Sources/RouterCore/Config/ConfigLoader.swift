@@ -3,8 +3,9 @@ public enum ConfigLoader {
     static let topKeys = ["providers", "models", "routes", "tasks", "breaker", "health", "alerts", "log", "chat", "budgets"]
     static let budgetKeys = ["usd", "per", "provider", "model", "route", "tag"]
     static let providerKeys = ["api", "base_url", "key_env", "key_cmd", "key_cmd_timeout", "timeout", "connect_timeout",
-                               "first_token_timeout", "idle_timeout", "headers", "max_tokens_field", "stream", "continuation"]
-    static let modelKeys = ["provider", "id", "input", "output", "cached_input", "context"]
+                               "first_token_timeout", "idle_timeout", "headers", "max_tokens_field", "stream", "continuation", "limits"]
+    static let modelKeys = ["provider", "id", "input", "output", "cached_input", "context", "limits"]
+    static let limitKeys = ["requests", "tokens", "per"]
     static let routeKeys = ["strategy", "retries", "max_attempts", "max_retry_wait", "targets", "fallback", "hedge"]
     static let hedgeKeys = ["after", "max_share"]
     static let targetKeys = ["model", "weight"]
@@ -147,6 +148,21 @@ public enum ConfigLoader {
         return BudgetConfig(name: name, usd: usd, per: per, scope: scope)
     }
 
+    /// `limits: {requests: N, tokens: N, per: 1m}`: at least one count, each at least 1, and the window.
+    static func limits(_ node: ConfigNode) throws(ConfigError) -> RateLimit {
+        var requests: Int?, tokens: Int?, per: Double?
+        for (key, value) in try node.entries(allowed: limitKeys) {
+            switch key {
+            case "requests": requests = try value.int(ConfigLimits.rateCount)
+            case "tokens": tokens = try value.int(ConfigLimits.rateCount)
+            default: per = try value.duration(ConfigLimits.budgetWindow)
+            }
+        }
+        guard requests != nil || tokens != nil else { throw node.error("limits need 'requests' or 'tokens' (or both), such as {requests: 500, per: 1m}") }
+        guard let per else { throw node.error("limits need 'per', their sliding window (such as per: 1m)") }
+        return RateLimit(requests: requests, tokens: tokens, per: per)
+    }
+
     static func provider(_ name: String, _ node: ConfigNode) throws(ConfigError) -> ProviderConfig {
         var api: WireAPI?
         var baseURL: String?
@@ -181,6 +197,7 @@ public enum ConfigLoader {
                 }
             case "max_tokens_field": p.maxTokensField = try value.oneOf(["max_tokens", "max_completion_tokens"])
             case "continuation": p.continuation = Continuation(rawValue: try value.oneOf(Continuation.allCases.map(\.rawValue))) ?? .none
+            case "limits": p.limits = try limits(value)
             default: p.stream = try value.bool()
             }
         }
@@ -201,6 +218,7 @@ public enum ConfigLoader {
             case "input": m.inputPrice = try value.double(ConfigLimits.price)
             case "output": m.outputPrice = try value.double(ConfigLimits.price)
             case "cached_input": m.cachedInputPrice = try value.double(ConfigLimits.price)
+            case "limits": m.limits = try limits(value)
             default: m.context = try value.int(ConfigLimits.context)
             }
         }

@@ -84,6 +84,16 @@ struct RequestMachine {
         var backup: Int?
     }
 
+    /// A candidate at its rate limit until `until` (monotonic): held back until
+    /// then when that is within `max_retry_wait` (nil: nothing to report),
+    /// else passed over like any refusal.
+    mutating func held(_ index: Int, _ availability: Availability, until: Double, now: Double) -> SkippedCandidate? {
+        if walk.hold(index, until: until, now: now) { return nil }
+        let skip = Self.skip(plan.candidates[index], availability)
+        skipped.append(skip)
+        return skip
+    }
+
     /// A candidate was refused: it is passed over, nothing sent.
     mutating func refused(_ index: Int, _ availability: Availability) -> SkippedCandidate {
         walk.skip(index)
@@ -227,7 +237,7 @@ struct RequestMachine {
             return RouteFailure(kind: .budget, message: "no budget has room for any candidate — \(summary)")
         }
         if all({ $0.outcome == .http(429) || ($0.retryAfterS != nil && $0.outcome.isRetryable) },
-               { if case .coolingDown = $0 { return true } else { return false } }) {
+               { if case .coolingDown = $0 { return true } else if case .rateLimited = $0 { return true } else { return false } }) {
             return RouteFailure(kind: .temporary, message: "every candidate is rate-limited or asked us to wait — \(summary)")
         }
         return RouteFailure(kind: .exhausted, message: "every candidate failed or is unavailable — \(summary)")

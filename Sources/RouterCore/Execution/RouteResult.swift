@@ -10,6 +10,8 @@ public struct AttemptRecord: Sendable, Equatable {
     public var latencyMs: Int
     public var ttftMs: Int?
     public var retryAfterS: Double?
+    /// Seconds the provider's rate-limit headers (remaining 0) ask the model to be held back.
+    public var holdS: Double?
     /// What went wrong, in the provider's words where it gave any.
     public var message: String?
     /// How the provider's error classified, when it sent one.

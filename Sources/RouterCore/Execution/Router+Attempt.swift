@@ -247,6 +247,7 @@ extension Router {
         if let value = head?.header("retry-after") {
             record.retryAfterS = RetryAfter.seconds(value, now: clock.wallTime())
         }
+        if let head { record.holdS = RateLimitHeaders.hold({ head.header($0) }, now: clock.wallTime()) }
         // An answer with no text at all is no answer: the next candidate gets the request.
         if failure == nil, progress.textBytes == 0, !continuing {
             failure = (.empty, "the provider answered with no text" + (progress.finish.map { " (finish reason \($0.raw))" } ?? ""))

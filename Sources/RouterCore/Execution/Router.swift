@@ -25,6 +25,8 @@ public struct Router: Sendable {
     public var tag: String?
     /// The route the request goes through, for budgets scoped by route.
     public var route: String?
+    /// The rate windows' shared log (`limits:`); without it limits are not counted.
+    public var rates: (any RateLedger)?
 
     public init(transport: any HTTPTransport, wires: [WireAPI: any WireFormat], keys: any KeySource, clock: any RouterClock = SystemClock()) {
         self.transport = transport
@@ -64,10 +66,34 @@ public struct Router: Sendable {
         budgets.filter { $0.covers(c, route: route, tag: tag) }
     }
 
-    /// A reservation made for an attempt, to settle when it ends.
+    /// A reservation made for an attempt, to settle when it ends: its budget
+    /// share, its rate-window slot, or both.
     struct Reservation {
-        var id: Int64
-        var amount: Double
+        var id: Int64?
+        var amount: Double = 0
+        var slot: Int64?
+    }
+
+    /// Whether `c`'s rate windows have room for `request` now, counting nothing (`route`'s preview).
+    public func previewSlot(_ c: Candidate, request: ChatRequest) -> Availability? {
+        let windows = RateWindow.of(c)
+        guard !windows.isEmpty, let rates else { return nil }
+        let tokens = request.estimatedPromptTokens + (request.maxTokens ?? Planner.expectedOutputTokens)
+        guard case .full(_, let readyAt, let why)?? = try? rates.check(windows, tokens: tokens, now: clock.wallTime()) else { return nil }
+        return .rateLimited(until: readyAt, why: why)
+    }
+
+    /// Counts an attempt on `c` in its rate windows; the refusal when one is full.
+    func takeSlot(_ c: Candidate, request: ChatRequest) -> (Int64?, refusal: Availability?) {
+        let windows = RateWindow.of(c)
+        guard !windows.isEmpty, let rates else { return (nil, nil) }
+        let tokens = request.estimatedPromptTokens + (request.maxTokens ?? Planner.expectedOutputTokens)
+        // A window that cannot be read counts nothing: the provider's own 429 is the backstop.
+        guard let grant = try? rates.takeSlot(windows, tokens: tokens, now: clock.wallTime()) else { return (nil, nil) }
+        switch grant {
+        case .granted(let id): return (id, nil)
+        case .full(_, let readyAt, let why): return (nil, .rateLimited(until: readyAt, why: why))
+        }
     }
 
     /// Reserves the worst case of an attempt on `c` against its budgets; the
@@ -82,7 +108,7 @@ public struct Router: Sendable {
         let limit = c.provider.timeouts.total > 0 ? c.provider.timeouts.total : 600
         do {
             switch try ledger.reserve(worst, against: covering, expires: now + limit + 60, now: now) {
-            case .reserved(let id): return (Reservation(id: id, amount: worst), nil)
+            case .reserved(let id): return (Reservation(id: id, amount: worst, slot: nil), nil)
             case .over(let u): return (nil, .overSharedBudget(u))
             }
         } catch {
@@ -90,10 +116,12 @@ public struct Router: Sendable {
         }
     }
 
-    /// Turns a reservation into what its attempt cost.
-    func settle(_ reservation: Reservation?, cost: Double?) {
-        guard let reservation, let ledger else { return }
-        try? ledger.settle(reservation.id, cost: cost ?? 0, now: clock.wallTime())
+    /// Turns a reservation into what its attempt cost, and its slot's token
+    /// estimate into what it used (when the answer said).
+    func settle(_ reservation: Reservation?, cost: Double?, usage: Usage? = nil) {
+        guard let reservation else { return }
+        if let id = reservation.id, let ledger { try? ledger.settle(id, cost: cost ?? 0, now: clock.wallTime()) }
+        if let slot = reservation.slot, let usage, let rates { try? rates.correct(slot, tokens: usage.inputTokens + usage.outputTokens) }
     }
 
     /// `availability`, reserving against the budgets and claiming the
@@ -105,6 +133,14 @@ public struct Router: Sendable {
         let (r, refusal) = reserve(c, request: request)
         if let refusal { return refusal }
         reservation = r
+        let (slot, full) = takeSlot(c, request: request)
+        if let full {
+            // Nothing is sent: what was reserved for it is released.
+            settle(reservation, cost: 0)
+            reservation = nil
+            return full
+        }
+        if let slot { reservation = Reservation(id: reservation?.id, amount: reservation?.amount ?? 0, slot: slot) }
         guard availability == .probe, let breaker else { return availability }
         let now = clock.wallTime()
         for key in breaker.probeKeys(provider: c.provider.name, modelID: c.model.id, in: health, now: now) where !probes.contains(key) {
@@ -152,6 +188,12 @@ public struct Router: Sendable {
                 let availability = admit(candidate, request: request, spent: spent, refusedWindow: machine.refusedWindow, probes: &probes,
                                          reservation: &reservation)
                 reservations[i] = reservation
+                if case .rateLimited(let readyAt, _) = availability, readyAt.isFinite {
+                    // At its limit: held until a slot frees (said as a wait), when that is soon enough.
+                    let until = clock.now() + max(0, readyAt - clock.wallTime())
+                    if let skip = machine.held(i, availability, until: until, now: clock.now()) { observe(.skipped(skip)) }
+                    continue
+                }
                 guard availability.isSendable else {
                     observe(.skipped(machine.refused(i, availability)))
                     continue
@@ -177,7 +219,7 @@ public struct Router: Sendable {
                                                  live: live, using: &rng, observe: { event in
                                                      if case .attemptFinished(let record, _) = event {
                                                          let index = record.provider == candidate.provider.name && record.modelID == candidate.model.id ? i : j
-                                                         settle(reservations.removeValue(forKey: index), cost: record.costUSD)
+                                                         settle(reservations.removeValue(forKey: index), cost: record.costUSD, usage: record.usage)
                                                      }
                                                      observe(event)
                                                  }) {
@@ -197,7 +239,7 @@ public struct Router: Sendable {
                     observe(event)
                 }
                 let (record, verdict) = machine.ended(i, outcome, now: clock.now(), using: &rng)
-                settle(reservations.removeValue(forKey: i), cost: record.costUSD)
+                settle(reservations.removeValue(forKey: i), cost: record.costUSD, usage: record.usage)
                 observe(.attemptFinished(record, verdict: verdict))
                 if record.outcome == .ok {
                     return machine.result(answer: outcome, from: i, live: live, continued: send.continuing != nil, now: clock.now())

@@ -85,6 +85,19 @@ public struct FallbackWalk: Sendable, Equatable {
         slots[candidate] = .spent
     }
 
+    /// A candidate at its rate limit until `until` (monotonic seconds): held
+    /// back until then without an attempt counted, when that is within
+    /// `maxRetryWait`; else given up. True when it is held.
+    @discardableResult
+    public mutating func hold(_ candidate: Int, until: Double, now: Double) -> Bool {
+        guard until - now <= maxRetryWait else {
+            slots[candidate] = .spent
+            return false
+        }
+        slots[candidate] = .retryAt(until)
+        return true
+    }
+
     /// Records how an attempt on `candidate` ended, at time `now`, and says what follows for it.
     @discardableResult
     public mutating func record<G: RandomNumberGenerator>(

@@ -33,6 +33,8 @@ public enum Availability: Sendable, Equatable {
     case unpricedUnderBudget(String)
     /// A budget counts it and the ledger cannot be read: not sent.
     case budgetLedgerUnreadable(String)
+    /// One of its rate windows (`limits:`) is full until then (seconds since the epoch).
+    case rateLimited(until: Double, why: String)
 
     /// Whether a budget (`--max-cost` or a shared one) kept the candidate back.
     public var isBudget: Bool {
@@ -66,7 +68,16 @@ public enum Availability: Sendable, Equatable {
         case .unpricedUnderBudget(let name):
             return "budget '\(name)' counts this model and the catalog has no price for it, so it is never sent unaccounted"
         case .budgetLedgerUnreadable(let why): return "the budgets' ledger cannot be read (\(why)), so a budgeted candidate is not sent"
+        case .rateLimited(let until, let why):
+            return until.isFinite ? "\(why); a slot frees at \(Self.clock(until))" : why
         }
+    }
+
+    /// `11:04:05 UTC`.
+    static func clock(_ t: Double) -> String {
+        let s = Int(saturating: t.rounded(.up)) % 86400
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(two(s / 3600)):\(two(s % 3600 / 60)):\(two(s % 60)) UTC"
     }
 
     static func usd(_ x: Double) -> String {

@@ -18,14 +18,17 @@ public enum HealthUpdate {
         /// Whether this request failed in a way that counts against this key's breaker.
         public var failedNow: Bool { attempts.contains { HealthUpdate.scope(of: $0) == scope } }
 
-        /// When a `Retry-After` on a 429 or 503 holds this key back until, if one does.
+        /// When a `Retry-After` on a 429 or 503, or rate-limit headers at 0, hold this key back until, if they do.
         /// A provider is held back only by its health checks' answers; a model by its own.
         public func cooldown(now: Double) -> Double? {
             let relevant = scope == .provider ? attempts.filter { $0.modelID == RecordedRoute.checkModel } : attempts
-            return relevant.compactMap { a -> Double? in
+            let asked = relevant.compactMap { a -> Double? in
                 guard let s = a.status, [429, 503, 529].contains(s), let r = a.retryAfterS, r > 0 else { return nil }
                 return now + r
-            }.max()
+            }
+            // A model whose own headers say its remaining requests or tokens are 0 is held until their reset.
+            let held = scope == .model ? attempts.compactMap { $0.holdS.map { now + $0 } } : []
+            return (asked + held).max()
         }
     }
 

@@ -45,6 +45,43 @@ public enum RetryAfter {
         return Double(daysFromCivil(y, m, d) * 86400 + c[0] * 3600 + c[1] * 60 + c[2])
     }
 
+    /// An RFC 3339 time (`2026-12-03T11:00:00Z`, `…T11:00:00.25+01:00`) in seconds since the epoch.
+    public static func rfc3339(_ text: String) -> Double? {
+        let t = Array(text.trimmingWhitespace().utf8)
+        func int(_ r: Range<Int>) -> Int? {
+            guard r.upperBound <= t.count, r.allSatisfy({ (48...57).contains(t[$0]) }) else { return nil }
+            return r.reduce(0) { $0 * 10 + Int(t[$1] - 48) }
+        }
+        guard t.count >= 20, t[4] == UInt8(ascii: "-"), t[7] == UInt8(ascii: "-"), t[10] == UInt8(ascii: "T") || t[10] == UInt8(ascii: "t"),
+              t[13] == UInt8(ascii: ":"), t[16] == UInt8(ascii: ":"),
+              let y = int(0..<4), let mo = int(5..<7), let d = int(8..<10), let h = int(11..<13), let mi = int(14..<16), let s = int(17..<19),
+              (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s <= 60 else { return nil }
+        var i = 19
+        var fraction = 0.0
+        if i < t.count, t[i] == UInt8(ascii: ".") {
+            i += 1
+            var scale = 0.1
+            while i < t.count, (48...57).contains(t[i]) {
+                fraction += Double(t[i] - 48) * scale
+                scale /= 10
+                i += 1
+            }
+        }
+        guard i < t.count else { return nil }
+        var offset = 0
+        if t[i] == UInt8(ascii: "Z") || t[i] == UInt8(ascii: "z") {
+            i += 1
+        } else if t[i] == UInt8(ascii: "+") || t[i] == UInt8(ascii: "-"), i + 6 == t.count, t[i + 3] == UInt8(ascii: ":"),
+                  let oh = int((i + 1)..<(i + 3)), let om = int((i + 4)..<(i + 6)) {
+            offset = (oh * 3600 + om * 60) * (t[i] == UInt8(ascii: "+") ? 1 : -1)
+            i += 6
+        } else {
+            return nil
+        }
+        guard i == t.count else { return nil }
+        return Double(daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset) + fraction
+    }
+
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
     static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
