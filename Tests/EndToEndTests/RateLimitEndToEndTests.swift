@@ -51,6 +51,11 @@ import TestSupport
         #expect(w.server.requests.count == 4)
         let route = try LLMRProcess.run(["route", "--config", w.configPath, "hi"], environment: ["LLMR_STATE_DIR": w.stateDirectory])
         #expect(route.stdout.contains("at its limit of 3 requests per 1m"), "\(route.stdout)")
+        let providers = try LLMRProcess.run(["providers", "--config", w.configPath], environment: ["LLMR_STATE_DIR": w.stateDirectory])
+        #expect(providers.stdout.contains("3/3 req per 1m"), "\(providers.stdout)")
+        let json = try LLMRProcess.run(["providers", "--config", w.configPath, "--json"], environment: ["LLMR_STATE_DIR": w.stateDirectory])
+        let limited = (json.json?["providers"] as? [[String: Any]])?.first { $0["name"] as? String == "limited" }
+        #expect((limited?["limits"] as? [String: Any])?["used_requests"] as? Int == 3, "\(json.stdout)")
     }
 
     /// When nothing is ready and a slot frees within max_retry_wait, llmr waits for it and says so.

@@ -163,6 +163,15 @@ struct ProvidersCommand {
         }
     }
 
+    /// A rate window's use: `2/500 req, 1200/200000 tok per 1m`.
+    static func window(_ u: WindowUse?) -> String {
+        guard let u else { return "-" }
+        var parts: [String] = []
+        if let r = u.window.limit.requests { parts.append("\(u.requests)/\(r) req") }
+        if let t = u.window.limit.tokens { parts.append("\(u.tokens)/\(t) tok") }
+        return parts.joined(separator: ", ") + " per " + DurationParser.exact(u.window.limit.per)
+    }
+
     /// The state database could not be opened: where it is, why, and how to start afresh.
     static func unreadable(_ e: StateFailure) -> String {
         "the state database \(e.path) is unreadable (\(e.reason)); move it aside (mv '\(e.path)' '\(e.path).bad') and llmr starts a new one"
@@ -184,6 +193,8 @@ struct ProvidersCommand {
             var cooldown: Double?
             /// Its models held back by a breaker or cooldown of their own: name, id, state.
             var models: [(String, String, String)]
+            /// Its rate window's use now, when it has `limits:`.
+            var window: WindowUse?
         }
         let rows: [Row] = config.providers.map { p in
             var key = HealthLabel.key(keys.key(for: p))
@@ -193,7 +204,9 @@ struct ProvidersCommand {
                        models: HealthLabel.heldModels(of: p.name, breaker, health, now: now).map { id, state in
                            // The catalog's name for the model, as the user wrote it; its id when the catalog has none.
                            (config.models.first { $0.provider == p.name && $0.id == id }?.name ?? id, id, state)
-                       })
+                       },
+                       window: p.limits.flatMap { l in (try? log?.use(of: [RateWindow(key: p.name, limit: l)], now: now))??.first
+                           ?? WindowUse(window: RateWindow(key: p.name, limit: l), requests: 0, tokens: 0) })
         }
         if json {
             return JSONValue.object([("schema", "llmr.providers/1"), ("providers", .array(rows.map { r in
@@ -204,14 +217,20 @@ struct ProvidersCommand {
                          ("models_held", .array(r.models.map {
                              .object([("model", .string($0.0)), ("model_id", .string($0.1)), ("state", .string($0.2))])
                          })),
-                         ("p50_latency_ms", p50[r.p.name].map { .number(Double($0)) } ?? .null)])
+                         ("p50_latency_ms", p50[r.p.name].map { .number(Double($0)) } ?? .null),
+                         ("limits", r.window.map { u in
+                             .object([("requests", u.window.limit.requests.map { .number(Double($0)) } ?? .null),
+                                      ("tokens", u.window.limit.tokens.map { .number(Double($0)) } ?? .null),
+                                      ("per_s", .number(u.window.limit.per)), ("used_requests", .number(Double(u.requests))),
+                                      ("used_tokens", .number(Double(u.tokens)))])
+                         } ?? .null)])
             }))]).serialized() + "\n"
         }
         // On a narrow terminal the base URL and the cooldown give way first; models held back wrap last.
         let columns = [
             Table.Column("provider", elide: 12), Table.Column("api"), Table.Column("base url", drop: 4, elide: 20),
             Table.Column("key", drop: 1), Table.Column("breaker"), Table.Column("cooldown", drop: 3),
-            Table.Column("p50", drop: 2), Table.Column("models held back", short: "held back", wraps: true),
+            Table.Column("p50", drop: 2), Table.Column("window", drop: 5), Table.Column("models held back", short: "held back", wraps: true),
         ]
         func paint(_ text: String, _ bad: Bool) -> String { color && bad ? "\u{1B}[31m\(text)\u{1B}[0m" : text }
         var cells: [[String]] = []
@@ -219,7 +238,7 @@ struct ProvidersCommand {
             let breaker = r.openUntil.map { "\(r.breaker) \(DurationParser.format($0 - now))" } ?? r.breaker
             let cooldown = r.cooldown.flatMap { $0 > now ? DurationParser.format($0 - now) : nil }
             cells.append([r.p.name, r.p.api.rawValue, r.p.baseURL, paint(r.key, r.key.hasPrefix("missing")), paint(breaker, r.breaker != "closed"),
-                          cooldown.map { paint($0, true) } ?? "-", p50[r.p.name].map { "\($0) ms" } ?? "-",
+                          cooldown.map { paint($0, true) } ?? "-", p50[r.p.name].map { "\($0) ms" } ?? "-", Self.window(r.window),
                           r.models.isEmpty ? "-" : paint(r.models.map { "\($0.0) \($0.2)" }.joined(separator: "; "), true)])
         }
         return Table.render(columns, cells, width: width)
