@@ -142,6 +142,17 @@ public final class InMemoryState: StateBackend {
         return out
     }
 
+    public func medianFirstToken(of labels: [String]) throws(StateFailure) -> [String: Double] {
+        let rows = self.rows
+        var out: [String: Double] = [:]
+        for label in labels {
+            let times = rows.reversed().filter { "\($0.attempt.provider)/\($0.attempt.modelID)" == label && $0.attempt.outcome == .ok
+                && $0.route != RecordedRoute.check }.map { $0.attempt.ttftMs ?? $0.attempt.latencyMs }.prefix(50).sorted()
+            if let median = StatsAccumulator.percentile(Array(times), 0.5) { out[label] = Double(median) }
+        }
+        return out
+    }
+
     public func hedgeShare(route: String?, since: Double) throws(StateFailure) -> Double {
         let rows = self.rows.filter { $0.at >= since && $0.route == route }
         let requests = Set(rows.map(\.requestID))

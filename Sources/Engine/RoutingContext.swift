@@ -51,7 +51,14 @@ public struct RoutingContext: Sendable {
 
     /// The plan for `request`; a usage or config problem when the selection does not resolve.
     public func plan<G: RandomNumberGenerator>(_ request: ChatRequest, selection: RouteSelection, using rng: inout G) throws(Problem) -> Plan {
-        do { return try Planner(config: config).plan(request, selection: selection, using: &rng) } catch {
+        // strategy: fastest orders by the attempt log's recent figures: read only for such a route.
+        var speeds: [String: Double] = [:]
+        let planner = Planner(config: config)
+        if let store, let route = try? planner.resolveRoute(selection), route.strategy == .fastest {
+            let labels = route.targets.compactMap { t in (try? planner.resolveModel(t.model)).map { "\($0.0.name)/\($0.1.id)" } }
+            speeds = (try? store.medianFirstToken(of: labels)) ?? [:]
+        }
+        do { return try Planner(config: config, speeds: speeds).plan(request, selection: selection, using: &rng) } catch {
             throw Problem(error.kind == .usage ? .usage : .config, error.message)
         }
     }

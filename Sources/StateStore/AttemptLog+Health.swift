@@ -87,6 +87,27 @@ extension AttemptLog {
         }
     }
 
+    public func medianFirstToken(of labels: [String]) throws(Failure) -> [String: Double] {
+        do {
+            return try queue.read { db in
+                var out: [String: Double] = [:]
+                for label in labels {
+                    let parts = label.split(separator: "/", maxSplits: 1).map(String.init)
+                    guard parts.count == 2 else { continue }
+                    let times = try db.ints("""
+                        SELECT CAST(ifnull(ttft_ms, latency_ms) AS INTEGER) FROM attempts
+                        WHERE provider = ? AND model_id = ? AND outcome = 'ok' AND route IS NOT '\(RecordedRoute.check)'
+                        ORDER BY at DESC LIMIT 50
+                        """, [parts[0], parts[1]]).sorted()
+                    if let median = StatsAccumulator.percentile(times, 0.5) { out[label] = Double(median) }
+                }
+                return out
+            }
+        } catch {
+            throw Failure(path: path, reason: reason(error))
+        }
+    }
+
     /// The share of requests since `since` (on `route`) that hedged.
     public func hedgeShare(route: String?, since: Double) throws(Failure) -> Double {
         do {

@@ -6,7 +6,10 @@ import RouterCore
 /// it prints nothing: what happens is told through `ChatEvent`s.
 public final class ChatSession {
     public let context: RoutingContext
-    public var selection: RouteSelection
+    /// The route or model the turns go through; changing it ends the stay on the last turn's candidate.
+    public var selection: RouteSelection {
+        didSet { lastAnswered = nil }
+    }
     public var conversation = Conversation()
     /// The session's name in the state store; it is saved with its first turn.
     public var name: String
@@ -20,6 +23,8 @@ public final class ChatSession {
     public private(set) var spentByProvider: [String: Double] = [:]
     /// Spent by the session's earlier runs (a resumed session).
     public private(set) var spentBefore = 0.0
+    /// The provider and model that answered the last turn: the next turn tries them first.
+    public private(set) var lastAnswered: (provider: String, model: String)?
     /// A file's text that goes with the next message.
     public var attachment: (path: String, text: String)?
     /// The last message sent, for `/retry`, and its saved turn's number.
@@ -96,6 +101,7 @@ public final class ChatSession {
         self.name = name
         conversation = Conversation(system: saved.system, turns: saved.turns.map { .init(user: $0.user, assistant: $0.assistant) })
         spentBefore = saved.turns.compactMap(\.costUSD).reduce(saved.takenBackUSD, +)
+        lastAnswered = saved.turns.last.flatMap { t in t.provider.flatMap { p in t.model.map { (p, $0) } } }
         spent = 0
         spentByProvider = [:]
         return true
@@ -104,6 +110,7 @@ public final class ChatSession {
     /// A new conversation under a new name, keeping the system prompt.
     public func clear() {
         conversation = Conversation(system: conversation.system)
+        lastAnswered = nil
         lastUser = nil
         lastTurn = nil
         name = newName()
@@ -116,6 +123,8 @@ public final class ChatSession {
     /// Returns the message to send again.
     public func takeBackLast() -> String? {
         guard let last = lastUser else { return nil }
+        // A retry asks for another answer: it is not bound to the candidate of the one taken back.
+        lastAnswered = nil
         if conversation.turns.last?.user == last { conversation.turns.removeLast() }
         if let turn = lastTurn { try? store?.deleteTurn(session: name, turn: turn) }
         lastUser = nil
@@ -190,6 +199,8 @@ public final class ChatSession {
                 (the largest is \(window)); nothing was sent. \(help)
                 """))
         }
+        // The conversation stays where its last turn was answered (unless this turn names a model).
+        if only == nil, let (provider, model) = lastAnswered { plan = plan.keeping(provider: provider, model: model) }
         observe(.planned(plan))
         let router = context.router(for: plan, maxCost: maxCost.map { max(0, $0 - spent) })
         let result = await router.execute(plan, request: request, live: live, using: &rng) { observe(.router($0)) }
@@ -207,6 +218,7 @@ public final class ChatSession {
         lastTurn = turn.number
         if result.failure == nil, let answer = result.text {
             conversation.turns.append(.init(user: turn.user, assistant: answer))
+            if let p = result.provider, let m = result.model { lastAnswered = (p, m) }
         }
     }
 

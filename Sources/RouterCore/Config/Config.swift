@@ -100,6 +100,8 @@ public enum Strategy: String, Sendable, CaseIterable {
     case fallback
     case weighted
     case cheapest
+    /// By recent median time to first token, with an exploration share.
+    case fastest
 }
 
 /// One entry of a route's tier: a catalog model or an inline `provider/model-id`.
@@ -153,6 +155,8 @@ public struct RouteConfig: Sendable, Equatable {
     public var fallback: [TargetRef]
     /// Off unless the route asks for it.
     public var hedge: HedgeConfig?
+    /// `strategy: fastest`: the share of requests that try another candidate first, so figures stay fresh.
+    public var explore = 0.05
 
     public init(name: String, strategy: Strategy = .fallback, retries: Int = 2, maxAttempts: Int = 8,
                 maxRetryWait: Double = 30, targets: [TargetRef], fallback: [TargetRef] = [], hedge: HedgeConfig? = nil) {

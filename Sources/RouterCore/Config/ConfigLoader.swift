@@ -6,7 +6,7 @@ public enum ConfigLoader {
                                "first_token_timeout", "idle_timeout", "headers", "max_tokens_field", "stream", "continuation", "limits"]
     static let modelKeys = ["provider", "id", "input", "output", "cached_input", "context", "limits"]
     static let limitKeys = ["requests", "tokens", "per"]
-    static let routeKeys = ["strategy", "retries", "max_attempts", "max_retry_wait", "targets", "fallback", "hedge"]
+    static let routeKeys = ["strategy", "retries", "max_attempts", "max_retry_wait", "targets", "fallback", "hedge", "explore"]
     static let hedgeKeys = ["after", "max_share"]
     static let targetKeys = ["model", "weight"]
     static let breakerKeys = ["failures", "window", "open_for"]
@@ -236,6 +236,7 @@ public enum ConfigLoader {
             case "retries": r.retries = try value.int(ConfigLimits.retries)
             case "max_attempts": r.maxAttempts = try value.int(ConfigLimits.maxAttempts)
             case "max_retry_wait": r.maxRetryWait = try value.duration(ConfigLimits.wait)
+            case "explore": r.explore = try percent(value)
             case "hedge":
                 r.hedge = try hedge(value)
             case "targets":

@@ -65,11 +65,15 @@ public struct PlanError: Error, Sendable, Equatable, CustomStringConvertible {
 /// Turns a request and a route selection into a plan. Pure: randomness is passed in.
 public struct Planner: Sendable {
     public let config: Config
+    /// Recent median time to first token (else latency) in milliseconds, by
+    /// `provider/model-id`, for `strategy: fastest`; read from the attempt log.
+    public let speeds: [String: Double]
     /// Output tokens assumed for cost estimates when `--max-tokens` is not given.
     public static let expectedOutputTokens = 500
 
-    public init(config: Config) {
+    public init(config: Config, speeds: [String: Double] = [:]) {
         self.config = config
+        self.speeds = speeds
     }
 
     /// Resolves a model name: a catalog entry, or `provider/model-id` for a configured provider.
@@ -149,7 +153,7 @@ public struct Planner: Sendable {
             primary.append(Candidate(provider: provider, model: entry, tier: .primary, weight: t.weight,
                                      estimatedCost: Self.worstCase(request, entry), reason: ""))
         }
-        primary = order(primary, by: route.strategy, using: &rng)
+        primary = order(primary, by: route.strategy, explore: route.explore, using: &rng)
         var fallback: [Candidate] = []
         for t in route.fallback {
             let (provider, entry) = try resolveModel(t.model)
@@ -168,8 +172,31 @@ public struct Planner: Sendable {
     }
 
     /// Orders a primary tier by the route's strategy and fills in each candidate's reason.
-    public func order<G: RandomNumberGenerator>(_ tier: [Candidate], by strategy: Strategy, using rng: inout G) -> [Candidate] {
+    public func order<G: RandomNumberGenerator>(_ tier: [Candidate], by strategy: Strategy, explore: Double = 0.05,
+                                                using rng: inout G) -> [Candidate] {
         switch strategy {
+        case .fastest:
+            // Unmeasured candidates first (so they get a figure), then the quickest median.
+            var sorted = tier.enumerated().sorted { a, b in
+                switch (speeds[a.element.label], speeds[b.element.label]) {
+                case let (x?, y?): return x != y ? x < y : a.offset < b.offset
+                case (nil, .some): return true
+                case (.some, nil): return false
+                case (nil, nil): return a.offset < b.offset
+                }
+            }.map(\.element)
+            for i in sorted.indices {
+                sorted[i].reason = speeds[sorted[i].label].map { "fastest first (median first token \(Int(saturating: $0.rounded())) ms)" }
+                    ?? "fastest first; not measured yet, so tried first"
+            }
+            // A small share explores: another candidate goes first, its figure kept fresh.
+            if sorted.count > 1, Double(rng.next() % 1_000_000) / 1_000_000 < explore {
+                let pick = 1 + Int(rng.next() % UInt64(sorted.count - 1))
+                var c = sorted.remove(at: pick)
+                c.reason = "explored (\(NumberText.plain((explore * 1000).rounded() / 10))% of requests try another candidate first)"
+                sorted.insert(c, at: 0)
+            }
+            return sorted
         case .fallback:
             return tier.map { var c = $0; c.reason = "primary tier, in order"; return c }
         case .weighted:
@@ -224,5 +251,19 @@ public enum WeightedOrder {
             out.append(rest.remove(at: pick))
         }
         return out
+    }
+}
+
+extension Plan {
+    /// The plan with the candidate of `provider` named `model` first, when it
+    /// is in it: a conversation stays on the candidate that answered its last
+    /// turn while that candidate is admitted, whatever the strategy.
+    public func keeping(provider: String, model: String) -> Plan {
+        guard let i = candidates.firstIndex(where: { $0.provider.name == provider && $0.model.name == model }) else { return self }
+        var plan = self
+        var c = plan.candidates.remove(at: i)
+        c.reason = "answered the last turn: kept while it is admitted (its prompt cache stays warm)"
+        plan.candidates.insert(c, at: 0)
+        return plan
     }
 }

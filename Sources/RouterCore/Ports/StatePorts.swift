@@ -46,6 +46,9 @@ public protocol AttemptHistory {
     /// The 95th-percentile time to first token (seconds) of each provider's
     /// recent answers; providers with too few are left out.
     func firstTokenP95(providers: [String]) throws(StateFailure) -> [String: Double]
+    /// The median time to first token (else latency) in milliseconds of the last
+    /// 50 answers of each `provider/model-id`, for `strategy: fastest`; absent when none.
+    func medianFirstToken(of labels: [String]) throws(StateFailure) -> [String: Double]
     /// The share of requests since `since` (on `route`) that hedged.
     func hedgeShare(route: String?, since: Double) throws(StateFailure) -> Double
     /// The median latency (ms) of each provider's recent answers.
