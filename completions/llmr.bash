@@ -21,10 +21,14 @@ _llmr() {
             ;;
         budget|models)
             case "$prev" in
-                --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+                --config|--from) COMPREPLY=($(compgen -f -- "$cur")); return ;;
                 --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
             esac
-            [[ "$cur" == -* ]] && COMPREPLY=($(compgen -W "--json --config --color -h --help" -- "$cur"))
+            if [ "${COMP_WORDS[1]}" = models ] && [ "$COMP_CWORD" -eq 2 ] && [[ "$cur" != -* ]]; then
+                COMPREPLY=($(compgen -W "update" -- "$cur"))
+            elif [[ "$cur" == -* ]]; then
+                COMPREPLY=($(compgen -W "--json --from --config --color -h --help" -- "$cur"))
+            fi
             ;;
         providers)
             case "$prev" in

@@ -32,8 +32,11 @@ routes:
   after503: {retries: 0, targets: [down], fallback: [up]}
   refused:  {targets: [refused], fallback: [up]}
 YAML
-# The same, with the model priced and two budgets that always have room: what governance costs a request.
-sed 's|  up:      {provider: up, id: m}|  up:      {provider: up, id: m, input: 1, output: 2}|' "$work/config.yaml" > "$work/budgeted.yaml"
+# The same, with the model priced, a rate limit on its provider and model, and
+# two budgets, all with room to spare: what governance costs a request.
+sed -e 's|  up:      {provider: up, id: m}|  up:      {provider: up, id: m, input: 1, output: 2, limits: {requests: 100000000, per: 1m}}|' \
+    -e 's|^\(  up:      {api: openai, base_url: .*/up/v1\)}|\1, limits: {requests: 100000000, tokens: 1000000000, per: 1m}}|' \
+    "$work/config.yaml" > "$work/budgeted.yaml"
 cat >> "$work/budgeted.yaml" <<YAML
 budgets:
   daily: {usd: 1000000, per: 24h}
@@ -124,7 +127,7 @@ print("|---|---|---|---|")
 label = {"curl": "curl", "direct": "`llmr ask`, direct success", "after503": "primary answers 503, fallback succeeds",
          "refused": "primary refuses the connection, fallback succeeds"}
 label["baseline"] = "`llmr ask`, direct success, BASELINE binary"
-label["budgeted"] = "`llmr ask`, direct success under two budgets"
+label["budgeted"] = "`llmr ask`, direct success under two budgets and two rate limits"
 for k in ["curl", "direct", "after503", "refused", "budgeted", "baseline"]:
     if k in med:
         print(f"| {label[k]} | {med[k]:.2f} ms | {p95[k]:.2f} ms | {statistics.median(ratios[k]):.2f}x |")
@@ -140,7 +143,7 @@ print(f"| whole | {med['direct']:.2f} ms | {med['c-post']:.2f} ms; curl itself {
 print()
 print(f"- failover after a 503 adds {med['after503'] - med['direct']:.2f} ms over a direct success (median)")
 print(f"- failover after a refused connection adds {med['refused'] - med['direct']:.2f} ms (median)")
-print(f"- two budgets (a reservation and its settlement in the shared ledger) cost {statistics.median(ratios['budgeted']) / statistics.median(ratios['direct']):.3f}x a direct success (median of rounds)")
+print(f"- two budgets and two rate limits (a reservation, a slot, and their settlement in the shared state) cost {statistics.median(ratios['budgeted']) / statistics.median(ratios['direct']):.3f}x a direct success (median of rounds)")
 print(f"- peak RSS, the largest of 20 runs: llmr {int(sys.argv[4]) / 1024:.1f} MiB, curl {int(sys.argv[3]) / 1024:.1f} MiB")
 print(f"- the llmr binary: {int(sys.argv[5]) / 1e6:.1f} MB")
 PY

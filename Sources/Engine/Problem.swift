@@ -17,6 +17,8 @@ public struct Problem: Error, Sendable, Equatable {
         case budget
         /// The line editor could not be loaded.
         case editline
+        /// Something to fetch (a price list) could not be had.
+        case unavailable
     }
 
     public var kind: Kind

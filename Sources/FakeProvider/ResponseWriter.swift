@@ -30,6 +30,11 @@ struct ResponseWriter {
 
     /// Answers `request`; false means the connection must be closed.
     func respond(to request: RecordedRequest, with behaviour: FakeBehaviour?) -> Bool {
+        // A raw body with a 200: served as it is, for any path and method (a price list, a file).
+        if let b = behaviour, b.status == 200, let raw = b.body {
+            return send(200, b.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } + [("Content-Type", b.contentType ?? "application/json")],
+                        Array(raw.utf8))
+        }
         let listing = request.method == "GET" && request.path.hasSuffix("/models")
         guard let api = listing ? Self.listingAPI(for: request) : Self.api(for: request) else {
             return sendJSON(404, FakeOpenAI().errorBody(status: 404, message: "unknown endpoint \(request.method) \(request.path)"))

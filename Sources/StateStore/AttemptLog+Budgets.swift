@@ -71,6 +71,16 @@ extension AttemptLog {
                 for w in windows {
                     // What has left the window is no longer needed.
                     try db.execute(sql: "DELETE FROM sends WHERE key = ? AND at <= ?", arguments: [w.key, now - w.limit.per])
+                    // Counted in SQLite first: the rows themselves are read only when the window may be full.
+                    var count = 0, used = 0
+                    try db.each(sql: "SELECT count(*), ifnull(sum(tokens), 0) FROM sends WHERE key = ? AND at > ?",
+                                arguments: [w.key, now - w.limit.per]) { row in
+                        count = row.int(0)
+                        used = row.int(1)
+                    }
+                    if count + 1 <= (w.limit.requests ?? Int.max), used &+ tokens <= (w.limit.tokens ?? Int.max), tokens <= (w.limit.tokens ?? Int.max) {
+                        continue
+                    }
                     var sends: [(at: Double, tokens: Int)] = []
                     try db.each(sql: "SELECT at, tokens FROM sends WHERE key = ? AND at > ? ORDER BY at", arguments: [w.key, now - w.limit.per]) { row in
                         sends.append((row.double(0), row.int(1)))

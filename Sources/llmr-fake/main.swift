@@ -30,7 +30,7 @@ A BEHAVIOUR is an object of these keys, all optional:
   status             HTTP status (200)
   headers            extra response headers, an object of names and values
   retry_after        the Retry-After header
-  body               a raw error body; content_type its type
+  body               a raw body (an error body, or with status 200 any file); content_type its type
   delay_ms           wait before the response head
   first_token_delay_ms, chunk_delay_ms
                      wait before the first chunk; between chunks

@@ -7,7 +7,7 @@ struct ModelsCommand {
     static let spec = CommandSpec(
         name: "models",
         summary: "list known models with prices and context windows",
-        usage: "llmr models [PATTERN] [options]",
+        usage: "llmr models [PATTERN] [options]\n       llmr models update [--from URL|FILE]",
         description: """
         Every model of the config (marked config) and of the embedded price
         catalog (catalog), with its provider, the id the provider knows it by,
@@ -17,9 +17,14 @@ struct ModelsCommand {
         provider the config or the embedded defaults define. PATTERN keeps the
         names (or provider/id) that contain it, or match it when it has a *.
         --json prints llmr.models/1.
+        update refreshes the prices from LiteLLM's published price JSON (or
+        --from a URL or file in that format or OpenRouter's /api/v1/models
+        format) into the state directory, where they override the embedded
+        catalog by name.
         """,
         options: [
             OptionSpec("json", help: "print one llmr.models/1 JSON object"),
+            OptionSpec("from", value: "URL|FILE", help: "update: the price list to read (default: LiteLLM's)"),
             OptionSpec("config", value: "FILE", help: "the config file (default: $LLMR_CONFIG, ~/.config/llmr/config.yaml)"),
             OptionSpec("color", value: "WHEN", help: "colour on stderr: auto, always or never"),
             OptionSpec("help", short: "h", help: "show this help"),
@@ -34,6 +39,24 @@ struct ModelsCommand {
         case .done(let code): return code
         case .run(let p, let r): (parsed, report) = (p, r)
         }
+        if parsed.positionals.first == "update" {
+            guard parsed.positionals.count == 1 else { return report.fail(.usage("'llmr models update' takes no other words; --from names the source")) }
+            let from = parsed.value("from") ?? CatalogRefresh.defaultSource
+            do {
+                let (count, path) = try await CatalogRefresh.run(from: from, environment: terminal.environment,
+                                                                 day: String(Timestamp.iso(SystemClock().wallTime()).prefix(10)))
+                if parsed.has("json") {
+                    Output.stdout(JSONValue.object([("schema", "llmr.models.update/1"), ("source", .string(from)),
+                                                    ("models", .number(Double(count))), ("path", .string(path))]).serialized() + "\n")
+                } else {
+                    Output.stdout("\(count) models with prices from \(from), saved in \(path); they override the embedded catalog by name\n")
+                }
+                return ExitCode.ok.rawValue
+            } catch {
+                return report.fail(error)
+            }
+        }
+        if parsed.value("from") != nil { return report.fail(.usage("--from goes with 'llmr models update'")) }
         guard parsed.positionals.count <= 1 else {
             return report.fail(.usage("'llmr models' takes at most one PATTERN, not \(parsed.positionals.count) words"))
         }

@@ -16,6 +16,10 @@ public enum ConfigLocator {
 
     /// The config, with the keys it names registered for redaction.
     public static func load(explicit: String?, environment: [String: String]) throws(ConfigError) -> Config {
+        // Prices `llmr models update` saved, read only if a name is looked up in the catalog.
+        if let dir = StatePath.directory(environment) {
+            Catalog.useUpdates { (try? FileIO.read(path: CatalogRefresh.path(dir), regularOnly: true)).flatMap { String(validating: $0, as: UTF8.self) } }
+        }
         let config = try read(explicit: explicit, environment: environment)
         EnvironmentKeys.registerSecrets(of: config, environment: environment)
         return config
