@@ -79,13 +79,7 @@ public struct RoutingContext: Sendable {
         let providers = Array(Set(plan.candidates.map(\.provider.name)))
         let now = clock.wallTime()
         if plan.candidates.contains(where: { $0.provider.limits != nil || $0.model.limits != nil }) { router.rates = store }
-        if !config.budgets.isEmpty {
-            router.ledger = store
-            // For route's preview; sending reserves against the ledger itself.
-            if let usage = try? store.usage(of: config.budgets, now: now) {
-                router.budgetUsage = Dictionary(usage.map { ($0.budget.name, $0) }, uniquingKeysWith: { a, _ in a })
-            }
-        }
+        if !config.budgets.isEmpty { router.ledger = store }
         if let health = try? store.snapshot(providers: providers, now: now) { router.health = health }
         if let hedge = plan.hedge {
             if case .p95 = hedge.after, let p95 = try? store.firstTokenP95(providers: providers) { router.hedgeDelays = p95 }

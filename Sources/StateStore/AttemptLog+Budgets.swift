@@ -7,23 +7,66 @@ import RouterCore
 extension AttemptLog {
     public func reserve(_ amount: Double, against budgets: [BudgetConfig], expires: Double, now: Double) throws(Failure) -> BudgetReservation {
         do {
+            return try queue.write { db in try Self.reserve(db, amount, against: budgets, expires: expires, now: now) }
+        } catch {
+            throw Failure(path: path, reason: reason(error))
+        }
+    }
+
+    /// Reservation and slot in one write transaction: both or neither.
+    public func admit(_ amount: Double, against budgets: [BudgetConfig], expires: Double, windows: [RateWindow], tokens: Int,
+                      now: Double) throws(Failure) -> (BudgetReservation?, SlotGrant?) {
+        do {
             return try queue.write { db in
-                for b in budgets {
-                    // A reservation whose process died lapses: its rows go once they expire.
-                    try db.execute(sql: "DELETE FROM spend WHERE budget = ? AND pending = 1 AND expires <= ?", arguments: [b.name, now])
-                    let u = try Self.usage(db, of: b, now: now)
-                    if !u.admits(amount) { return .over(u) }
+                // Windows first: a full one must leave no reservation behind.
+                if !windows.isEmpty, let full = try Self.fullWindow(db, windows, tokens: tokens, now: now) { return (nil, full) }
+                var reservation: BudgetReservation?
+                if !budgets.isEmpty {
+                    let r = try Self.reserve(db, amount, against: budgets, expires: expires, now: now)
+                    if case .over = r { return (r, nil) }
+                    reservation = r
                 }
-                let id = Int64(try db.int("SELECT ifnull(max(reservation), 0) + 1 FROM spend") ?? 1)
-                for b in budgets {
-                    try db.execute(sql: "INSERT INTO spend (reservation, budget, at, amount, pending, expires) VALUES (?, ?, ?, ?, 1, ?)",
-                                   arguments: [id, b.name, now, amount, expires])
-                }
-                return .reserved(id: id)
+                let slot = windows.isEmpty ? nil : SlotGrant.granted(id: try Self.count(db, windows, tokens: tokens, now: now))
+                return (reservation, slot)
             }
         } catch {
             throw Failure(path: path, reason: reason(error))
         }
+    }
+
+    /// Settlement and token correction in one write transaction.
+    public func settle(reservation: Int64?, cost: Double, slot: Int64?, tokens: Int?, now: Double) throws(Failure) {
+        guard reservation != nil || (slot != nil && tokens != nil) else { return }
+        do {
+            try queue.write { db in
+                if let reservation {
+                    try db.execute(sql: "UPDATE spend SET amount = ?, pending = 0 WHERE reservation = ?",
+                                   arguments: [cost.isFinite ? max(0, cost) : 0, reservation])
+                }
+                if let slot, let tokens { try db.execute(sql: "UPDATE sends SET tokens = ? WHERE id = ?", arguments: [max(0, tokens), slot]) }
+            }
+        } catch {
+            throw Failure(path: path, reason: reason(error))
+        }
+    }
+
+    static func reserve(_ db: SQLiteDatabase, _ amount: Double, against budgets: [BudgetConfig], expires: Double, now: Double) throws -> BudgetReservation {
+        // A reservation whose process died lapses at its expiry (the usage leaves it out).
+        for b in budgets {
+            let u = try Self.usage(db, of: b, now: now)
+            if !u.admits(amount) { return .over(u) }
+        }
+        let id = Int64(try db.int("SELECT ifnull(max(reservation), 0) + 1 FROM spend") ?? 1)
+        for b in budgets {
+            try db.execute(sql: "INSERT INTO spend (reservation, budget, at, amount, pending, expires) VALUES (?, ?, ?, ?, 1, ?)",
+                           arguments: [id, b.name, now, amount, expires])
+            // Now and then, rows that left the window or lapsed go: the ledger stays small.
+            if id % 64 == 0 {
+                try db.execute(sql: "DELETE FROM spend WHERE budget = ? AND (at <= ? OR (pending = 1 AND expires <= ?))",
+                               arguments: [b.name, now - b.per, now])
+            }
+        }
+        return .reserved(id: id)
     }
 
     public func settle(_ id: Int64, cost: Double, now: Double) throws(Failure) {
@@ -68,34 +111,44 @@ extension AttemptLog {
     public func takeSlot(_ windows: [RateWindow], tokens: Int, now: Double) throws(Failure) -> SlotGrant {
         do {
             return try queue.write { db in
-                for w in windows {
-                    // What has left the window is no longer needed.
-                    try db.execute(sql: "DELETE FROM sends WHERE key = ? AND at <= ?", arguments: [w.key, now - w.limit.per])
-                    // Counted in SQLite first: the rows themselves are read only when the window may be full.
-                    var count = 0, used = 0
-                    try db.each(sql: "SELECT count(*), ifnull(sum(tokens), 0) FROM sends WHERE key = ? AND at > ?",
-                                arguments: [w.key, now - w.limit.per]) { row in
-                        count = row.int(0)
-                        used = row.int(1)
-                    }
-                    if count + 1 <= (w.limit.requests ?? Int.max), used &+ tokens <= (w.limit.tokens ?? Int.max), tokens <= (w.limit.tokens ?? Int.max) {
-                        continue
-                    }
-                    var sends: [(at: Double, tokens: Int)] = []
-                    try db.each(sql: "SELECT at, tokens FROM sends WHERE key = ? AND at > ? ORDER BY at", arguments: [w.key, now - w.limit.per]) { row in
-                        sends.append((row.double(0), row.int(1)))
-                    }
-                    if let full = RateRule.check(w, sends: sends, tokens: tokens, now: now) { return full }
-                }
-                let id = Int64(try db.int("SELECT ifnull(max(id), 0) + 1 FROM sends") ?? 1)
-                for w in windows {
-                    try db.execute(sql: "INSERT INTO sends (id, key, at, tokens) VALUES (?, ?, ?, ?)", arguments: [id, w.key, now, tokens])
-                }
-                return .granted(id: id)
+                if let full = try Self.fullWindow(db, windows, tokens: tokens, now: now) { return full }
+                return .granted(id: try Self.count(db, windows, tokens: tokens, now: now))
             }
         } catch {
             throw Failure(path: path, reason: reason(error))
         }
+    }
+
+    /// The first of `windows` with no room for the request, after dropping what left them.
+    static func fullWindow(_ db: SQLiteDatabase, _ windows: [RateWindow], tokens: Int, now: Double) throws -> SlotGrant? {
+        for w in windows {
+            // Counted in SQLite first: the rows themselves are read only when the window may be full.
+            var count = 0, used = 0
+            try db.each(sql: "SELECT count(*), ifnull(sum(tokens), 0) FROM sends WHERE key = ? AND at > ?",
+                        arguments: [w.key, now - w.limit.per]) { row in
+                count = row.int(0)
+                used = row.int(1)
+            }
+            let tokenCap = w.limit.tokens ?? Int.max
+            if count + 1 <= (w.limit.requests ?? Int.max), tokens <= tokenCap, used &+ tokens <= tokenCap { continue }
+            var sends: [(at: Double, tokens: Int)] = []
+            try db.each(sql: "SELECT at, tokens FROM sends WHERE key = ? AND at > ? ORDER BY at", arguments: [w.key, now - w.limit.per]) { row in
+                sends.append((row.double(0), row.int(1)))
+            }
+            if let full = RateRule.check(w, sends: sends, tokens: tokens, now: now) { return full }
+        }
+        return nil
+    }
+
+    /// Counts the request in every window; its id.
+    static func count(_ db: SQLiteDatabase, _ windows: [RateWindow], tokens: Int, now: Double) throws -> Int64 {
+        let id = Int64(try db.int("SELECT ifnull(max(id), 0) + 1 FROM sends") ?? 1)
+        for w in windows {
+            try db.execute(sql: "INSERT INTO sends (id, key, at, tokens) VALUES (?, ?, ?, ?)", arguments: [id, w.key, now, tokens])
+            // Now and then, what left the window goes: the log stays small.
+            if id % 64 == 0 { try db.execute(sql: "DELETE FROM sends WHERE key = ? AND at <= ?", arguments: [w.key, now - w.limit.per]) }
+        }
+        return id
     }
 
     public func check(_ windows: [RateWindow], tokens: Int, now: Double) throws(Failure) -> SlotGrant? {

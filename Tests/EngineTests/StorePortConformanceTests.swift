@@ -107,6 +107,23 @@ import Testing
     }
 
     @Test(arguments: Kind.allCases)
+    func aReservationAndASlotAreTakenTogetherOrNotAtAll(_ kind: Kind) throws {
+        let (store, other) = try stores(kind)
+        let budget = BudgetConfig(name: "b", usd: 1, per: 3600)
+        let window = RateWindow(key: "p", limit: RateLimit(requests: 1, per: 60))
+        let (r1, s1) = try store.admit(0.1, against: [budget], expires: 200, windows: [window], tokens: 10, now: 100)
+        guard case .reserved(let id)? = r1, case .granted(let slot)? = s1 else { Issue.record("\(String(describing: r1)) \(String(describing: s1))"); return }
+        // The window is full: nothing is reserved for the refused request.
+        let (r2, s2) = try other.admit(0.1, against: [budget], expires: 200, windows: [window], tokens: 10, now: 101)
+        #expect(r2 == nil)
+        guard case .full? = s2 else { Issue.record("the window took two"); return }
+        #expect(abs(try store.usage(of: budget, now: 101).reserved - 0.1) < 1e-12)
+        try other.settle(reservation: id, cost: 0.04, slot: slot, tokens: 99, now: 102)
+        #expect(abs(try store.usage(of: budget, now: 102).spent - 0.04) < 1e-12)
+        #expect(try store.use(of: [window], now: 102).first?.tokens == 99)
+    }
+
+    @Test(arguments: Kind.allCases)
     func budgetsReserveSettleLapseAndRoll(_ kind: Kind) throws {
         let (store, other) = try stores(kind)
         let daily = BudgetConfig(name: "daily", usd: 0.05, per: 3600)

@@ -39,6 +39,10 @@ struct RouteCommand {
         }
         // Presence only: a key command (a password manager, say) is not run to draw a plan.
         routing.router.keys = PresenceKeys(environment: terminal.environment)
+        // What the budgets hold now, for the preview (sending reserves against the ledger itself).
+        if let ledger = routing.router.ledger, let usage = try? ledger.usage(of: routing.config.budgets, now: SystemClock().wallTime()) {
+            routing.router.budgetUsage = Dictionary(usage.map { ($0.budget.name, $0) }, uniquingKeysWith: { a, _ in a })
+        }
         let rows = Self.rows(routing, input: input)
         if parsed.has("json") {
             Output.stdout(Self.json(routing, input: input, rows: rows).serialized() + "\n")

@@ -18,7 +18,7 @@ public struct Router: Sendable {
     public var hedgeAllowed = true
     /// `budgets:`, shared through `ledger`; a budgeted attempt reserves its worst case there first.
     public var budgets: [BudgetConfig] = []
-    public var ledger: (any BudgetLedger)?
+    public var ledger: (any GovernanceLedger)?
     /// The budgets as the ledger had them when the request began (for `route`'s preview).
     public var budgetUsage: [String: BudgetUsage] = [:]
     /// `--tag` / `LLMR_TAG`, for budgets scoped by tag.
@@ -26,7 +26,7 @@ public struct Router: Sendable {
     /// The route the request goes through, for budgets scoped by route.
     public var route: String?
     /// The rate windows' shared log (`limits:`); without it limits are not counted.
-    public var rates: (any RateLedger)?
+    public var rates: (any GovernanceLedger)?
 
     public init(transport: any HTTPTransport, wires: [WireAPI: any WireFormat], keys: any KeySource, clock: any RouterClock = SystemClock()) {
         self.transport = transport
@@ -83,45 +83,44 @@ public struct Router: Sendable {
         return .rateLimited(until: readyAt, why: why)
     }
 
-    /// Counts an attempt on `c` in its rate windows; the refusal when one is full.
-    func takeSlot(_ c: Candidate, request: ChatRequest) -> (Int64?, refusal: Availability?) {
-        let windows = RateWindow.of(c)
-        guard !windows.isEmpty, let rates else { return (nil, nil) }
-        let tokens = request.estimatedPromptTokens + (request.maxTokens ?? Planner.expectedOutputTokens)
-        // A window that cannot be read counts nothing: the provider's own 429 is the backstop.
-        guard let grant = try? rates.takeSlot(windows, tokens: tokens, now: clock.wallTime()) else { return (nil, nil) }
-        switch grant {
-        case .granted(let id): return (id, nil)
-        case .full(_, let readyAt, let why): return (nil, .rateLimited(until: readyAt, why: why))
-        }
-    }
-
-    /// Reserves the worst case of an attempt on `c` against its budgets; the
-    /// refusal when one would go past its limit or the ledger fails.
+    /// Reserves the worst case of an attempt on `c` against its budgets and
+    /// counts it in its rate windows, in one step; the refusal when a budget
+    /// would go past its limit, the ledger fails, or a window is full.
     func reserve(_ c: Candidate, request: ChatRequest) -> (Reservation?, refusal: Availability?) {
         let covering = budgets(covering: c)
-        guard let first = covering.first else { return (nil, nil) }
-        guard let worst = Planner.worstCase(request, c.model) else { return (nil, .unpricedUnderBudget(first.name)) }
-        guard let ledger else { return (nil, .budgetLedgerUnreadable("there is no state database")) }
+        let windows = rates == nil ? [] : RateWindow.of(c)
+        guard !covering.isEmpty || !windows.isEmpty else { return (nil, nil) }
+        let worst = Planner.worstCase(request, c.model)
+        if let first = covering.first {
+            guard worst != nil else { return (nil, .unpricedUnderBudget(first.name)) }
+            guard ledger != nil else { return (nil, .budgetLedgerUnreadable("there is no state database")) }
+        }
+        guard let store = ledger ?? rates else { return (nil, nil) }
         let now = clock.wallTime()
         // A reservation outlives its attempt's own time limit by a margin, then lapses (its process died).
         let limit = c.provider.timeouts.total > 0 ? c.provider.timeouts.total : 600
+        let tokens = request.estimatedPromptTokens + (request.maxTokens ?? Planner.expectedOutputTokens)
         do {
-            switch try ledger.reserve(worst, against: covering, expires: now + limit + 60, now: now) {
-            case .reserved(let id): return (Reservation(id: id, amount: worst, slot: nil), nil)
-            case .over(let u): return (nil, .overSharedBudget(u))
-            }
+            let (budget, slot) = try store.admit(worst ?? 0, against: covering, expires: now + limit + 60, windows: windows,
+                                                 tokens: tokens, now: now)
+            if case .over(let u)? = budget { return (nil, .overSharedBudget(u)) }
+            if case .full(_, let readyAt, let why)? = slot { return (nil, .rateLimited(until: readyAt, why: why)) }
+            var r = Reservation(id: nil, amount: worst ?? 0, slot: nil)
+            if case .reserved(let id)? = budget { r.id = id }
+            if case .granted(let id)? = slot { r.slot = id }
+            return (r, nil)
         } catch {
-            return (nil, .budgetLedgerUnreadable(error.reason))
+            // Budgets are never passed unread; a window that cannot be read counts nothing (the provider's 429 is the backstop).
+            return covering.isEmpty ? (nil, nil) : (nil, .budgetLedgerUnreadable(error.reason))
         }
     }
 
     /// Turns a reservation into what its attempt cost, and its slot's token
     /// estimate into what it used (when the answer said).
     func settle(_ reservation: Reservation?, cost: Double?, usage: Usage? = nil) {
-        guard let reservation else { return }
-        if let id = reservation.id, let ledger { try? ledger.settle(id, cost: cost ?? 0, now: clock.wallTime()) }
-        if let slot = reservation.slot, let usage, let rates { try? rates.correct(slot, tokens: usage.inputTokens + usage.outputTokens) }
+        guard let reservation, reservation.id != nil || reservation.slot != nil, let store = ledger ?? rates else { return }
+        try? store.settle(reservation: reservation.id, cost: cost ?? 0, slot: reservation.slot,
+                          tokens: usage.map { $0.inputTokens + $0.outputTokens }, now: clock.wallTime())
     }
 
     /// `availability`, reserving against the budgets and claiming the
@@ -133,14 +132,6 @@ public struct Router: Sendable {
         let (r, refusal) = reserve(c, request: request)
         if let refusal { return refusal }
         reservation = r
-        let (slot, full) = takeSlot(c, request: request)
-        if let full {
-            // Nothing is sent: what was reserved for it is released.
-            settle(reservation, cost: 0)
-            reservation = nil
-            return full
-        }
-        if let slot { reservation = Reservation(id: reservation?.id, amount: reservation?.amount ?? 0, slot: slot) }
         guard availability == .probe, let breaker else { return availability }
         let now = clock.wallTime()
         for key in breaker.probeKeys(provider: c.provider.name, modelID: c.model.id, in: health, now: now) where !probes.contains(key) {

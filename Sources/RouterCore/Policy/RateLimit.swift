@@ -160,3 +160,39 @@ public enum RateLimitHeaders {
         return total.isFinite && total >= 0 ? total : nil
     }
 }
+
+/// Budgets and rate windows together: what an attempt takes before it is
+/// sent and gives back after, each in one transaction where the store can.
+public protocol GovernanceLedger: BudgetLedger, RateLedger {
+    /// Reserves `amount` against `budgets` and counts a request of about
+    /// `tokens` tokens in `windows`, all or nothing: a refusal of either leaves
+    /// no trace. An empty list asks for nothing of that kind (nil).
+    func admit(_ amount: Double, against budgets: [BudgetConfig], expires: Double, windows: [RateWindow], tokens: Int,
+               now: Double) throws(StateFailure) -> (BudgetReservation?, SlotGrant?)
+    /// Settles a reservation at `cost` and corrects a slot's tokens, together.
+    func settle(reservation: Int64?, cost: Double, slot: Int64?, tokens: Int?, now: Double) throws(StateFailure)
+}
+
+extension GovernanceLedger {
+    public func admit(_ amount: Double, against budgets: [BudgetConfig], expires: Double, windows: [RateWindow], tokens: Int,
+                      now: Double) throws(StateFailure) -> (BudgetReservation?, SlotGrant?) {
+        var reservation: BudgetReservation?
+        if !budgets.isEmpty {
+            reservation = try reserve(amount, against: budgets, expires: expires, now: now)
+            if case .over = reservation { return (reservation, nil) }
+        }
+        guard !windows.isEmpty else { return (reservation, nil) }
+        let grant = try takeSlot(windows, tokens: tokens, now: now)
+        if case .full = grant {
+            // A full window leaves no reservation behind.
+            if case .reserved(let id)? = reservation { try settle(id, cost: 0, now: now) }
+            return (nil, grant)
+        }
+        return (reservation, grant)
+    }
+
+    public func settle(reservation: Int64?, cost: Double, slot: Int64?, tokens: Int?, now: Double) throws(StateFailure) {
+        if let reservation { try settle(reservation, cost: cost, now: now) }
+        if let slot, let tokens { try correct(slot, tokens: tokens) }
+    }
+}
