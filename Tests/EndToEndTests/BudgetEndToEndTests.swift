@@ -102,6 +102,7 @@ import TestSupport
         // The budgeted candidate is held back; the fallback, which no budget counts, answers.
         #expect(r.exitCode == 0, "\(r.stderr)")
         #expect(r.json?["model"] as? String == "small")
+        #expect(r.stderr.contains("warning: the budgets' ledger cannot be read"), "said without -v: \(r.stderr)")
         #expect(w.server.requests.filter { $0.provider == "pricey" }.count == 1)
         let alone = try ask(w, ["-r", "solo", "hi"])
         #expect(alone.exitCode == 75)

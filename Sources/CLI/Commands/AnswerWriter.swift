@@ -25,13 +25,25 @@ final class AnswerWriter {
 
     /// The last failed attempt, which is why a wait comes.
     private var lastFailure: AttemptRecord?
+    /// Why candidates at their rate limit are held, by label: the reason for their wait.
+    private var holds: [String: String] = [:]
+    /// The ledger warning is said once.
+    private var saidLedger = false
     /// The live countdown of a wait on a terminal, while it runs.
     private var countdown: Task<Void, Never>?
 
     func observe(_ event: RouterEvent) {
         if countdown != nil { stopCountdown() }
         if case .attemptFinished(let a, _) = event, a.outcome != .ok { lastFailure = a }
+        if case .held(let c, let why) = event { holds[c.label] = why }
         switch event {
+        case .skipped(let skip) where !verbose && !saidLedger:
+            // Budgets not read are budgets not kept: said even without -v.
+            if case .budgetLedgerUnreadable = skip.availability {
+                saidLedger = true
+                startLineOfItsOwn()
+                report.note("warning: \(skip.availability.reason) (\(skip.model) held back)")
+            }
         case .waiting(let seconds, let c) where !verbose && seconds >= 1:
             say(waiting: seconds, for: c)
         case .delta(let text):
@@ -66,10 +78,16 @@ final class AnswerWriter {
     /// countdown cleared when it ends, elsewhere as one line.
     private func say(waiting seconds: Double, for c: Candidate) {
         var why = "it is being retried"
-        if let a = lastFailure {
+        if let hold = holds[c.label] {
+            why = hold
+        } else if let a = lastFailure {
             why = a.retryAfterS.map { "\(a.outcome), Retry-After \(DurationParser.format($0))" } ?? "\(a.outcome), backing off"
         }
-        let text = { (left: Double) in "waiting \(DurationParser.format(left)) before trying \(c.name) again (\(why)); Ctrl-C stops" }
+        let held = holds[c.label] != nil
+        let text = { (left: Double) in
+            held ? "waiting \(DurationParser.format(left)) for a slot of \(c.name) (\(why)); Ctrl-C stops"
+                : "waiting \(DurationParser.format(left)) before trying \(c.name) again (\(why)); Ctrl-C stops"
+        }
         guard terminal.stderrIsTTY else {
             report.note(text(seconds.rounded(.up)))
             return

@@ -110,6 +110,8 @@ struct Report {
             case .succeeded: break
             }
             Output.stderr(line + "\n")
+        case .held(let c, let why):
+            Output.stderr("llmr: ⏸ \(c.label) held: \(why)\n")
         case .waiting(let seconds, let c):
             Output.stderr("llmr: waiting \(DurationParser.format(seconds)) before retrying \(c.label)\n")
         case .skipped(let skip):

@@ -127,6 +127,8 @@ public enum RouterEvent: Sendable, Equatable {
     case delta(String)
     case attemptFinished(AttemptRecord, verdict: FallbackWalk.Verdict)
     case waiting(seconds: Double, candidate: Candidate)
+    /// A candidate at its rate limit is held until a slot frees (a wait follows when nothing else is ready).
+    case held(candidate: Candidate, why: String)
     /// A candidate not tried: its breaker is open or it is cooling down.
     case skipped(SkippedCandidate)
     /// The first token of an attempt's answer arrived.

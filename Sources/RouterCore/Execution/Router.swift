@@ -182,7 +182,11 @@ public struct Router: Sendable {
                 if case .rateLimited(let readyAt, _) = availability, readyAt.isFinite {
                     // At its limit: held until a slot frees (said as a wait), when that is soon enough.
                     let until = clock.now() + max(0, readyAt - clock.wallTime())
-                    if let skip = machine.held(i, availability, until: until, now: clock.now()) { observe(.skipped(skip)) }
+                    if let skip = machine.held(i, availability, until: until, now: clock.now()) {
+                        observe(.skipped(skip))
+                    } else {
+                        observe(.held(candidate: candidate, why: availability.reason))
+                    }
                     continue
                 }
                 guard availability.isSendable else {
