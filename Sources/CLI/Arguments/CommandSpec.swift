@@ -16,6 +16,11 @@ public struct OptionSpec: Sendable, Equatable {
         self.help = help
     }
 
+    /// The options every command takes, in the words every command uses for them.
+    static let config = OptionSpec("config", value: "FILE", help: "the config file (default: $LLMR_CONFIG, ~/.config/llmr/config.yaml)")
+    static let color = OptionSpec("color", value: "WHEN", help: "colour on stderr: auto, always or never")
+    static let help = OptionSpec("help", short: "h", help: "show this help")
+
     var display: String {
         var s = short.map { "-\($0), " } ?? "    "
         s += "--\(long)"

@@ -72,8 +72,8 @@ struct BenchCommand {
             OptionSpec("csv", help: "print one row per request"),
             OptionSpec("quiet", short: "q", help: "no progress, just the result"),
             OptionSpec("config", value: "FILE", help: "the config file"),
-            OptionSpec("color", value: "WHEN", help: "colour on stderr: auto, always or never"),
-            OptionSpec("help", short: "h", help: "show this help"),
+            .color,
+            .help,
         ]
     )
 

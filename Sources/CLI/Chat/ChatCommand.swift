@@ -32,7 +32,7 @@ struct ChatCommand {
             OptionSpec("export", value: "NAME", help: "print a saved session as Markdown (--json: as JSON)"),
             OptionSpec("json", help: "one llmr.chat/1 object per turn (piped), or JSON for --list and --export"),
             OptionSpec("verbose", short: "v", help: "the plan and every attempt on stderr; footers when piped"),
-            OptionSpec("help", short: "h", help: "show this help"),
+            .help,
         ]
     )
 

@@ -27,7 +27,7 @@ struct AskCommand {
             OptionSpec("stream", help: "write the answer live even when stdout is not a terminal"),
             OptionSpec("json", help: "print one llmr.ask/1 JSON object instead of the answer"),
             OptionSpec("verbose", short: "v", help: "print the plan and one line per attempt on stderr"),
-            OptionSpec("help", short: "h", help: "show this help"),
+            .help,
         ]
     )
 

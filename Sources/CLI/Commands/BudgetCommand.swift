@@ -18,9 +18,9 @@ struct BudgetCommand {
         """,
         options: [
             OptionSpec("json", help: "print one llmr.budget/1 JSON object"),
-            OptionSpec("config", value: "FILE", help: "the config file (default: $LLMR_CONFIG, ~/.config/llmr/config.yaml)"),
-            OptionSpec("color", value: "WHEN", help: "colour on stderr: auto, always or never"),
-            OptionSpec("help", short: "h", help: "show this help"),
+            .config,
+            .color,
+            .help,
         ]
     )
 

@@ -25,9 +25,9 @@ struct ModelsCommand {
         options: [
             OptionSpec("json", help: "print one llmr.models/1 JSON object"),
             OptionSpec("from", value: "URL|FILE", help: "update: the price list to read (default: LiteLLM's)"),
-            OptionSpec("config", value: "FILE", help: "the config file (default: $LLMR_CONFIG, ~/.config/llmr/config.yaml)"),
-            OptionSpec("color", value: "WHEN", help: "colour on stderr: auto, always or never"),
-            OptionSpec("help", short: "h", help: "show this help"),
+            .config,
+            .color,
+            .help,
         ]
     )
 

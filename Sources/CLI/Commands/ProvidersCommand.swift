@@ -37,9 +37,9 @@ struct ProvidersCommand {
             OptionSpec("route", value: "NAME", help: "stats: only this route's attempts"),
             OptionSpec("csv", help: "stats: print CSV"),
             OptionSpec("json", help: "print JSON instead of a table"),
-            OptionSpec("config", value: "FILE", help: "the config file (default: $LLMR_CONFIG, ~/.config/llmr/config.yaml)"),
-            OptionSpec("color", value: "WHEN", help: "colour on stderr: auto, always or never"),
-            OptionSpec("help", short: "h", help: "show this help"),
+            .config,
+            .color,
+            .help,
         ]
     )
 

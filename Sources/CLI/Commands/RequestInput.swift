@@ -22,8 +22,8 @@ struct RequestInput {
         OptionSpec("seed", value: "N", help: "seed for weighted picks and jitter (reproducible plans)"),
         OptionSpec("tag", value: "TAG", help: "count this request under budgets scoped by this tag (default: $LLMR_TAG)"),
         OptionSpec("no-stdin", help: "never read stdin"),
-        OptionSpec("config", value: "FILE", help: "the config file (default: $LLMR_CONFIG, ~/.config/llmr/config.yaml)"),
-        OptionSpec("color", value: "WHEN", help: "colour on stderr: auto, always or never"),
+        .config,
+        .color,
     ]
 
     /// The largest stdin llmr reads: past this it refuses rather than truncate.

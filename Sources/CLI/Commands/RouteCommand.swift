@@ -17,7 +17,7 @@ struct RouteCommand {
         """,
         options: RequestInput.sharedOptions + [
             OptionSpec("json", help: "print one llmr.route/1 JSON object"),
-            OptionSpec("help", short: "h", help: "show this help"),
+            .help,
         ]
     )
 

@@ -99,6 +99,12 @@ enum TerminalText {
     /// How many columns `text` takes: escape sequences (colour) take none.
     static func width(_ text: String) -> Int {
         var n = 0
+        visible(text) { _ in n += 1 }
+        return n
+    }
+
+    /// Calls `body` with each scalar of `text` a terminal shows, escape sequences skipped.
+    static func visible(_ text: String, _ body: (Unicode.Scalar) -> Void) {
         var inEscape = false
         for c in text.unicodeScalars {
             if inEscape {
@@ -106,9 +112,8 @@ enum TerminalText {
                 continue
             }
             if c == "\u{1B}" { inEscape = true; continue }
-            n += 1
+            body(c)
         }
-        return n
     }
 
     /// `text` in at most `width` columns: its start and end with "…" between
@@ -117,15 +122,7 @@ enum TerminalText {
         guard TerminalText.width(text) > width else { return text }
         guard width > 1 else { return width == 1 ? "…" : "" }
         var plain: [Unicode.Scalar] = []
-        var inEscape = false
-        for c in text.unicodeScalars {
-            if inEscape {
-                if (0x40...0x7E).contains(c.value), c != "[" { inEscape = false }
-                continue
-            }
-            if c == "\u{1B}" { inEscape = true; continue }
-            plain.append(c)
-        }
+        visible(text) { plain.append($0) }
         let tail = (width - 1) / 2, head = width - 1 - tail
         var out = String.UnicodeScalarView()
         out.append(contentsOf: plain.prefix(head))
