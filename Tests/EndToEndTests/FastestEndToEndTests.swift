@@ -27,9 +27,10 @@ import TestSupport
     /// After a dozen requests, at least 8 of the next 10 go to the provider whose first token comes 300 ms sooner.
     @Test func theQuickerProviderGetsTheRequests() throws {
         let w = try world()
-        for i in 0..<12 { #expect(try w.run(["--stream", "warm \(i)"]).exitCode == 0) }
+        // Seeded requests: the default 5% exploration is the same on every run of this test.
+        for i in 0..<12 { #expect(try w.run(["--stream", "--seed", "\(100 + i)", "warm \(i)"]).exitCode == 0) }
         let before = w.server.requests.count
-        for i in 0..<10 { #expect(try w.run(["--stream", "measured \(i)"]).exitCode == 0) }
+        for i in 0..<10 { #expect(try w.run(["--stream", "--seed", "\(200 + i)", "measured \(i)"]).exitCode == 0) }
         let next = w.server.requests.dropFirst(before)
         #expect(next.filter { $0.provider == "quick" }.count >= 8, "\(next.map(\.provider))")
         let route = try LLMRProcess.run(["route", "--config", w.configPath, "hi"], environment: ["LLMR_STATE_DIR": w.stateDirectory])
