@@ -122,7 +122,8 @@ struct ModelsCommand {
             [r.model.name, r.model.provider, r.model.id, price(r.model.inputPrice), price(r.model.outputPrice), price(r.model.cachedInputPrice),
              r.model.context.map(String.init) ?? "-", r.model.maxOutput.map(String.init) ?? "-", r.fromConfig ? "config" : "catalog"]
         }
-        return Table.render(columns, cells, width: width) + "prices in USD per million tokens; catalog: \(Catalog.source)\n"
+        let foot = "prices in USD per million tokens; catalog: \(Catalog.source)"
+        return Table.render(columns, cells, width: width) + (width.map { Table.wrap(foot, to: $0) } ?? [foot]).joined(separator: "\n") + "\n"
     }
 
     static func json(_ rows: [Row]) -> JSONValue {
