@@ -32,6 +32,9 @@ public struct RoutingContext: Sendable {
         breaker = Breaker(config: config.breaker)
     }
 
+    /// The transport every use case sends through unless told otherwise.
+    public static var defaultTransport: any HTTPTransport { CurlTransport.shared }
+
     /// The store when it opened.
     public var store: (any StateBackend)? { if case .success(let s)? = state { return s } else { return nil } }
 

@@ -1,4 +1,3 @@
-import CurlTransport
 import RouterCore
 #if canImport(Glibc)
 import Glibc
@@ -16,7 +15,7 @@ public enum CatalogRefresh {
 
     /// Fetches `from` (an http(s) URL, else a file), converts and saves it; the number of models and where.
     public static func run(from: String, environment: [String: String], day: String,
-                           transport: any HTTPTransport = CurlTransport.shared) async throws(Problem) -> (count: Int, path: String) {
+                           transport: any HTTPTransport = RoutingContext.defaultTransport) async throws(Problem) -> (count: Int, path: String) {
         guard let dir = StatePath.directory(environment) else {
             throw Problem(.state, "no state directory (set HOME or LLMR_STATE_DIR) to keep the prices in")
         }
