@@ -3,9 +3,9 @@ _llmr() {
     local cur prev
     cur="${COMP_WORDS[COMP_CWORD]}"
     prev="${COMP_WORDS[COMP_CWORD-1]}"
-    local commands="ask chat route providers bench budget models help"
+    local commands="ask chat route providers bench budget models cache help"
     local shared="-m --model -r --route -t --task -s --system --max-tokens --temperature --max-cost --seed --tag --no-stdin --config --color -h --help"
-    local ask_opts="$shared -c --continue --session --stream --json -v --verbose"
+    local ask_opts="$shared -c --continue --session --stream --json -v --verbose --cache --no-cache"
     local chat_opts="-m --model -r --route -t --task -s --system --max-tokens --temperature --max-cost --seed --tag --config --color -h --help -c --continue --session --list --export --json -v --verbose"
     local route_opts="$shared --json"
     local providers_opts="--watch --count --older-than --since --route --csv --bench --json --config --color -h --help"
@@ -17,7 +17,19 @@ _llmr() {
     fi
     case "${COMP_WORDS[1]}" in
         help)
-            COMPREPLY=($(compgen -W "ask chat route providers bench budget models" -- "$cur"))
+            COMPREPLY=($(compgen -W "ask chat route providers bench budget models cache" -- "$cur"))
+            ;;
+        cache)
+            case "$prev" in
+                --config|export|import) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+                --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
+                --older-than|--count) return ;;
+            esac
+            if [ "$COMP_CWORD" -eq 2 ]; then
+                COMPREPLY=($(compgen -W "stats list clear prune export import" -- "$cur"))
+            elif [[ "$cur" == -* ]]; then
+                COMPREPLY=($(compgen -W "--older-than --count --json --config --color -h --help" -- "$cur"))
+            fi
             ;;
         budget|models)
             case "$prev" in
@@ -65,6 +77,7 @@ _llmr() {
                 --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
                 --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
                 -t|--task) COMPREPLY=($(compgen -W "chat code reasoning creative analysis" -- "$cur")); return ;;
+                --cache) COMPREPLY=($(compgen -W "off read-write read-only write-only" -- "$cur")); return ;;
                 -m|--model|-r|--route|-s|--system|--max-tokens|--temperature|--max-cost|--seed|--tag|--session) return ;;
             esac
             if [[ "$cur" == -* ]]; then

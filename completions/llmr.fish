@@ -7,10 +7,11 @@ complete -c llmr -n __fish_use_subcommand -a providers -d 'list providers and th
 complete -c llmr -n __fish_use_subcommand -a bench -d 'measure providers and models side by side'
 complete -c llmr -n __fish_use_subcommand -a budget -d 'show each budget: what was spent, what is reserved, what is left'
 complete -c llmr -n __fish_use_subcommand -a models -d 'list known models with prices and context windows'
+complete -c llmr -n __fish_use_subcommand -a cache -d 'the response cache: stats, list, clear, prune, export, import'
 complete -c llmr -n __fish_use_subcommand -a help -d 'show help for llmr or a command'
 complete -c llmr -n __fish_use_subcommand -l help -s h -d 'show help'
 complete -c llmr -n __fish_use_subcommand -l version -d 'print the version'
-complete -c llmr -n '__fish_seen_subcommand_from help' -a 'ask chat route providers bench budget models'
+complete -c llmr -n '__fish_seen_subcommand_from help' -a 'ask chat route providers bench budget models cache'
 
 # Options ask, chat and route share.
 set -l both '__fish_seen_subcommand_from ask chat route'
@@ -31,6 +32,8 @@ complete -c llmr -n $both -s h -l help -d 'show help'
 
 # ask only.
 complete -c llmr -n '__fish_seen_subcommand_from ask' -l stream -d 'write the answer live even into a pipe'
+complete -c llmr -n '__fish_seen_subcommand_from ask' -l cache -x -a 'off read-write read-only write-only' -d 'the response cache mode'
+complete -c llmr -n '__fish_seen_subcommand_from ask' -l no-cache -d 'neither read nor write the response cache'
 complete -c llmr -n '__fish_seen_subcommand_from ask' -s v -l verbose -d 'print the plan and every attempt on stderr'
 
 # ask and chat: sessions.
@@ -99,3 +102,13 @@ complete -c llmr -n $gov -l color -x -a 'auto always never' -d 'colour on stderr
 complete -c llmr -n $gov -s h -l help -d 'show help'
 complete -c llmr -n '__fish_seen_subcommand_from models' -a update -d 'refresh the prices into the state directory'
 complete -c llmr -n '__fish_seen_subcommand_from models' -l from -r -F -d 'update: the price list to read (URL or file)'
+
+# cache.
+set -l cch '__fish_seen_subcommand_from cache'
+complete -c llmr -n "$cch; and not __fish_seen_subcommand_from stats list clear prune export import" -a 'stats list clear prune export import'
+complete -c llmr -n $cch -l older-than -x -d 'prune: remove entries kept longer ago than this'
+complete -c llmr -n $cch -l count -x -d 'list: how many entries'
+complete -c llmr -n $cch -l json -d 'print one JSON object'
+complete -c llmr -n $cch -l config -r -F -d 'the config file'
+complete -c llmr -n $cch -l color -x -a 'auto always never' -d 'colour on stderr'
+complete -c llmr -n $cch -s h -l help -d 'show help'

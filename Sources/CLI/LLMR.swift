@@ -8,7 +8,7 @@ import Glibc
 public enum LLMR {
     /// Every command: each sends requests or reads the state store.
     static let commands: [CommandSpec] = [AskCommand.spec, ChatCommand.spec, RouteCommand.spec, ProvidersCommand.spec, BenchCommand.spec,
-                                          BudgetCommand.spec, ModelsCommand.spec]
+                                          BudgetCommand.spec, ModelsCommand.spec, CacheCommand.spec]
 
     /// Begins libcurl's set-up and the state store's open on threads of their
     /// own, before the async runtime starts, when `argv` names a command (and
@@ -107,6 +107,8 @@ public enum LLMR {
             return await ProvidersCommand(terminal: terminal).run(Array(args.dropFirst()))
         case "models":
             return await ModelsCommand(terminal: terminal).run(Array(args.dropFirst()))
+        case "cache":
+            return await CacheCommand(terminal: terminal).run(Array(args.dropFirst()))
         case "budget":
             return await BudgetCommand(terminal: terminal).run(Array(args.dropFirst()))
         default:

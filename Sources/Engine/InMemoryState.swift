@@ -31,6 +31,7 @@ public final class InMemoryState: StateBackend {
         var kept: [(prompt: String, answer: String?)] = []
         var spend: [Spend] = []
         var sends: [(id: Int64, key: String, at: Double, tokens: Int)] = []
+        var cache: [String: CachedAnswer] = [:]
         var nextReservation: Int64 = 1
     }
 
@@ -326,6 +327,43 @@ public final class InMemoryState: StateBackend {
                 let live = c.sends.filter { $0.key == w.key && $0.at > now - w.limit.per }
                 return WindowUse(window: w, requests: live.count, tokens: live.reduce(0) { $0 + $1.tokens })
             }
+        }
+    }
+
+    // MARK: ResponseCache
+
+    public func cached(_ key: CacheKey, now: Double, ttl: Double) throws(StateFailure) -> CachedAnswer? {
+        contents.withLock { c in c.cache[key.text].flatMap { $0.storedAt > now - ttl ? $0 : nil } }
+    }
+
+    public func keep(_ key: CacheKey, _ answer: CachedAnswer) throws(StateFailure) {
+        contents.withLock { $0.cache[key.text] = answer }
+    }
+
+    public func cacheStats(now: Double, ttl: Double) throws(StateFailure) -> CacheStats {
+        contents.withLock { c in
+            var s = CacheStats()
+            s.entries = c.cache.count
+            s.bytes = c.cache.reduce(0) { $0 + $1.key.utf8.count + $1.value.text.utf8.count }
+            s.expired = c.cache.values.filter { $0.storedAt <= now - ttl }.count
+            s.oldest = c.cache.values.map(\.storedAt).min()
+            s.newest = c.cache.values.map(\.storedAt).max()
+            return s
+        }
+    }
+
+    public func cacheEntries(limit: Int) throws(StateFailure) -> [CacheEntrySummary] {
+        contents.withLock { c in
+            c.cache.sorted { $0.value.storedAt > $1.value.storedAt }.prefix(max(0, limit))
+                .map { CacheEntrySummary(key: CacheKey(canonical: $0.key), answer: $0.value) }
+        }
+    }
+
+    public func dropCache(before: Double?) throws(StateFailure) -> Int {
+        contents.withLock { c in
+            let gone = c.cache.filter { before == nil || $0.value.storedAt < before! }.map(\.key)
+            for k in gone { c.cache[k] = nil }
+            return gone.count
         }
     }
 }

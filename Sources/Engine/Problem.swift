@@ -19,6 +19,8 @@ public struct Problem: Error, Sendable, Equatable {
         case editline
         /// Something to fetch (a price list) could not be had.
         case unavailable
+        /// A read-only response cache had no answer for the request; nothing was sent.
+        case cacheMiss = "cache_miss"
     }
 
     public var kind: Kind

@@ -205,8 +205,21 @@ public final class AttemptLog: StateBackend {
                 );
                 CREATE INDEX IF NOT EXISTS sends_key_at ON sends(key, at);
                 CREATE INDEX IF NOT EXISTS sends_id ON sends(id);
+                CREATE TABLE IF NOT EXISTS cache (
+                    id INTEGER PRIMARY KEY,
+                    hash INTEGER NOT NULL,
+                    request TEXT NOT NULL,
+                    answer TEXT NOT NULL,
+                    provider TEXT NOT NULL,
+                    model TEXT NOT NULL,
+                    model_id TEXT,
+                    input_tokens INTEGER,
+                    output_tokens INTEGER,
+                    stored_at REAL NOT NULL
+                );
+                CREATE INDEX IF NOT EXISTS cache_hash ON cache(hash);
                 """)
-            // Version 2 added whether an attempt counts against its breaker, and its hedge; 3, contents; 4, sessions; 5, budgets' spend and rate windows' sends.
+            // Version 2 added whether an attempt counts against its breaker, and its hedge; 3, contents; 4, sessions; 5, budgets' spend, rate windows' sends and the response cache.
             let columns = try db.strings("SELECT name FROM pragma_table_info('attempts')")
             if !columns.contains("failure") {
                 try db.execute(sql: "ALTER TABLE attempts ADD COLUMN failure INTEGER NOT NULL DEFAULT 0")

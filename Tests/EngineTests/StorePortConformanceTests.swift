@@ -124,6 +124,27 @@ import Testing
     }
 
     @Test(arguments: Kind.allCases)
+    func theCacheKeepsReplacesExpiresAndDrops(_ kind: Kind) throws {
+        let (store, other) = try stores(kind)
+        let key = CacheKey(selection: "route:default", request: ChatRequest(messages: [Message(role: .user, content: "hi")]), seed: nil)
+        let elsewhere = CacheKey(selection: "route:other", request: ChatRequest(messages: [Message(role: .user, content: "hi")]), seed: nil)
+        #expect(try store.cached(key, now: 100, ttl: 60) == nil)
+        try store.keep(key, CachedAnswer(text: "first", provider: "p", model: "m", modelID: "m-1", usage: Usage(inputTokens: 3, outputTokens: 2), storedAt: 100))
+        try other.keep(key, CachedAnswer(text: "second", provider: "p", model: "m", modelID: "m-1", usage: nil, storedAt: 110))
+        #expect(try store.cached(key, now: 120, ttl: 60)?.text == "second")
+        #expect(try store.cached(elsewhere, now: 120, ttl: 60) == nil)
+        // Past its TTL an entry is a miss, and counted as expired.
+        #expect(try other.cached(key, now: 171, ttl: 60) == nil)
+        let stats = try store.cacheStats(now: 171, ttl: 60)
+        #expect(stats.entries == 1 && stats.expired == 1 && stats.bytes > 0)
+        try store.keep(elsewhere, CachedAnswer(text: "third", provider: "q", model: "n", modelID: "n", usage: nil, storedAt: 200))
+        #expect(try other.cacheEntries(limit: 10).map(\.answer.text) == ["third", "second"])
+        #expect(try store.dropCache(before: 150) == 1)
+        #expect(try other.dropCache(before: nil) == 1)
+        #expect(try store.cacheStats(now: 300, ttl: 60).entries == 0)
+    }
+
+    @Test(arguments: Kind.allCases)
     func budgetsReserveSettleLapseAndRoll(_ kind: Kind) throws {
         let (store, other) = try stores(kind)
         let daily = BudgetConfig(name: "daily", usd: 0.05, per: 3600)

@@ -27,6 +27,8 @@ struct AskCommand {
             OptionSpec("stream", help: "write the answer live even when stdout is not a terminal"),
             OptionSpec("json", help: "print one llmr.ask/1 JSON object instead of the answer"),
             OptionSpec("verbose", short: "v", help: "print the plan and one line per attempt on stderr"),
+            OptionSpec("cache", value: "MODE", help: "the response cache: off, read-write, read-only or write-only (default: $LLMR_CACHE, cache.mode)"),
+            OptionSpec("no-cache", help: "neither read nor write the response cache"),
             .help,
         ]
     )
@@ -54,6 +56,29 @@ struct AskCommand {
             return report.fail(error)
         }
         let (plan, request, config) = (routing.plan, input.request, routing.config)
+        let cacheMode: CacheMode
+        do {
+            cacheMode = try Caching.mode(flag: parsed.value("cache"), noCache: parsed.has("no-cache"), environment: terminal.environment,
+                                         config: config.cache)
+        } catch {
+            return report.fail(error)
+        }
+        let cacheKey = Caching.key(plan, request: request, seed: input.seed)
+        if cacheMode.reads {
+            let (hit, warning) = routing.context.cached(cacheKey)
+            if let warning { report.note("warning: \(warning)") }
+            if let hit {
+                if parsed.has("verbose") {
+                    let age = BudgetText.span(max(0, SystemClock().wallTime() - hit.storedAt))
+                    report.note("cache hit (stored \(age) ago from \(hit.provider)/\(hit.modelID)); nothing sent")
+                }
+                return report.finish(RouteResult(route: plan.route, cached: hit), live: false, lastChar: nil)
+            }
+            if cacheMode == .readOnly {
+                return report.fail(Problem(.cacheMiss, "the response cache (read-only) has no answer for this request "
+                    + "('\(cacheKey.summary)' through \(plan.route.map { "route \($0)" } ?? "-m \(plan.candidates.first?.model.name ?? "?")")); nothing was sent"))
+            }
+        }
         if parsed.has("verbose") { report.plan(plan, config: config) }
 
         // Execute.
@@ -66,6 +91,7 @@ struct AskCommand {
         if let e = routing.context.record(result, request: request) {
             report.note("warning: this request was not recorded in the state database (\(e)); the answer is unaffected")
         }
+        if cacheMode.writes, let warning = routing.context.keep(result, key: cacheKey) { report.note("warning: \(warning)") }
         return code
     }
 

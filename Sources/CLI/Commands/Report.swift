@@ -185,6 +185,7 @@ struct Report {
             ("latency_ms", num(r.latencyMs)),
             ("ttft_ms", num(r.ttftMs)),
             ("fallback", .bool(r.fallback)),
+            ("cached", .bool(r.cachedAt != nil)),
             ("attempts", .array(r.attempts.map { a in
                 .object([
                     ("provider", .string(a.provider)), ("model", .string(a.model)), ("outcome", .string("\(a.outcome)")),

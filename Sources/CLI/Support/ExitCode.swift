@@ -21,7 +21,7 @@ extension ExitCode {
         case .usage, .noPrompt: self = .usage
         case .input: self = .dataError
         case .config: self = .config
-        case .state, .editline, .unavailable: self = .unavailable
+        case .state, .editline, .unavailable, .cacheMiss: self = .unavailable
         case .budget: self = .temporary
         }
     }

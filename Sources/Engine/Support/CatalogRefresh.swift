@@ -1,7 +1,4 @@
 import RouterCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `llmr models update`: fetches a published price list (LiteLLM's JSON or
 /// OpenRouter's model list), turns it into catalog lines and saves them in the
@@ -38,23 +35,7 @@ public enum CatalogRefresh {
         guard StatePath.makeDirectory(dir) else { throw Problem(.state, "cannot create \(dir)") }
         let target = path(dir)
         let text = "# \(from), \(day), \(lines.count) models\n" + lines.text
-        // Written beside and renamed over, so a reader never sees half a file.
-        let temporary = target + ".new"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw Problem(.state, "cannot write \(temporary): \(String(cString: strerror(errno)))") }
-        let bytesOut = Array(text.utf8)
-        var written = 0
-        while written < bytesOut.count {
-            let n = bytesOut[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n <= 0 {
-                close(fd)
-                unlink(temporary)
-                throw Problem(.state, "cannot write \(temporary): \(String(cString: strerror(errno)))")
-            }
-            written += n
-        }
-        close(fd)
-        guard rename(temporary, target) == 0 else { throw Problem(.state, "cannot replace \(target): \(String(cString: strerror(errno)))") }
+        do { try FileIO.writeAtomically(target, Array(text.utf8), mode: 0o600) } catch { throw Problem(.state, error.message) }
         return (lines.count, target)
     }
 

@@ -48,4 +48,24 @@ public enum FileIO {
     public static func exists(_ path: String) -> Bool {
         access(path, F_OK) == 0
     }
+
+    /// Writes `bytes` beside `path` and renames it over, so a reader never sees half a file.
+    public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws(ReadError) {
+        let temporary = path + ".new"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw ReadError(message: "cannot write \(temporary): \(String(cString: strerror(errno)))") }
+        var written = 0
+        while written < bytes.count {
+            let n = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n <= 0 {
+                let why = String(cString: strerror(errno))
+                close(fd)
+                unlink(temporary)
+                throw ReadError(message: "cannot write \(temporary): \(why)")
+            }
+            written += n
+        }
+        close(fd)
+        guard rename(temporary, path) == 0 else { throw ReadError(message: "cannot replace \(path): \(String(cString: strerror(errno)))") }
+    }
 }

@@ -205,6 +205,8 @@ public struct Config: Sendable, Equatable {
     public var chat = ChatConfig()
     /// `budgets:`, in the order the file lists them.
     public var budgets: [BudgetConfig] = []
+    /// `cache:`: the response cache's mode and time to live.
+    public var cache = CacheConfig()
 
     public init(source: String, providers: [ProviderConfig], models: [ModelEntry], routes: [RouteConfig],
                 tasks: [String: String] = [:], breaker: BreakerConfig = BreakerConfig()) {

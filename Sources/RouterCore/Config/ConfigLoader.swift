@@ -1,6 +1,6 @@
 /// Reads YAML (or JSON) text into a validated `Config`.
 public enum ConfigLoader {
-    static let topKeys = ["providers", "models", "routes", "tasks", "breaker", "health", "alerts", "log", "chat", "budgets"]
+    static let topKeys = ["providers", "models", "routes", "tasks", "breaker", "health", "alerts", "log", "chat", "budgets", "cache"]
     static let budgetKeys = ["usd", "per", "provider", "model", "route", "tag"]
     static let providerKeys = ["api", "base_url", "key_env", "key_cmd", "key_cmd_timeout", "timeout", "connect_timeout",
                                "first_token_timeout", "idle_timeout", "headers", "max_tokens_field", "stream", "continuation", "limits"]
@@ -62,6 +62,15 @@ public enum ConfigLoader {
         }
         if let node = sections["budgets"] {
             for (name, value) in try node.entries() { config.budgets.append(try budget(name, value, config: &config)) }
+        }
+        if let node = sections["cache"] {
+            for (key, value) in try node.entries(allowed: ["mode", "ttl"]) {
+                if key == "mode" {
+                    config.cache.mode = CacheMode(rawValue: try value.oneOf(CacheMode.allCases.map(\.rawValue))) ?? .off
+                } else {
+                    config.cache.ttl = try value.duration(ConfigLimits.budgetWindow)
+                }
+            }
         }
         if let node = sections["breaker"] {
             for (key, value) in try node.entries(allowed: breakerKeys) {

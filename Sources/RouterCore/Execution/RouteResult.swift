@@ -109,9 +109,18 @@ public struct RouteResult: Sendable, Equatable {
     public var brokenOff: Bool
     /// The answer was finished by another attempt from where a broken one stopped.
     public var continued: Bool
+    /// The answer came from the response cache, kept then (seconds since the epoch): nothing was sent.
+    public var cachedAt: Double? = nil
 }
 
 extension RouteResult {
+    /// A cache hit: the kept answer, no attempt, nothing spent.
+    public init(route: String?, cached a: CachedAnswer) {
+        self.init(route: route, pieces: [a.text], provider: a.provider, model: a.model, modelID: a.modelID, usage: a.usage, costUSD: 0,
+                  finish: Finish(.stop, raw: "stop"), latencyMs: 0, ttftMs: nil, fallback: false, attempts: [], failure: nil,
+                  brokenOff: false, continued: false, cachedAt: a.storedAt)
+    }
+
     /// A result that is only its attempts (a health check, say).
     public init(route: String?, attempts: [AttemptRecord]) {
         self.init(route: route, pieces: nil, provider: nil, model: nil, modelID: nil, usage: nil, costUSD: nil,

@@ -120,7 +120,7 @@ public protocol SessionStore {
 }
 
 /// Everything the engine keeps between requests, behind one value.
-public protocol StateBackend: HealthStore, AttemptSink, AttemptHistory, SessionStore, GovernanceLedger, Sendable {
+public protocol StateBackend: HealthStore, AttemptSink, AttemptHistory, SessionStore, GovernanceLedger, ResponseCache, Sendable {
     /// Who this process is, for the half-open probes it claims.
     var owner: String { get }
 }
