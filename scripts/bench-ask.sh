@@ -73,7 +73,7 @@ cc=$(command -v gcc || command -v clang)
 
 export LLMR_STATE_DIR="$work/state"   # its own attempt log, written as in real use
 ask="$bin/llmr ask --no-stdin --config $work/config.yaml"
-names=(curl c-post c-noop version route direct after503 refused budgeted)
+names=(curl c-post c-noop version route direct after503 refused budgeted cached)
 cmds=(
   "curl -s -N -X POST -H 'Content-Type: application/json' -H 'Accept: text/event-stream' -d '$body' $url"
   "$work/post $url '$body'"
@@ -84,6 +84,7 @@ cmds=(
   "$ask -r after503 hi"
   "$ask -r refused hi"
   "$bin/llmr ask --no-stdin --config $work/budgeted.yaml -r direct hi"
+  "$ask -r direct --cache read-write a cached question"
 )
 if [ -n "${BASELINE:-}" ]; then
   names+=(baseline)
@@ -92,6 +93,7 @@ fi
 args=()
 for i in "${!names[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
 $ask -r direct hi >/dev/null   # sets up the state database once
+$ask -r direct --cache read-write a cached question >/dev/null   # keeps the answer the cached case replays
 for r in $(seq "$rounds"); do
   hyperfine -N --warmup 2 --runs "$runs" --export-json "$work/round-$r.json" "${args[@]}" >/dev/null 2>&1
 done
@@ -128,7 +130,8 @@ label = {"curl": "curl", "direct": "`llmr ask`, direct success", "after503": "pr
          "refused": "primary refuses the connection, fallback succeeds"}
 label["baseline"] = "`llmr ask`, direct success, BASELINE binary"
 label["budgeted"] = "`llmr ask`, direct success under two budgets and two rate limits"
-for k in ["curl", "direct", "after503", "refused", "budgeted", "baseline"]:
+label["cached"] = "`llmr ask`, a response cache hit (nothing sent)"
+for k in ["curl", "direct", "after503", "refused", "budgeted", "cached", "baseline"]:
     if k in med:
         print(f"| {label[k]} | {med[k]:.2f} ms | {p95[k]:.2f} ms | {statistics.median(ratios[k]):.2f}x |")
 print()
@@ -144,6 +147,7 @@ print()
 print(f"- failover after a 503 adds {med['after503'] - med['direct']:.2f} ms over a direct success (median)")
 print(f"- failover after a refused connection adds {med['refused'] - med['direct']:.2f} ms (median)")
 print(f"- two budgets and two rate limits (a reservation, a slot, and their settlement in the shared state) cost {statistics.median(ratios['budgeted']) / statistics.median(ratios['direct']):.3f}x a direct success (median of rounds)")
+print(f"- a cache hit takes {med['cached']:.2f} ms, {med['cached'] / med['version']:.2f}x `llmr --version` ({med['version']:.2f} ms)")
 print(f"- peak RSS, the largest of 20 runs: llmr {int(sys.argv[4]) / 1024:.1f} MiB, curl {int(sys.argv[3]) / 1024:.1f} MiB")
 print(f"- the llmr binary: {int(sys.argv[5]) / 1e6:.1f} MB")
 PY

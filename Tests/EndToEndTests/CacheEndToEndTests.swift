@@ -127,4 +127,26 @@ import TestSupport
         #expect(bad.exitCode == 65)
         #expect(bad.stderr.contains("bad.jsonl:1:"), "\(bad.stderr)")
     }
+
+    /// Chat turns replay too: the same conversation again sends nothing and prints the same answers.
+    @Test func aChatConversationReplays() throws {
+        let w = try world()
+        func chat() throws -> LLMRRun {
+            try LLMRProcess.run(["chat", "--config", w.configPath], stdin: Array("first line\nsecond line\n".utf8),
+                                environment: ["LLMR_STATE_DIR": w.stateDirectory])
+        }
+        let first = try chat()
+        #expect(first.exitCode == 0, "\(first.stderr)")
+        #expect(w.server.requests.count == 2)
+        let again = try chat()
+        #expect(again.exitCode == 0, "\(again.stderr)")
+        #expect(again.stdout == first.stdout)
+        #expect(w.server.requests.count == 2)
+        // The replayed turns were saved: ask -c continues the conversation.
+        let more = try LLMRProcess.run(["ask", "--config", w.configPath, "--no-stdin", "-c", "third line"],
+                                       environment: ["LLMR_STATE_DIR": w.stateDirectory])
+        #expect(more.exitCode == 0, "\(more.stderr)")
+        let sent = try #require(try JSONSerialization.jsonObject(with: Data(w.server.requests.last!.body)) as? [String: Any])
+        #expect((sent["messages"] as? [Any])?.count == 5, "two turns before it: \(sent)")
+    }
 }

@@ -33,7 +33,7 @@ struct ChatCommand {
             OptionSpec("json", help: "one llmr.chat/1 object per turn (piped), or JSON for --list and --export"),
             OptionSpec("verbose", short: "v", help: "the plan and every attempt on stderr; footers when piped"),
             .help,
-        ]
+        ] + RequestInput.cacheOptions
     )
 
     let terminal: Terminal
@@ -62,6 +62,8 @@ struct ChatCommand {
         }
         let session = ChatView(session: input.chatSession(context), terminal: terminal, report: report, verbose: verbose)
         do {
+            session.session.cacheMode = try Caching.mode(flag: parsed.value("cache"), noCache: parsed.has("no-cache"),
+                                                         environment: terminal.environment, config: context.config.cache)
             try Self.open(parsed, session, system: input.request.systemPrompt)
         } catch {
             return report.fail(error)

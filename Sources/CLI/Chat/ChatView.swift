@@ -44,6 +44,10 @@ final class ChatView {
             case .planned(let plan): if verbose { report.plan(plan, config: context.config) }
             case .router(let e): writer.observe(e)
             case .note(let message): report.note(message)
+            case .cacheHit(let hit):
+                if verbose {
+                    report.note("cache hit (stored \(BudgetText.span(max(0, SystemClock().wallTime() - hit.storedAt))) ago from \(hit.provider)/\(hit.modelID)); nothing sent")
+                }
             }
         }
         writer.done()
@@ -73,7 +77,8 @@ final class ChatView {
             return
         }
         if report.json { return }
-        if result.failure == nil, !live, let pieces = result.pieces {
+        // A cache hit was never streamed: it is written whole, live or not.
+        if result.failure == nil, !live || result.cachedAt != nil, let pieces = result.pieces {
             for piece in pieces { Output.answer(piece) }
             Output.endAnswer()
             if let last = pieces.last(where: { !$0.isEmpty }), !last.hasSuffix("\n") { Output.stdout("\n") }

@@ -27,10 +27,8 @@ struct AskCommand {
             OptionSpec("stream", help: "write the answer live even when stdout is not a terminal"),
             OptionSpec("json", help: "print one llmr.ask/1 JSON object instead of the answer"),
             OptionSpec("verbose", short: "v", help: "print the plan and one line per attempt on stderr"),
-            OptionSpec("cache", value: "MODE", help: "the response cache: off, read-write, read-only or write-only (default: $LLMR_CACHE, cache.mode)"),
-            OptionSpec("no-cache", help: "neither read nor write the response cache"),
             .help,
-        ]
+        ] + RequestInput.cacheOptions
     )
 
     let terminal: Terminal
@@ -104,6 +102,8 @@ struct AskCommand {
             throw Problem(.state, "a session needs the state database (set HOME or LLMR_STATE_DIR)")
         }
         let session = ChatView(session: input.chatSession(context), terminal: terminal, report: report, verbose: parsed.has("verbose"))
+        session.session.cacheMode = try Caching.mode(flag: parsed.value("cache"), noCache: parsed.has("no-cache"),
+                                                     environment: terminal.environment, config: context.config.cache)
         // A system prompt given now replaces the session's; otherwise the session keeps its own.
         try ChatCommand.open(parsed, session, system: input.request.systemPrompt, showing: false)
         let prompt = input.request.messages.last(where: { $0.role == .user })?.content ?? ""

@@ -136,6 +136,12 @@ struct RequestInput {
 extension RequestInput {
     /// A chat session with these options (the route or model, max tokens,
     /// temperature, budget, seed, system prompt).
+    /// The cache options `ask` and `chat` share.
+    static let cacheOptions = [
+        OptionSpec("cache", value: "MODE", help: "the response cache: off, read-write, read-only or write-only (default: $LLMR_CACHE, cache.mode)"),
+        OptionSpec("no-cache", help: "neither read nor write the response cache"),
+    ]
+
     func chatSession(_ context: RoutingContext) -> ChatSession {
         ChatSession(context: tagged(context), selection: selection, maxTokens: request.maxTokens, temperature: request.temperature,
                     maxCost: maxCost, seed: seed, system: request.systemPrompt)

@@ -23,6 +23,8 @@ public final class ChatSession {
     public private(set) var spentByProvider: [String: Double] = [:]
     /// Spent by the session's earlier runs (a resumed session).
     public private(set) var spentBefore = 0.0
+    /// The response cache for the turns (`--cache`, `LLMR_CACHE`, `cache.mode`).
+    public var cacheMode: CacheMode = .off
     /// The provider and model that answered the last turn: the next turn tries them first.
     public private(set) var lastAnswered: (provider: String, model: String)?
     /// A file's text that goes with the next message.
@@ -40,6 +42,8 @@ public final class ChatSession {
         case router(RouterEvent)
         /// Something the user should be told (the oldest turns were dropped).
         case note(String)
+        /// The turn was answered from the response cache: nothing was sent.
+        case cacheHit(CachedAnswer)
     }
 
     /// What became of one turn.
@@ -201,9 +205,21 @@ public final class ChatSession {
         }
         // The conversation stays where its last turn was answered (unless this turn names a model).
         if only == nil, let (provider, model) = lastAnswered { plan = plan.keeping(provider: provider, model: model) }
+        // The whole conversation is the key: a turn replays only after the same earlier turns.
+        let key = Caching.key(plan, request: request, seed: seed)
+        if cacheMode.reads {
+            if let hit = context.cached(key).0 {
+                observe(.cacheHit(hit))
+                return Turn(result: RouteResult(route: plan.route, cached: hit), user: user)
+            }
+            if cacheMode == .readOnly {
+                return refused(user, Problem(.cacheMiss, "the response cache (read-only) has no answer for this turn ('\(key.summary)'); nothing was sent"))
+            }
+        }
         observe(.planned(plan))
         let router = context.router(for: plan, maxCost: maxCost.map { max(0, $0 - spent) })
         let result = await router.execute(plan, request: request, live: live, using: &rng) { observe(.router($0)) }
+        if cacheMode.writes, let warning = context.keep(result, key: key) { observe(.note("warning: " + warning)) }
         return Turn(result: result, user: user)
     }
 
@@ -224,7 +240,8 @@ public final class ChatSession {
 
     private func save(_ result: RouteResult, user: String, unsaved: inout StateFailure?) -> Int? {
         // No state at all (no HOME, no LLMR_STATE_DIR) keeps nothing, silently; an unusable one is said.
-        guard let state = context.state, !result.attempts.isEmpty else { return nil }
+        // A cache hit has no attempt but is a turn all the same.
+        guard let state = context.state, !result.attempts.isEmpty || result.cachedAt != nil else { return nil }
         do {
             return try state.get().recordTurn(session: name, system: conversation.system, user: user, result: result,
                                         requestID: RequestID.make(), at: clock.wallTime(), breaker: context.breaker)
