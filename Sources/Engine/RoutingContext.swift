@@ -137,7 +137,16 @@ public struct Routing {
                                context: RoutingContext) throws(Problem) -> Routing {
         var rng = RequestRandom(seed: seed)
         let plan = try context.plan(request, selection: selection, using: &rng)
-        return Routing(context: context, plan: plan, router: context.router(for: plan, maxCost: maxCost), rng: rng)
+        return Routing(context: context, plan: plan, maxCost: maxCost, rng: rng)
+    }
+
+    /// A plan made apart (`ask` looks in the response cache first), with a router
+    /// that reads the breakers and cooldowns only now.
+    public init(context: RoutingContext, plan: Plan, maxCost: Double?, rng: RequestRandom) {
+        self.context = context
+        self.plan = plan
+        router = context.router(for: plan, maxCost: maxCost)
+        self.rng = rng
     }
 
     /// Runs the plan; `observe` sees every router event as it happens.

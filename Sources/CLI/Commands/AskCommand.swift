@@ -41,11 +41,13 @@ struct AskCommand {
         }
         let json = parsed.has("json")
         let input: RequestInput
-        var routing: Routing
+        let context: RoutingContext
+        let (plan, rng): (Plan, RequestRandom)
         do {
             input = try RequestInput(parsed, terminal: terminal, promptRequired: true)
             if parsed.has("continue") || parsed.value("session") != nil { return try await inSession(parsed, input: input, report: report) }
-            routing = try input.routing(await RoutingContext.load(configPath: parsed.value("config"), environment: terminal.environment))
+            context = input.tagged(try await RoutingContext.load(configPath: parsed.value("config"), environment: terminal.environment))
+            (plan, rng) = try input.plan(context)
         } catch {
             if error.kind == .noPrompt {
                 Output.stderr("usage: \(Self.spec.usage)\nGive a prompt, or pipe text on stdin. 'llmr ask --help' says more.\n")
@@ -53,7 +55,7 @@ struct AskCommand {
             }
             return report.fail(error)
         }
-        let (plan, request, config) = (routing.plan, input.request, routing.config)
+        let (request, config) = (input.request, context.config)
         let cacheMode: CacheMode
         do {
             cacheMode = try Caching.mode(flag: parsed.value("cache"), noCache: parsed.has("no-cache"), environment: terminal.environment,
@@ -63,7 +65,7 @@ struct AskCommand {
         }
         let cacheKey = Caching.key(plan, request: request, seed: input.seed)
         if cacheMode.reads {
-            let (hit, warning) = routing.context.cached(cacheKey)
+            let (hit, warning) = context.cached(cacheKey)
             if let warning { report.note("warning: \(warning)") }
             if let hit {
                 if parsed.has("verbose") {
@@ -77,6 +79,7 @@ struct AskCommand {
                     + "('\(cacheKey.summary)' through \(plan.route.map { "route \($0)" } ?? "-m \(plan.candidates.first?.model.name ?? "?")")); nothing was sent"))
             }
         }
+        var routing = Routing(context: context, plan: plan, maxCost: input.maxCost, rng: rng)
         if parsed.has("verbose") { report.plan(plan, config: config) }
 
         // Execute.

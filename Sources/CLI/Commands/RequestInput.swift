@@ -148,6 +148,12 @@ extension RequestInput {
     }
 
     /// The request prepared for routing with these options.
+    /// The plan alone, and the generator that drew it (the router comes after a cache lookup).
+    func plan(_ context: RoutingContext) throws(Problem) -> (Plan, RequestRandom) {
+        var rng = RequestRandom(seed: seed)
+        return (try tagged(context).plan(request, selection: selection, using: &rng), rng)
+    }
+
     func routing(_ context: RoutingContext) throws(Problem) -> Routing {
         try Routing.prepare(request, selection: selection, seed: seed, maxCost: maxCost, context: tagged(context))
     }
