@@ -86,3 +86,17 @@ extension CommandSpec {
         return .run(parsed, report)
     }
 }
+
+extension CommandSpec {
+    /// The subcommand a first word names (`fallback` when the first word is an
+    /// option or there is none) and the words after it; nil, after saying so
+    /// with the nearest name, when the first word names none of `choices`.
+    func subcommand(_ args: [String], choices: [String], fallback: String) -> (String, [String])? {
+        guard let first = args.first, !first.hasPrefix("-") else { return (fallback, args) }
+        guard choices.contains(first) else {
+            Output.stderr("llmr: unknown \(name) command '\(first)'\(Suggest.hint(first, in: choices)); one of: \(choices.joined(separator: ", "))\n")
+            return nil
+        }
+        return (first, Array(args.dropFirst()))
+    }
+}

@@ -46,16 +46,7 @@ struct ProvidersCommand {
     let terminal: Terminal
 
     func run(_ args: [String]) async -> Int32 {
-        var rest = args
-        var sub = "list"
-        if let first = rest.first, !first.hasPrefix("-") {
-            guard Self.subcommands.contains(first) else {
-                Output.stderr("llmr: unknown providers command '\(first)'\(Suggest.hint(first, in: Self.subcommands)); one of: \(Self.subcommands.joined(separator: ", "))\n")
-                return ExitCode.usage.rawValue
-            }
-            sub = first
-            rest.removeFirst()
-        }
+        guard let (sub, rest) = Self.spec.subcommand(args, choices: Self.subcommands, fallback: "list") else { return ExitCode.usage.rawValue }
         let (parsed, report): (ParsedArguments, Report)
         switch Self.spec.start(rest, terminal: terminal) {
         case .done(let code): return code
