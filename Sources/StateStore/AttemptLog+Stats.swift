@@ -59,7 +59,8 @@ extension AttemptLog {
         // row costs six column reads instead of eight text and number ones.
         var sql = """
             SELECT provider, model,
-              (CASE outcome WHEN 'ok' THEN 1 WHEN 'hedge_lost' THEN 2 WHEN 'interrupted' THEN 2 ELSE 0 END) | (fallback << 2) | (hedge << 3),
+              (CASE outcome WHEN 'ok' THEN 1 WHEN 'hedge_lost' THEN 2 WHEN 'interrupted' THEN 2 WHEN 'cache_hit' THEN 3 ELSE 0 END)
+                | (fallback << 2) | (hedge << 3),
               latency_ms, ifnull(ttft_ms, -1), cost_usd
             FROM \(rows == nil ? "attempts" : "attempts NOT INDEXED")
             WHERE at >= ? AND at < ? AND route IS NOT '\(RecordedRoute.check)'\(bench ? "" : " AND route IS NOT '\(RecordedRoute.bench)'")
@@ -89,6 +90,7 @@ extension AttemptLog {
                 groupOf[hash] = g
             }
             let kind = row.int64(2)
+            if kind & 3 == 3 { return acc.addHit(group: g) }
             let ttft = row.int64(4)
             acc.add(group: g, answered: kind & 3 == 1, lostHedge: kind & 3 == 2,
                     latencyMs: row.int(3), ttftMs: ttft < 0 ? nil : Int(ttft),

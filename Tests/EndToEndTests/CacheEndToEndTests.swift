@@ -32,6 +32,12 @@ import TestSupport
         #expect((json.json?["attempts"] as? [Any])?.isEmpty == true)
         #expect(json.json?["provider"] as? String == "p")
         #expect(json.stderr.contains("cache hit (stored"), "\(json.stderr)")
+        // The hits are recorded: providers stats shows a hit rate (3 hits of 4 answers), and they are no attempts.
+        let stats = try LLMRProcess.run(["providers", "stats", "--config", w.configPath, "--json"], environment: ["LLMR_STATE_DIR": w.stateDirectory])
+        let group = (stats.json?["groups"] as? [[String: Any]])?.first
+        #expect(group?["cache_hits"] as? Int == 3, "\(stats.stdout)")
+        #expect(group?["cache_hit_rate"] as? Double == 0.75, "\(stats.stdout)")
+        #expect(group?["requests"] as? Int == 1)
         // A different prompt never hits.
         #expect(try w.run(["another question"]).stdout == "another question\n")
         #expect(w.server.requests.count == 2)

@@ -31,6 +31,18 @@ import Testing
         #expect(f.hedgeRate == 0.3)
     }
 
+    @Test func cacheHitsAreCountedApartFromAttempts() throws {
+        var acc = StatsAccumulator()
+        for _ in 0..<3 { acc.add(StatsRow(provider: "p", model: "m", outcome: "ok", latencyMs: 100, costUSD: 0.01)) }
+        acc.add(StatsRow(provider: "p", model: "m", outcome: "cache_hit", latencyMs: 0, costUSD: 0))
+        let f = try #require(acc.figures().first)
+        #expect(f.requests == 3)
+        #expect(f.cacheHits == 1)
+        #expect(f.cacheHitRate == 0.25)
+        #expect(f.errorRate == 0)
+        #expect(f.p50LatencyMs == 100)
+    }
+
     @Test func aModelWithNoPriceHasAnUnknownCostNotZero() throws {
         var acc = StatsAccumulator()
         acc.add(StatsRow(provider: "local", model: "free", outcome: "ok", latencyMs: 10))

@@ -72,7 +72,12 @@ struct AskCommand {
                     let age = BudgetText.span(max(0, SystemClock().wallTime() - hit.storedAt))
                     report.note("cache hit (stored \(age) ago from \(hit.provider)/\(hit.modelID)); nothing sent")
                 }
-                return report.finish(RouteResult(route: plan.route, cached: hit), live: false, lastChar: nil)
+                let code = report.finish(RouteResult(route: plan.route, cached: hit), live: false, lastChar: nil)
+                // After the answer is out, as for any request.
+                if let e = context.recordHit(hit, route: plan.route) {
+                    report.note("warning: this cache hit was not recorded in the state database (\(e)); the answer is unaffected")
+                }
+                return code
             }
             if cacheMode == .readOnly {
                 return report.fail(Problem(.cacheMiss, "the response cache (read-only) has no answer for this request "

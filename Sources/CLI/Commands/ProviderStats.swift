@@ -52,7 +52,8 @@ struct ProviderStats {
             Table.Column("provider", elide: 12), Table.Column("model", elide: 14), Table.Column("attempts", short: "n"),
             Table.Column("p50"), Table.Column("p99", drop: 3), Table.Column("ttft p50", short: "ttft", drop: 4),
             Table.Column("errors", short: "err"), Table.Column("cost/req", short: "$/req"), Table.Column("total", drop: 2),
-            Table.Column("fallback", short: "fb", drop: 1), Table.Column("hedge", drop: 5), Table.Column("breaker", wraps: true),
+            Table.Column("fallback", short: "fb", drop: 1), Table.Column("hedge", drop: 5), Table.Column("cached", drop: 6),
+            Table.Column("breaker", wraps: true),
         ]
         var cells: [[String]] = []
         for l in lines {
@@ -60,7 +61,7 @@ struct ProviderStats {
             cells.append([f.provider, f.model, "\(f.requests)", mark(Self.ms(f.p50LatencyMs), l.alerts.p50),
                           mark(Self.ms(f.p99LatencyMs), l.alerts.p99), Self.ms(f.p50TTFTMs), mark(Self.pct(f.errorRate), l.alerts.errorRate),
                           mark(Self.usd(f.costPerRequest, known: f.costKnown), l.alerts.cost), Self.usd(f.totalCost, known: f.costKnown),
-                          mark(Self.pct(f.fallbackRate), l.alerts.fallbackRate), Self.pct(f.hedgeRate),
+                          mark(Self.pct(f.fallbackRate), l.alerts.fallbackRate), Self.pct(f.hedgeRate), f.cacheHits == 0 ? "-" : Self.pct(f.cacheHitRate),
                           l.health == "closed" || !color ? l.health : "\u{1B}[31m\(l.health)\u{1B}[0m"])
         }
         let head = "attempts over the last \(since); ! marks a figure past its alert threshold (baseline: the \(since) before)"
@@ -110,6 +111,7 @@ struct ProviderStats {
                     ("error_rate", round(f.errorRate)),
                     ("cost_per_request_usd", f.costKnown ? round(f.costPerRequest) : .null),
                     ("total_cost_usd", f.costKnown ? round(f.totalCost) : .null), ("fallback_rate", round(f.fallbackRate)), ("hedge_rate", round(f.hedgeRate)),
+                    ("cache_hits", .number(Double(f.cacheHits))), ("cache_hit_rate", round(f.cacheHitRate)),
                     ("baseline_p50_latency_ms", num(l.baseline?.p50LatencyMs)),
                     ("baseline_cost_per_request_usd", l.baseline.flatMap { $0.costKnown ? round($0.costPerRequest) : nil } ?? .null),
                     ("alerts", .array(Self.alertNames(l.alerts).map { .string($0) })), ("breaker", .string(l.health)),
@@ -119,7 +121,7 @@ struct ProviderStats {
     }
 
     func csv(_ lines: [Line]) -> String {
-        var out = "provider,model,requests,p50_latency_ms,p99_latency_ms,p50_ttft_ms,error_rate,cost_per_request_usd,total_cost_usd,fallback_rate,hedge_rate,alerts,breaker\n"
+        var out = "provider,model,requests,p50_latency_ms,p99_latency_ms,p50_ttft_ms,error_rate,cost_per_request_usd,total_cost_usd,fallback_rate,hedge_rate,cache_hit_rate,alerts,breaker\n"
         func field(_ s: String) -> String { s.contains(",") || s.contains("\"") ? "\"" + s.replacingAll("\"", with: "\"\"") + "\"" : s }
         func decimal(_ x: Double, _ known: Bool = true) -> String { known ? NumberText.decimal(x, significant: 9) : "" }
         for l in lines {
@@ -127,7 +129,7 @@ struct ProviderStats {
             let values: [String] = [
                 field(f.provider), field(f.model), "\(f.requests)", f.p50LatencyMs.map(String.init) ?? "", f.p99LatencyMs.map(String.init) ?? "",
                 f.p50TTFTMs.map(String.init) ?? "", decimal(f.errorRate), decimal(f.costPerRequest, f.costKnown), decimal(f.totalCost, f.costKnown),
-                decimal(f.fallbackRate), decimal(f.hedgeRate), Self.alertNames(l.alerts).joined(separator: " "), field(l.health),
+                decimal(f.fallbackRate), decimal(f.hedgeRate), decimal(f.cacheHitRate), Self.alertNames(l.alerts).joined(separator: " "), field(l.health),
             ]
             out += values.joined(separator: ",") + "\n"
         }

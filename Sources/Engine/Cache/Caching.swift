@@ -36,6 +36,18 @@ extension RoutingContext {
         }
     }
 
+    /// Records a hit in the attempt log (no attempt: an answer for the hit rate of `providers stats`).
+    public func recordHit(_ hit: CachedAnswer, route: String?) -> StateFailure? {
+        guard let state else { return nil }
+        let a = AttemptRecord(provider: hit.provider, model: hit.model, modelID: hit.modelID, tier: .primary, outcome: .cacheHit, latencyMs: 0)
+        do {
+            try state.get().record(RouteResult(route: route, attempts: [a]), requestID: RequestID.make(), at: clock.wallTime(), breaker: nil, content: nil)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
     /// Keeps `result`'s answer under `key` when it is whole; a warning when it could not be kept.
     public func keep(_ result: RouteResult, key: CacheKey) -> String? {
         guard let answer = CachedAnswer.storable(result, at: clock.wallTime()), let state else { return nil }

@@ -36,7 +36,7 @@ public enum HealthUpdate {
     /// every model (health checks ask the provider, so they concern no model).
     /// Attempts never sent (no key, no wire format) concern none.
     public static func targets(of attempts: [AttemptRecord]) -> [Target] {
-        let sent = attempts.filter { $0.outcome != .noKey && $0.outcome != .unsupported }
+        let sent = attempts.filter { ![.noKey, .unsupported, .cacheHit, .overBudget].contains($0.outcome) }
         var providers: [Target] = []
         var models: [Target] = []
         for a in sent {

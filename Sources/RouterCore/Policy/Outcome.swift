@@ -37,6 +37,8 @@ public enum Outcome: Sendable, Equatable, CustomStringConvertible {
     case interrupted
     /// A shared budget had no room for it, so nothing was sent (`bench --direct`; routed requests skip instead).
     case overBudget
+    /// Answered from the response cache: nothing was sent (recorded for the hit rate).
+    case cacheHit
 
     public var description: String {
         switch self {
@@ -59,6 +61,7 @@ public enum Outcome: Sendable, Equatable, CustomStringConvertible {
         case .interrupted: return "interrupted"
         case .empty: return "empty"
         case .overBudget: return "over_budget"
+        case .cacheHit: return "cache_hit"
         }
     }
 
@@ -71,7 +74,7 @@ public enum Outcome: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .http(let s): return Self.retryableStatuses.contains(s)
         case .timeout, .connectTimeout, .firstTokenTimeout, .idleTimeout, .dropped, .truncated, .malformed, .streamError: return true
-        case .ok, .connect, .dns, .tls, .noKey, .unsupported, .hedgeLost, .interrupted, .empty, .overBudget: return false
+        case .ok, .connect, .dns, .tls, .noKey, .unsupported, .hedgeLost, .interrupted, .empty, .overBudget, .cacheHit: return false
         }
     }
 

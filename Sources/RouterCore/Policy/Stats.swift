@@ -43,6 +43,9 @@ public struct StatsFigures: Sendable, Equatable {
     public var fallbackRate = 0.0
     /// Attempts that ran in a hedged race, over all attempts.
     public var hedgeRate = 0.0
+    /// Answers replayed from the response cache (no attempt), and their share of all answers.
+    public var cacheHits = 0
+    public var cacheHitRate = 0.0
     /// Answered latencies in milliseconds, sorted (for histograms).
     public var latencies: [Int] = []
 }
@@ -80,6 +83,7 @@ public struct StatsAccumulator: Sendable {
         var hedges = 0
         var cost = 0.0
         var pricedAnswers = 0
+        var hits = 0
         var latencies: [Int] = []
         var ttfts: [Int] = []
     }
@@ -101,11 +105,15 @@ public struct StatsAccumulator: Sendable {
     }
 
     public mutating func add(_ r: StatsRow) {
+        if r.outcome == "cache_hit" { return addHit(group: group(provider: r.provider, model: r.model)) }
         add(group: group(provider: r.provider, model: r.model), answered: r.outcome == "ok",
             // A lost hedge and an interrupted attempt are nobody's failure.
             lostHedge: r.outcome == "hedge_lost" || r.outcome == "interrupted",
             latencyMs: r.latencyMs, ttftMs: r.ttftMs, costUSD: r.costUSD, fallback: r.fallback, hedge: r.hedge)
     }
+
+    /// Adds one cache hit to group `g`: an answer, but no attempt.
+    public mutating func addHit(group g: Int) { groups[g].hits += 1 }
 
     /// Adds one attempt to group `g` (from `group(provider:model:)`).
     public mutating func add(group g: Int, answered: Bool, lostHedge: Bool, latencyMs: Int, ttftMs: Int?, costUSD: Double?,
@@ -136,6 +144,7 @@ public struct StatsAccumulator: Sendable {
             groups[g].hedges += o.hedges
             groups[g].cost += o.cost
             groups[g].pricedAnswers += o.pricedAnswers
+            groups[g].hits += o.hits
             groups[g].latencies += o.latencies
             groups[g].ttfts += o.ttfts
         }
@@ -166,6 +175,8 @@ public struct StatsAccumulator: Sendable {
             f.costPerRequest = g.requests == 0 ? 0 : g.cost / Double(g.requests)
             f.fallbackRate = g.answers == 0 ? 0 : Double(g.fallbacks) / Double(g.answers)
             f.hedgeRate = g.requests == 0 ? 0 : Double(g.hedges) / Double(g.requests)
+            f.cacheHits = g.hits
+            f.cacheHitRate = g.hits + g.answers == 0 ? 0 : Double(g.hits) / Double(g.hits + g.answers)
             f.latencies = latencies
             return f
         }
