@@ -8,13 +8,18 @@ extension AttemptLog {
 
     public func cached(_ key: CacheKey, now: Double, ttl: Double) throws(Failure) -> CachedAnswer? {
         do {
-            return try queue.read { db in
+            let (found, damaged) = try queue.read { db in
                 var found: CachedAnswer?
+                var damaged = false
                 try db.each(sql: "SELECT \(Self.cacheColumns) FROM cache WHERE hash = ? AND stored_at > ?", arguments: [key.hash, now - ttl]) { row in
-                    if found == nil, row.optionalString(0) == key.text, let entry = Self.answer(row) { found = entry }
+                    guard found == nil, row.optionalString(0) == key.text else { return }
+                    if let entry = Self.answer(row) { found = entry } else { damaged = true }
                 }
-                return found
+                return (found, damaged)
             }
+            // A damaged entry is a miss, said, never a wrong answer.
+            if found == nil, damaged { throw SQLiteError(code: 11, message: "the entry for this request is damaged") }
+            return found
         } catch {
             throw Failure(path: path, reason: reason(error))
         }
@@ -85,8 +90,9 @@ extension AttemptLog {
 
     /// An entry from its row; nil for one that does not hold together (a damaged entry is a miss).
     static func answer(_ row: SQLiteRow) -> CachedAnswer? {
-        guard let text = row.optionalString(1), let provider = row.optionalString(2), let model = row.optionalString(3),
-              !row.isNull(7) else { return nil }
+        // The answer must be the bytes that were kept: text that is not UTF-8 is damage, not something to repair.
+        guard !row.isNull(1), let text = String(validating: row.bytes(1), as: UTF8.self),
+              let provider = row.optionalString(2), let model = row.optionalString(3), !row.isNull(7) else { return nil }
         let at = row.double(7)
         guard at.isFinite else { return nil }
         var usage: Usage?

@@ -62,6 +62,19 @@ import TestSupport
         #expect(w.server.requests.count == 1)
     }
 
+    /// A damaged entry is a miss and a warning: the request is sent again, never answered wrongly.
+    @Test func aDamagedEntryIsAMissAndAWarning() throws {
+        let w = try world()
+        #expect(try w.run(["kept"]).exitCode == 0)
+        let log = try AttemptLog(path: w.stateDirectory + "/state.sqlite")
+        try log.queue.write { db in try db.execute(sql: "UPDATE cache SET answer = CAST(X'FF00FE' AS TEXT)") }
+        let r = try w.run(["kept"])
+        #expect(r.exitCode == 0, "\(r.stderr)")
+        #expect(r.stdout == "kept\n")
+        #expect(r.stderr.contains("warning: the response cache cannot be read"), "\(r.stderr)")
+        #expect(w.server.requests.count == 2)
+    }
+
     @Test func anAnswerCutByTheTokenLimitIsAskedAgain() throws {
         var cut = FakeBehaviour.answer("a cut answer")
         cut.finish = "length"
