@@ -34,7 +34,8 @@ struct BenchOutput {
                           Self.ms(f.ttft.p50), Self.ms(f.ttft.p95), Self.ms(f.ttft.p99), Self.ms(f.tpot.p50),
                           Self.ms(f.e2e.p50), Self.ms(f.e2e.p95), Self.ms(f.e2e.p99),
                           NumberText.plain((f.outputTokensPerSecond * 10).rounded() / 10), NumberText.plain((f.requestsPerSecond * 100).rounded() / 100),
-                          f.costPerRequest.map { "$" + NumberText.sixDecimals($0) } ?? "unknown"])
+                          // No answer, no bill: "-"; answers from a model with no price: "unknown".
+                          f.costPerRequest.map { "$" + NumberText.sixDecimals($0) } ?? (f.succeeded == 0 ? "-" : "unknown")])
         }
         var out = Table.render(columns, cells, width: width)
         var notes = ""
