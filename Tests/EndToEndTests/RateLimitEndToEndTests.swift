@@ -62,6 +62,12 @@ import TestSupport
     @Test func aSlotThatFreesSoonIsWaitedFor() throws {
         let w = try world()
         #expect(try w.run(["-r", "waits", "first"]).exitCode == 0)
+        // A model's own window shows beside its provider's in providers.
+        let providers = try LLMRProcess.run(["providers", "--config", w.configPath, "--json"], environment: ["LLMR_STATE_DIR": w.stateDirectory])
+        let spare = (providers.json?["providers"] as? [[String: Any]])?.first { $0["name"] as? String == "spare" }
+        let modelWindow = (spare?["model_limits"] as? [[String: Any]])?.first
+        #expect(modelWindow?["model"] as? String == "slow-window", "\(providers.stdout)")
+        #expect(modelWindow?["used_requests"] as? Int == 1)
         let r = try w.run(["-r", "waits", "second"])
         #expect(r.exitCode == 0, "\(r.stderr)")
         #expect(r.stderr.contains("for a slot of slow-window"), "the wait is said: \(r.stderr)")

@@ -154,6 +154,18 @@ struct ProvidersCommand {
         }
     }
 
+    /// What a window holds now (nothing counted when the log cannot be read).
+    static func use(_ w: RateWindow, log: (any StateBackend)?, now: Double) -> WindowUse {
+        (try? log?.use(of: [w], now: now))??.first ?? WindowUse(window: w, requests: 0, tokens: 0)
+    }
+
+    static func json(_ u: WindowUse) -> JSONValue {
+        .object([("requests", u.window.limit.requests.map { .number(Double($0)) } ?? .null),
+                 ("tokens", u.window.limit.tokens.map { .number(Double($0)) } ?? .null),
+                 ("per_s", .number(u.window.limit.per)), ("used_requests", .number(Double(u.requests))),
+                 ("used_tokens", .number(Double(u.tokens)))])
+    }
+
     /// A rate window's use: `2/500 req, 1200/200000 tok per 1m`.
     static func window(_ u: WindowUse?) -> String {
         guard let u else { return "-" }
@@ -186,6 +198,8 @@ struct ProvidersCommand {
             var models: [(String, String, String)]
             /// Its rate window's use now, when it has `limits:`.
             var window: WindowUse?
+            /// Its models' own rate windows (`limits:` on a model), by model name.
+            var modelWindows: [(String, WindowUse)] = []
         }
         let rows: [Row] = config.providers.map { p in
             var key = HealthLabel.key(keys.key(for: p))
@@ -196,8 +210,10 @@ struct ProvidersCommand {
                            // The catalog's name for the model, as the user wrote it; its id when the catalog has none.
                            (config.models.first { $0.provider == p.name && $0.id == id }?.name ?? id, id, state)
                        },
-                       window: p.limits.flatMap { l in (try? log?.use(of: [RateWindow(key: p.name, limit: l)], now: now))??.first
-                           ?? WindowUse(window: RateWindow(key: p.name, limit: l), requests: 0, tokens: 0) })
+                       window: p.limits.map { Self.use(RateWindow(key: p.name, limit: $0), log: log, now: now) },
+                       modelWindows: config.models.filter { $0.provider == p.name }.compactMap { m in
+                           m.limits.map { (m.name, Self.use(RateWindow(key: Breaker.modelKey(provider: p.name, modelID: m.id), limit: $0), log: log, now: now)) }
+                       })
         }
         if json {
             return JSONValue.object([("schema", "llmr.providers/1"), ("providers", .array(rows.map { r in
@@ -210,11 +226,12 @@ struct ProvidersCommand {
                          })),
                          ("p50_latency_ms", p50[r.p.name].map { .number(Double($0)) } ?? .null),
                          ("limits", r.window.map { u in
-                             .object([("requests", u.window.limit.requests.map { .number(Double($0)) } ?? .null),
-                                      ("tokens", u.window.limit.tokens.map { .number(Double($0)) } ?? .null),
-                                      ("per_s", .number(u.window.limit.per)), ("used_requests", .number(Double(u.requests))),
-                                      ("used_tokens", .number(Double(u.tokens)))])
-                         } ?? .null)])
+                             Self.json(u)
+                         } ?? .null),
+                         ("model_limits", .array(r.modelWindows.map { name, u in
+                             guard case .object(let members) = Self.json(u) else { return .null }
+                             return .object([("model", .string(name))] + members)
+                         }))])
             }))]).serialized() + "\n"
         }
         // On a narrow terminal the base URL and the cooldown give way first; models held back wrap last.
@@ -229,9 +246,16 @@ struct ProvidersCommand {
             let breaker = r.openUntil.map { "\(r.breaker) \(DurationParser.format($0 - now))" } ?? r.breaker
             let cooldown = r.cooldown.flatMap { $0 > now ? DurationParser.format($0 - now) : nil }
             cells.append([r.p.name, r.p.api.rawValue, r.p.baseURL, paint(r.key, r.key.hasPrefix("missing")), paint(breaker, r.breaker != "closed"),
-                          cooldown.map { paint($0, true) } ?? "-", p50[r.p.name].map { "\($0) ms" } ?? "-", Self.window(r.window),
+                          cooldown.map { paint($0, true) } ?? "-", p50[r.p.name].map { "\($0) ms" } ?? "-",
+                          ([r.window.map { Self.window($0) }].compactMap { $0 } + r.modelWindows.map { "\($0.0): \(Self.window($0.1))" })
+                              .joined(separator: "; ").nonEmpty ?? "-",
                           r.models.isEmpty ? "-" : paint(r.models.map { "\($0.0) \($0.2)" }.joined(separator: "; "), true)])
         }
         return Table.render(columns, cells, width: width)
     }
+}
+
+extension String {
+    /// Nil for the empty string.
+    var nonEmpty: String? { isEmpty ? nil : self }
 }
