@@ -73,6 +73,12 @@ import TestSupport
         #expect(r.stdout == "kept\n")
         #expect(r.stderr.contains("warning: the response cache cannot be read"), "\(r.stderr)")
         #expect(w.server.requests.count == 2)
+        // A chat turn says so too.
+        try log.queue.write { db in try db.execute(sql: "UPDATE cache SET answer = CAST(X'FF00FE' AS TEXT)") }
+        let chat = try LLMRProcess.run(["chat", "--config", w.configPath], stdin: Array("kept\n".utf8), environment: ["LLMR_STATE_DIR": w.stateDirectory])
+        #expect(chat.exitCode == 0, "\(chat.stderr)")
+        #expect(chat.stderr.contains("warning: the response cache cannot be read"), "\(chat.stderr)")
+        #expect(w.server.requests.count == 3)
     }
 
     @Test func anAnswerCutByTheTokenLimitIsAskedAgain() throws {

@@ -63,8 +63,9 @@ struct AskCommand {
         } catch {
             return report.fail(error)
         }
-        let cacheKey = Caching.key(plan, request: request, seed: input.seed)
-        if cacheMode.reads {
+        // Made only when the cache is on: it serializes the whole prompt.
+        let cacheKey = cacheMode == .off ? nil : Caching.key(plan, request: request, seed: input.seed)
+        if cacheMode.reads, let cacheKey {
             let (hit, warning) = context.cached(cacheKey)
             if let warning { report.note("warning: \(warning)") }
             if let hit {
@@ -97,7 +98,7 @@ struct AskCommand {
         if let e = routing.context.record(result, request: request) {
             report.note("warning: this request was not recorded in the state database (\(e)); the answer is unaffected")
         }
-        if cacheMode.writes, let warning = routing.context.keep(result, key: cacheKey) { report.note("warning: \(warning)") }
+        if cacheMode.writes, let cacheKey, let warning = routing.context.keep(result, key: cacheKey) { report.note("warning: \(warning)") }
         return code
     }
 

@@ -206,9 +206,12 @@ public final class ChatSession {
         // The conversation stays where its last turn was answered (unless this turn names a model).
         if only == nil, let (provider, model) = lastAnswered { plan = plan.keeping(provider: provider, model: model) }
         // The whole conversation is the key: a turn replays only after the same earlier turns.
-        let key = Caching.key(plan, request: request, seed: seed)
-        if cacheMode.reads {
-            if let hit = context.cached(key).0 {
+        // Made only when the cache is on: it serializes every message.
+        let key = cacheMode == .off ? nil : Caching.key(plan, request: request, seed: seed)
+        if cacheMode.reads, let key {
+            let (hit, warning) = context.cached(key)
+            if let warning { observe(.note("warning: " + warning)) }
+            if let hit {
                 observe(.cacheHit(hit))
                 return Turn(result: RouteResult(route: plan.route, cached: hit), user: user)
             }
@@ -219,7 +222,7 @@ public final class ChatSession {
         observe(.planned(plan))
         let router = context.router(for: plan, maxCost: maxCost.map { max(0, $0 - spent) })
         let result = await router.execute(plan, request: request, live: live, using: &rng) { observe(.router($0)) }
-        if cacheMode.writes, let warning = context.keep(result, key: key) { observe(.note("warning: " + warning)) }
+        if cacheMode.writes, let key, let warning = context.keep(result, key: key) { observe(.note("warning: " + warning)) }
         return Turn(result: result, user: user)
     }
 
