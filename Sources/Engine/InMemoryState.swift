@@ -294,11 +294,8 @@ public final class InMemoryState: StateBackend {
 
     public func takeSlot(_ windows: [RateWindow], tokens: Int, now: Double) throws(StateFailure) -> SlotGrant {
         contents.withLock { c in
-            for w in windows {
-                c.sends.removeAll { $0.key == w.key && $0.at <= now - w.limit.per }
-                let sends = c.sends.filter { $0.key == w.key }.sorted { $0.at < $1.at }.map { (at: $0.at, tokens: $0.tokens) }
-                if let full = RateRule.check(w, sends: sends, tokens: tokens, now: now) { return full }
-            }
+            for w in windows { c.sends.removeAll { $0.key == w.key && $0.at <= now - w.limit.per } }
+            if let full = Self.fullWindow(c, windows, tokens: tokens, now: now) { return full }
             let id = (c.sends.map(\.id).max() ?? 0) + 1
             for w in windows { c.sends.append((id, w.key, now, tokens)) }
             return .granted(id: id)
@@ -306,13 +303,16 @@ public final class InMemoryState: StateBackend {
     }
 
     public func check(_ windows: [RateWindow], tokens: Int, now: Double) throws(StateFailure) -> SlotGrant? {
-        contents.withLock { c in
-            for w in windows {
-                let sends = c.sends.filter { $0.key == w.key && $0.at > now - w.limit.per }.sorted { $0.at < $1.at }.map { (at: $0.at, tokens: $0.tokens) }
-                if let full = RateRule.check(w, sends: sends, tokens: tokens, now: now) { return full }
-            }
-            return nil
+        contents.withLock { c in Self.fullWindow(c, windows, tokens: tokens, now: now) }
+    }
+
+    /// The first of `windows` with no room for the request, by the same rule as the SQLite store.
+    static func fullWindow(_ c: Contents, _ windows: [RateWindow], tokens: Int, now: Double) -> SlotGrant? {
+        for w in windows {
+            let sends = c.sends.filter { $0.key == w.key && $0.at > now - w.limit.per }.sorted { $0.at < $1.at }.map { (at: $0.at, tokens: $0.tokens) }
+            if let full = RateRule.check(w, sends: sends, tokens: tokens, now: now) { return full }
         }
+        return nil
     }
 
     public func correct(_ id: Int64, tokens: Int) throws(StateFailure) {

@@ -70,14 +70,7 @@ extension AttemptLog {
     }
 
     public func settle(_ id: Int64, cost: Double, now: Double) throws(Failure) {
-        do {
-            try queue.write { db in
-                try db.execute(sql: "UPDATE spend SET amount = ?, pending = 0 WHERE reservation = ?",
-                               arguments: [cost.isFinite ? max(0, cost) : 0, id])
-            }
-        } catch {
-            throw Failure(path: path, reason: reason(error))
-        }
+        try settle(reservation: id, cost: cost, slot: nil, tokens: nil, now: now)
     }
 
     public func usage(of budgets: [BudgetConfig], now: Double) throws(Failure) -> [BudgetUsage] {
@@ -119,18 +112,13 @@ extension AttemptLog {
         }
     }
 
-    /// The first of `windows` with no room for the request, after dropping what left them.
+    /// The first of `windows` with no room for the request.
     static func fullWindow(_ db: SQLiteDatabase, _ windows: [RateWindow], tokens: Int, now: Double) throws -> SlotGrant? {
         for w in windows {
             // Counted in SQLite first: the rows themselves are read only when the window may be full.
-            var count = 0, used = 0
-            try db.each(sql: "SELECT count(*), ifnull(sum(tokens), 0) FROM sends WHERE key = ? AND at > ?",
-                        arguments: [w.key, now - w.limit.per]) { row in
-                count = row.int(0)
-                used = row.int(1)
-            }
+            let use = try Self.use(db, w, now: now)
             let tokenCap = w.limit.tokens ?? Int.max
-            if count + 1 <= (w.limit.requests ?? Int.max), tokens <= tokenCap, used &+ tokens <= tokenCap { continue }
+            if use.requests + 1 <= (w.limit.requests ?? Int.max), tokens <= tokenCap, use.tokens &+ tokens <= tokenCap { continue }
             var sends: [(at: Double, tokens: Int)] = []
             try db.each(sql: "SELECT at, tokens FROM sends WHERE key = ? AND at > ? ORDER BY at", arguments: [w.key, now - w.limit.per]) { row in
                 sends.append((row.double(0), row.int(1)))
@@ -138,6 +126,16 @@ extension AttemptLog {
             if let full = RateRule.check(w, sends: sends, tokens: tokens, now: now) { return full }
         }
         return nil
+    }
+
+    /// What window `w` holds now: its requests and their tokens.
+    static func use(_ db: SQLiteDatabase, _ w: RateWindow, now: Double) throws -> WindowUse {
+        var use = WindowUse(window: w, requests: 0, tokens: 0)
+        try db.each(sql: "SELECT count(*), ifnull(sum(tokens), 0) FROM sends WHERE key = ? AND at > ?", arguments: [w.key, now - w.limit.per]) { row in
+            use.requests = row.int(0)
+            use.tokens = row.int(1)
+        }
+        return use
     }
 
     /// Counts the request in every window; its id.
@@ -153,42 +151,19 @@ extension AttemptLog {
 
     public func check(_ windows: [RateWindow], tokens: Int, now: Double) throws(Failure) -> SlotGrant? {
         do {
-            return try queue.read { db in
-                for w in windows {
-                    var sends: [(at: Double, tokens: Int)] = []
-                    try db.each(sql: "SELECT at, tokens FROM sends WHERE key = ? AND at > ? ORDER BY at", arguments: [w.key, now - w.limit.per]) { row in
-                        sends.append((row.double(0), row.int(1)))
-                    }
-                    if let full = RateRule.check(w, sends: sends, tokens: tokens, now: now) { return full }
-                }
-                return nil
-            }
+            return try queue.read { db in try Self.fullWindow(db, windows, tokens: tokens, now: now) }
         } catch {
             throw Failure(path: path, reason: reason(error))
         }
     }
 
     public func correct(_ id: Int64, tokens: Int) throws(Failure) {
-        do {
-            try queue.write { db in try db.execute(sql: "UPDATE sends SET tokens = ? WHERE id = ?", arguments: [max(0, tokens), id]) }
-        } catch {
-            throw Failure(path: path, reason: reason(error))
-        }
+        try settle(reservation: nil, cost: 0, slot: id, tokens: tokens, now: 0)
     }
 
     public func use(of windows: [RateWindow], now: Double) throws(Failure) -> [WindowUse] {
         do {
-            return try queue.read { db in
-                try windows.map { w in
-                    var use = WindowUse(window: w, requests: 0, tokens: 0)
-                    try db.each(sql: "SELECT count(*), ifnull(sum(tokens), 0) FROM sends WHERE key = ? AND at > ?",
-                                arguments: [w.key, now - w.limit.per]) { row in
-                        use.requests = row.int(0)
-                        use.tokens = row.int(1)
-                    }
-                    return use
-                }
-            }
+            return try queue.read { db in try windows.map { w in try Self.use(db, w, now: now) } }
         } catch {
             throw Failure(path: path, reason: reason(error))
         }

@@ -24,17 +24,15 @@ public struct Terminal: Sendable {
     /// How wide tables on stdout may be: on a terminal, `COLUMNS` when it is
     /// set to a number (as `ls` does), else the terminal's own width; nil
     /// into a pipe or file, where rows stay whole.
-    public var stdoutColumns: Int? {
-        guard stdoutIsTTY else { return nil }
-        if let text = environment["COLUMNS"], let n = Int(text), n > 0 { return min(n, 10_000) }
-        return StandardStreams.terminalColumns(1)
-    }
+    public var stdoutColumns: Int? { columns(fd: 1, isTTY: stdoutIsTTY) }
 
     /// The same for what is drawn on stderr (bench's live lanes, countdowns).
-    public var stderrColumns: Int? {
-        guard stderrIsTTY else { return nil }
+    public var stderrColumns: Int? { columns(fd: 2, isTTY: stderrIsTTY) }
+
+    private func columns(fd: Int32, isTTY: Bool) -> Int? {
+        guard isTTY else { return nil }
         if let text = environment["COLUMNS"], let n = Int(text), n > 0 { return min(n, 10_000) }
-        return StandardStreams.terminalColumns(2)
+        return StandardStreams.terminalColumns(fd)
     }
 
     /// Whether a table on stdout gets colour: the same rules, for stdout.

@@ -78,7 +78,7 @@ public struct Router: Sendable {
     public func previewSlot(_ c: Candidate, request: ChatRequest) -> Availability? {
         let windows = RateWindow.of(c)
         guard !windows.isEmpty, let rates else { return nil }
-        let tokens = request.estimatedPromptTokens + (request.maxTokens ?? Planner.expectedOutputTokens)
+        let tokens = Planner.tokenEstimate(request)
         guard case .full(_, let readyAt, let why)?? = try? rates.check(windows, tokens: tokens, now: clock.wallTime()) else { return nil }
         return .rateLimited(until: readyAt, why: why)
     }
@@ -99,7 +99,7 @@ public struct Router: Sendable {
         let now = clock.wallTime()
         // A reservation outlives its attempt's own time limit by a margin, then lapses (its process died).
         let limit = c.provider.timeouts.total > 0 ? c.provider.timeouts.total : 600
-        let tokens = request.estimatedPromptTokens + (request.maxTokens ?? Planner.expectedOutputTokens)
+        let tokens = Planner.tokenEstimate(request)
         do {
             let (budget, slot) = try store.admit(worst ?? 0, against: covering, expires: now + limit + 60, windows: windows,
                                                  tokens: tokens, now: now)

@@ -164,6 +164,11 @@ public struct Planner: Sendable {
                     maxRetryWait: route.maxRetryWait, candidates: primary + fallback, hedge: route.hedge)
     }
 
+    /// The tokens a request may use at most: the prompt estimate plus its max tokens (else the expected output).
+    public static func tokenEstimate(_ request: ChatRequest) -> Int {
+        request.estimatedPromptTokens + (request.maxTokens ?? expectedOutputTokens)
+    }
+
     /// The most a request can cost on a model: the prompt estimate at the input
     /// price plus every allowed output token (`--max-tokens`, else the expected
     /// output) at the output price. Nil when the catalog has no prices.
