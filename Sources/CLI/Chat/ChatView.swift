@@ -46,7 +46,7 @@ final class ChatView {
             case .note(let message): report.note(message)
             case .cacheHit(let hit):
                 if verbose {
-                    report.note("cache hit (stored \(BudgetText.span(max(0, SystemClock().wallTime() - hit.storedAt))) ago from \(hit.provider)/\(hit.modelID)); nothing sent")
+                    report.note(Caching.hitNote(hit, now: SystemClock().wallTime()))
                 }
             }
         }

@@ -69,10 +69,7 @@ struct AskCommand {
             let (hit, warning) = context.cached(cacheKey)
             if let warning { report.note("warning: \(warning)") }
             if let hit {
-                if parsed.has("verbose") {
-                    let age = BudgetText.span(max(0, SystemClock().wallTime() - hit.storedAt))
-                    report.note("cache hit (stored \(age) ago from \(hit.provider)/\(hit.modelID)); nothing sent")
-                }
+                if parsed.has("verbose") { report.note(Caching.hitNote(hit, now: SystemClock().wallTime())) }
                 let code = report.finish(RouteResult(route: plan.route, cached: hit), live: false, lastChar: nil)
                 // After the answer is out, as for any request.
                 if let e = context.recordHit(hit, route: plan.route) {

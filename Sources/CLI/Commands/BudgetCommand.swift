@@ -41,15 +41,13 @@ struct BudgetCommand {
         let now = SystemClock().wallTime()
         var usage: [BudgetUsage] = []
         if !budgets.isEmpty {
-            switch context.state {
-            case .success(let store)?:
-                do { usage = try store.usage(of: budgets, now: now) } catch {
-                    return report.fail(Problem(.state, "cannot read the budgets' ledger: \(error.reason); budgeted candidates are not sent until it can be read"))
-                }
-            case .failure(let e)?:
-                return report.fail(Problem(.state, ProvidersCommand.unreadable(e)))
-            case nil:
-                return report.fail(Problem(.state, "no state database (set HOME or LLMR_STATE_DIR), so no budget can be kept"))
+            let store: any StateBackend
+            switch ProvidersCommand.store(context, for: "no budget can be kept") {
+            case .success(let s): store = s
+            case .failure(let problem): return report.fail(problem)
+            }
+            do { usage = try store.usage(of: budgets, now: now) } catch {
+                return report.fail(Problem(.state, "cannot read the budgets' ledger: \(error.reason); budgeted candidates are not sent until it can be read"))
             }
         }
         if parsed.has("json") {

@@ -63,10 +63,9 @@ struct CacheCommand {
             return report.fail(error)
         }
         let store: any StateBackend
-        switch context.state {
-        case .success(let s)?: store = s
-        case .failure(let e)?: return report.fail(Problem(.state, ProvidersCommand.unreadable(e)))
-        case nil: return report.fail(Problem(.state, "no state database (set HOME or LLMR_STATE_DIR), so no cache"))
+        switch ProvidersCommand.store(context, for: "no cache") {
+        case .success(let s): store = s
+        case .failure(let problem): return report.fail(problem)
         }
         let now = SystemClock().wallTime()
         let json = parsed.has("json")

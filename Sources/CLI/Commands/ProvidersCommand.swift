@@ -175,6 +175,16 @@ struct ProvidersCommand {
         return parts.joined(separator: ", ") + " per " + DurationParser.exact(u.window.limit.per)
     }
 
+    /// The state store, or the problem to report: unreadable (with how to start
+    /// afresh) or missing, in which case `what` is what cannot be kept.
+    static func store(_ context: RoutingContext, for what: String) -> Result<any StateBackend, Problem> {
+        switch context.state {
+        case .success(let s)?: return .success(s)
+        case .failure(let e)?: return .failure(Problem(.state, unreadable(e)))
+        case nil: return .failure(Problem(.state, "no state database (set HOME or LLMR_STATE_DIR), so \(what)"))
+        }
+    }
+
     /// The state database could not be opened: where it is, why, and how to start afresh.
     static func unreadable(_ e: StateFailure) -> String {
         "the state database \(e.path) is unreadable (\(e.reason)); move it aside (mv '\(e.path)' '\(e.path).bad') and llmr starts a new one"

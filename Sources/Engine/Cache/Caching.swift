@@ -18,6 +18,11 @@ public enum Caching {
         return config.mode
     }
 
+    /// What `-v` says of a hit: `cache hit (stored 3h ago from openai/gpt-5); nothing sent`.
+    public static func hitNote(_ hit: CachedAnswer, now: Double) -> String {
+        "cache hit (stored \(BudgetText.span(max(0, now - hit.storedAt))) ago from \(hit.provider)/\(hit.modelID)); nothing sent"
+    }
+
     /// What a request is kept under: its route (or model) and everything the answer depends on.
     public static func key(_ plan: Plan, request: ChatRequest, seed: UInt64?) -> CacheKey {
         let selection = plan.route.map { "route:\($0)" } ?? "model:\(plan.candidates.first?.model.name ?? "?")"
