@@ -10,17 +10,61 @@ public enum LLMR {
     static let commands: [CommandSpec] = [AskCommand.spec, ChatCommand.spec, RouteCommand.spec, ProvidersCommand.spec, BenchCommand.spec,
                                           BudgetCommand.spec, ModelsCommand.spec, CacheCommand.spec]
 
-    /// Begins libcurl's set-up and the state store's open on threads of their
-    /// own, before the async runtime starts, when `argv` names a command (and
-    /// does not ask for its help): they overlap with parsing and reading the config.
-    public static func startEarly(_ argv: [String]) {
-        guard argv.count > 1, commands.contains(where: { $0.name == argv[1] }),
-              !argv.dropFirst(2).contains(where: { $0 == "-h" || $0 == "--help" }) else { return }
-        EarlyStart.begin()
+    /// The commands by name, for the check at the top of the process: the
+    /// specs themselves (every option and help text) are built only when used.
+    static let commandNames = ["ask", "chat", "route", "providers", "bench", "budget", "models", "cache"]
+    /// The commands that may send a request: `providers check` probes and `models update` fetches.
+    static let sendingCommands = ["ask", "chat", "bench", "providers", "models"]
+
+    /// What to begin before the async runtime starts.
+    struct Early: Equatable {
+        /// Set libcurl up now, on a thread of its own.
+        var warmTransport: Bool
     }
 
-    /// Waits for the early set-up to be over: call just before exit.
-    public static func settle() { EarlyStart.settle() }
+    /// What `argv` needs begun early: nil for help, the version and unknown
+    /// commands; else the state store's open, and libcurl's set-up when the
+    /// command may send and its answer is not looked for in the response
+    /// cache first (`--cache read-write|read-only` or `LLMR_CACHE`): a hit
+    /// sends nothing, and a miss sets libcurl up when it sends. Plain string
+    /// comparisons only: this runs before anything else, on the critical path.
+    static func early(_ argv: [String], environment: [String: String]) -> Early? {
+        guard argv.count > 1, commandNames.contains(argv[1]) else { return nil }
+        var cacheFlag: String?
+        var noCache = false
+        var i = 2
+        while i < argv.count {
+            let a = argv[i]
+            if a == "--" { break }
+            if a == "-h" || a == "--help" { return nil }
+            if a == "--no-cache" { noCache = true }
+            if a == "--cache", i + 1 < argv.count {
+                cacheFlag = argv[i + 1]
+                i += 1
+            } else if a.hasPrefix("--cache=") {
+                cacheFlag = String(a.dropFirst(8))
+            }
+            i += 1
+        }
+        guard sendingCommands.contains(argv[1]) else { return Early(warmTransport: false) }
+        // As `Caching.mode` chooses: --no-cache, else --cache, else LLMR_CACHE (the config is not read yet).
+        let mode = noCache ? nil : cacheFlag ?? environment["LLMR_CACHE"]
+        let reads = argv[1] != "bench" && (mode == "read-write" || mode == "read-only")
+        return Early(warmTransport: !reads)
+    }
+
+    /// Begins the state store's open (and, for a command that will send,
+    /// libcurl's set-up) on threads of their own, before the async runtime
+    /// starts: they overlap with parsing and reading the config.
+    public static func startEarly(_ argv: [String]) {
+        var environment: [String: String] = [:]
+        if let value = getenv("LLMR_CACHE") { environment["LLMR_CACHE"] = String(cString: value) }
+        guard let plan = early(argv, environment: environment) else { return }
+        EarlyStart.begin(warmTransport: plan.warmTransport)
+    }
+
+    /// Ends the process with `code` once what began early is safe to leave.
+    public static func finish(_ code: Int32) -> Never { EarlyStart.finish(code) }
 
     static var help: String {
         var s = """

@@ -93,13 +93,11 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     /// Starts the shared transport's thread now, before any request: the
     /// thread sets libcurl up (its global init loads OpenSSL's configuration)
     /// and then waits for transfers, while the caller's thread goes on. A
-    /// `send` made before the set-up is done waits in the inbox.
-    /// `ready` is called on that thread once the set-up is done.
+    /// `send` made before the set-up is done waits for it.
     @discardableResult
-    public static func startEarly(ready: @escaping @Sendable () -> Void) -> Bool {
+    public static func startEarly() -> Bool {
         DetachedThread.start {
             let transport = CurlTransport.shared
-            ready()
             if transport.claimThread() { transport.run() }
         }
     }

@@ -21,7 +21,7 @@ public struct RoutingContext: Sendable {
     public var tag: String?
 
     public init(config: Config, state: Result<any StateBackend, StateFailure>?, keys: any KeySource,
-                transport: any HTTPTransport = CurlTransport.shared, wires: [WireAPI: any WireFormat] = Wires.all,
+                transport: any HTTPTransport = SharedCurl(), wires: [WireAPI: any WireFormat] = Wires.all,
                 clock: any RouterClock = SystemClock()) {
         self.config = config
         self.state = state
@@ -33,7 +33,7 @@ public struct RoutingContext: Sendable {
     }
 
     /// The transport every use case sends through unless told otherwise.
-    public static var defaultTransport: any HTTPTransport { CurlTransport.shared }
+    public static var defaultTransport: any HTTPTransport { SharedCurl() }
 
     /// The store when it opened.
     public var store: (any StateBackend)? { if case .success(let s)? = state { return s } else { return nil } }
@@ -178,4 +178,11 @@ enum StateOpening {
         if EarlyStart.isOpening(dir) { return .early }
         return .task(Task.detached { StatePath.open(dir) })
     }
+}
+
+/// The process's libcurl transport, made (and libcurl set up) at the first
+/// request: a command that sends nothing, such as a cache hit, never pays for it.
+public struct SharedCurl: HTTPTransport {
+    public init() {}
+    public func send(_ request: HTTPRequest) -> HTTPResponseStream { CurlTransport.shared.send(request) }
 }

@@ -1,11 +1,8 @@
 import CLI
-#if canImport(Glibc)
-import Glibc
-#endif
+import RouterCore
 
-// libcurl's set-up and the state database's open start now, on threads of
-// their own, before the async runtime does anything.
+// The state database's open (and, for a command that will send, libcurl's
+// set-up) start now, on threads of their own, before the async runtime does anything.
 LLMR.startEarly(CommandLine.arguments)
 let code = await LLMR.process()
-LLMR.settle()
-exit(code)
+LLMR.finish(code)
