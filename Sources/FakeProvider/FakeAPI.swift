@@ -35,6 +35,8 @@ struct FakeEnding {
     var usage: JSONValue?
     /// Gemini: the counts in an event of their own after the finishReason one.
     var usageLast = false
+    /// Anthropic: the tool the request forces (`tool_choice`): the text is its input.
+    var tool: String? = nil
 
     var sendsUsage: Bool { usage != .null }
 }
@@ -132,19 +134,22 @@ struct FakeAnthropic: FakeAPI {
             message.append(("usage", ending.usage ?? .object([("input_tokens", .number(Double(ending.input))), ("output_tokens", 1)])))
         }
         return [sse(.object([("type", "message_start"), ("message", .object(message))]), event: "message_start"),
-         sse(.object([("type", "content_block_start"), ("index", 0), ("content_block", .object([("type", "text"), ("text", "")]))]),
-             event: "content_block_start"),
+         sse(.object([("type", "content_block_start"), ("index", 0), ("content_block", ending.tool.map {
+             .object([("type", "tool_use"), ("id", "toolu_fake"), ("name", .string($0)), ("input", .object([]))])
+         } ?? .object([("type", "text"), ("text", "")]))]), event: "content_block_start"),
          sse(.object([("type", "ping")]), event: "ping")]
     }
 
     func streamText(_ text: String, model: String, first: Bool, ending: FakeEnding) -> String {
-        sse(.object([("type", "content_block_delta"), ("index", 0), ("delta", .object([("type", "text_delta"), ("text", .string(text))]))]),
-            event: "content_block_delta")
+        let delta: JSONValue = ending.tool == nil ? .object([("type", "text_delta"), ("text", .string(text))])
+            : .object([("type", "input_json_delta"), ("partial_json", .string(text))])
+        return sse(.object([("type", "content_block_delta"), ("index", 0), ("delta", delta)]), event: "content_block_delta")
     }
 
     func streamEnd(model: String, ending: FakeEnding) -> [String] {
         var delta: [(String, JSONValue)] = [("type", "message_delta"),
-                                             ("delta", .object([("stop_reason", .string(ending.finish ?? "end_turn")), ("stop_sequence", .null)]))]
+                                             ("delta", .object([("stop_reason", .string(ending.finish ?? (ending.tool == nil ? "end_turn" : "tool_use"))),
+                                                                ("stop_sequence", .null)]))]
         if ending.sendsUsage { delta.append(("usage", ending.usage ?? .object([("output_tokens", .number(Double(ending.output)))]))) }
         return [sse(.object([("type", "content_block_stop"), ("index", 0)]), event: "content_block_stop"),
                 sse(.object(delta), event: "message_delta"),
@@ -158,8 +163,11 @@ struct FakeAnthropic: FakeAPI {
     func whole(_ text: String, model: String, ending: FakeEnding) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("id", "msg_fake"), ("type", "message"), ("role", "assistant"), ("model", .string(model)),
-            ("content", .array([.object([("type", "text"), ("text", .string(text))])])),
-            ("stop_reason", .string(ending.finish ?? "end_turn")), ("stop_sequence", .null),
+            ("content", .array([ending.tool.map {
+                // The tool's input is the text, as JSON (a string when it is not JSON).
+                .object([("type", "tool_use"), ("id", "toolu_fake"), ("name", .string($0)), ("input", (try? JSONValue.parse(text)) ?? .string(text))])
+            } ?? .object([("type", "text"), ("text", .string(text))])])),
+            ("stop_reason", .string(ending.finish ?? (ending.tool == nil ? "end_turn" : "tool_use"))), ("stop_sequence", .null),
         ]
         if ending.sendsUsage {
             members.append(("usage", ending.usage ?? .object([("input_tokens", .number(Double(ending.input))), ("output_tokens", .number(Double(ending.output)))])))

@@ -81,7 +81,8 @@ struct ResponseWriter {
         let chunks = b.chunks.flatMap { $0.joined() == text ? $0 : nil } ?? Self.split(text)
         let asked = json["max_tokens"]?.double ?? json["max_completion_tokens"]?.double ?? json["generationConfig"]?["maxOutputTokens"]?.double
         let output = b.billMaxTokens ? asked.map { Int(saturating: $0) } ?? b.outputTokens ?? chunks.count : b.outputTokens ?? chunks.count
-        let ending = FakeEnding(input: input, output: output, finish: b.finish, usage: b.usage, usageLast: b.usageAfterFinish)
+        var ending = FakeEnding(input: input, output: output, finish: b.finish, usage: b.usage, usageLast: b.usageAfterFinish)
+        if api is FakeAnthropic, json["tool_choice"]?["type"]?.string == "tool" { ending.tool = json["tool_choice"]?["name"]?.string }
         if !api.wantsStream(request, json) {
             var bytes = api.whole(text, model: model, ending: ending).bytes()
             if b.disconnectAfter != nil {

@@ -27,6 +27,19 @@ public struct AnthropicWire: WireFormat {
         if let system = request.systemPrompt { members.append(("system", .string(system))) }
         members.append(("messages", .array(messages)))
         if let t = request.temperature { members.append(("temperature", .number(min(t, 1)))) }
+        if let schema = request.schema {
+            if provider.structuredOutput == .tool {
+                // A tool the model must call: its input is the answer (streamed as input_json_delta).
+                members.append(("tools", .array([.object([
+                    ("name", .string(schema.name)),
+                    ("description", "Give the answer as this tool's input."),
+                    ("input_schema", schema.document),
+                ])])))
+                members.append(("tool_choice", .object([("type", "tool"), ("name", .string(schema.name))])))
+            } else {
+                members.append(("output_config", .object([("format", .object([("type", "json_schema"), ("schema", schema.document)]))])))
+            }
+        }
         if stream { members.append(("stream", true)) }
         var headers: [(String, String)] = [
             ("Content-Type", "application/json"),
@@ -58,7 +71,14 @@ public struct AnthropicWire: WireFormat {
         guard let content = json["content"]?.array else {
             return .failure(ProviderError(kind: .other, message: "the answer has no content"))
         }
-        let text = content.filter { $0["type"]?.string == "text" }.compactMap { $0["text"]?.string }.joined()
+        // A forced tool's input is the answer (structured_output: tool).
+        let text = content.compactMap { block -> String? in
+            switch block["type"]?.string {
+            case "text": return block["text"]?.string
+            case "tool_use": return block["input"].map { $0.serialized() }
+            default: return nil
+            }
+        }.joined()
         var counts = UsageCounts()
         counts.read(json["usage"])
         return .success(WholeAnswer(text: text, usage: counts.usage, finish: json["stop_reason"]?.string.map(Self.finish)))
@@ -137,8 +157,13 @@ struct AnthropicEventReader: SSEEventReader {
         case "message_start":
             counts.read(json["message"]?["usage"])
         case "content_block_delta":
-            if json["delta"]?["type"]?.string == "text_delta", let text = json["delta"]?["text"]?.string, !text.isEmpty {
-                out.append(.text(text))
+            switch json["delta"]?["type"]?.string {
+            case "text_delta":
+                if let text = json["delta"]?["text"]?.string, !text.isEmpty { out.append(.text(text)) }
+            case "input_json_delta":
+                // Only a tool llmr forced (structured_output: tool) is called: its input is the answer.
+                if let text = json["delta"]?["partial_json"]?.string, !text.isEmpty { out.append(.text(text)) }
+            default: break
             }
         case "message_delta":
             if let reason = json["delta"]?["stop_reason"]?.string { out.append(.finish(AnthropicWire.finish(reason))) }

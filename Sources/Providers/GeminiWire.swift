@@ -17,6 +17,10 @@ public struct GeminiWire: WireFormat {
         var generation: [(String, JSONValue)] = []
         if let max = request.maxTokens { generation.append(("maxOutputTokens", .number(Double(max)))) }
         if let t = request.temperature { generation.append(("temperature", .number(t))) }
+        if let schema = request.schema {
+            generation.append(("responseMimeType", "application/json"))
+            generation.append(("responseJsonSchema", schema.document))
+        }
         if !generation.isEmpty { members.append(("generationConfig", .object(generation))) }
         var headers: [(String, String)] = [("Content-Type", "application/json")]
         if let key { headers.append(("x-goog-api-key", key)) }

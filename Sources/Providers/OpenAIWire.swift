@@ -19,6 +19,12 @@ public struct OpenAIWire: WireFormat {
         }
         if let max = request.maxTokens { members.append((provider.maxTokensField, .number(Double(max)))) }
         if let t = request.temperature { members.append(("temperature", .number(t))) }
+        if let schema = request.schema {
+            members.append(("response_format", .object([
+                ("type", "json_schema"),
+                ("json_schema", .object([("name", .string(schema.name)), ("schema", schema.document), ("strict", .bool(schema.strict))])),
+            ])))
+        }
         if stream {
             members.append(("stream", true))
             // Without this the stream carries no token counts, and cost is unknown.

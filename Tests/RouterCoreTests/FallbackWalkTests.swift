@@ -32,6 +32,20 @@ import Testing
         #expect(w.next(now: t) == .attempt(0))
     }
 
+    /// An answer that is not the JSON asked for is asked again of the same
+    /// candidate at once (nothing to back off from), then of the next one.
+    @Test mutating func invalidOutputIsAskedAgainAtOnceThenTheNextCandidate() {
+        var w = walk(2, retries: 1)
+        #expect(w.next(now: 0) == .attempt(0))
+        #expect(w.record(candidate: 0, outcome: .invalidOutput, retryAfter: nil, now: 5, using: &rng) == .retryAt(5))
+        #expect(w.next(now: 5) == .attempt(0))
+        guard case .givenUp = w.record(candidate: 0, outcome: .invalidOutput, retryAfter: nil, now: 6, using: &rng) else {
+            Issue.record("expected the retries to be spent")
+            return
+        }
+        #expect(w.next(now: 6) == .attempt(1))
+    }
+
     @Test(arguments: [Outcome.http(400), .http(401), .http(403), .http(404), .http(422), .connect, .dns, .tls])
     func neverRetriedOnTheSameTarget(outcome: Outcome) {
         var rng = SeededRandom(seed: 1)

@@ -15,12 +15,23 @@ final class AnswerWriter {
     /// The last character written to stdout, for where the next line starts.
     private(set) var lastChar: Character?
 
-    init(report: Report, terminal: Terminal, live: Bool, verbose: Bool, sayFailovers: Bool = false) {
+    init(report: Report, terminal: Terminal, live: Bool, verbose: Bool, sayFailovers: Bool = false, clearsStatus: Bool = false) {
         self.report = report
         self.terminal = terminal
         self.live = live
         self.verbose = verbose
         self.sayFailovers = sayFailovers
+        statusShown = clearsStatus
+    }
+
+    /// A status line (no line break) the caller wrote on stderr, cleared before anything else is said there.
+    private var statusShown: Bool
+
+    /// Clears the caller's status line, once.
+    func clearStatus() {
+        guard statusShown else { return }
+        statusShown = false
+        Output.stderr("\r\u{1B}[K")
     }
 
     /// The last failed attempt, which is why a wait comes.
@@ -34,6 +45,11 @@ final class AnswerWriter {
 
     func observe(_ event: RouterEvent) {
         if countdown != nil { stopCountdown() }
+        switch event {
+        case .delta, .firstToken, .attemptStarted: break
+        case .attemptFinished(let a, _) where a.outcome == .ok: break
+        default: clearStatus()
+        }
         if case .attemptFinished(let a, _) = event, a.outcome != .ok { lastFailure = a }
         if case .held(let c, let why) = event { holds[c.label] = why }
         switch event {

@@ -28,7 +28,7 @@ struct AskCommand {
             OptionSpec("json", help: "print one llmr.ask/1 JSON object instead of the answer"),
             OptionSpec("verbose", short: "v", help: "print the plan and one line per attempt on stderr"),
             .help,
-        ] + RequestInput.cacheOptions
+        ] + [RequestInput.schemaOption] + RequestInput.cacheOptions
     )
 
     let terminal: Terminal
@@ -70,7 +70,9 @@ struct AskCommand {
             if let warning { report.note("warning: \(warning)") }
             if let hit {
                 if parsed.has("verbose") { report.note(Caching.hitNote(hit, now: SystemClock().wallTime())) }
-                let code = report.finish(RouteResult(route: plan.route, cached: hit), live: false, lastChar: nil)
+                var result = RouteResult(route: plan.route, cached: hit)
+                if let schema = request.schema, case .success(let (value, _)) = schema.check(hit.text) { result.output = value }
+                let code = report.finish(result, live: false, lastChar: nil)
                 // After the answer is out, as for any request.
                 if let e = context.recordHit(hit, route: plan.route) {
                     report.note("warning: this cache hit was not recorded in the state database (\(e)); the answer is unaffected")
@@ -86,10 +88,15 @@ struct AskCommand {
         if parsed.has("verbose") { report.plan(plan, config: config) }
 
         // Execute.
-        let live = !json && (terminal.stdoutIsTTY || parsed.has("stream"))
-        let writer = AnswerWriter(report: report, terminal: terminal, live: live, verbose: parsed.has("verbose"))
+        // JSON for a schema is written once it validates, never streamed.
+        let live = !json && request.schema == nil && (terminal.stdoutIsTTY || parsed.has("stream"))
+        let waiting = request.schema != nil && terminal.stderrIsTTY && !parsed.has("verbose")
+        if waiting { Output.stderr("llmr: waiting for JSON that validates against the schema…") }
+        let writer = AnswerWriter(report: report, terminal: terminal, live: live, verbose: parsed.has("verbose"),
+                                  sayFailovers: waiting, clearsStatus: waiting)
         let result = await routing.execute(request, live: live) { writer.observe($0) }
         writer.done()
+        if waiting { writer.clearStatus() }
         let code = report.finish(result, live: live, lastChar: writer.lastChar)
         // After the answer is out: a slow or full disk never delays or loses it.
         if let e = routing.context.record(result, request: request) {

@@ -71,6 +71,7 @@ struct Report {
         case .credentials: return ExitCode.noPermission.rawValue
         case .interrupted: return ExitCode.interrupted.rawValue
         case .tooLarge: return ExitCode.dataError.rawValue
+        case .invalidOutput: return ExitCode.unavailable.rawValue
         }
     }
 
@@ -151,7 +152,16 @@ struct Report {
             }
         }
         note(failure.message + (json || verbose || failure.kind == .interrupted ? "" : "\nllmr: run with -v to see every attempt"))
+        if let text = result.invalidText { invalid(text) }
         return exitCode(for: result)
+    }
+
+    /// The last answer that failed the schema, on stderr (stdout stays empty), cut when long.
+    func invalid(_ text: String) {
+        let limit = 2000
+        let shown = text.count > limit ? String(text.prefix(limit)) + "…" : text
+        note("the last answer, which did not validate\(text.count > limit ? " (its first \(limit) characters)" : ""):")
+        Output.stderr(shown + (shown.hasSuffix("\n") ? "" : "\n"))
     }
 
     /// A usage object: input and output tokens, the cached and reasoning parts
@@ -174,6 +184,7 @@ struct Report {
         func usd(_ v: Double?) -> JSONValue { v.map { .number(($0 * 1e11).rounded() / 1e11) } ?? .null }
         var members: [(String, JSONValue)] = [("schema", "llmr.ask/1")]
         if let text = r.text { members.append(("text", .string(text))) }
+        if let output = r.output { members.append(("output", output)) }
         members += [
             ("route", str(r.route)),
             ("provider", str(r.provider)),

@@ -54,6 +54,7 @@ struct RequestInput {
         else if let t = parsed.value("task") { selection = .task(t) }
         else { selection = .automatic }
 
+        if let s = parsed.value("schema") { request.schema = try SchemaInput.load(s) }
         if let system = parsed.value("system") { request.messages.append(Message(role: .system, content: system)) }
         if withPrompt {
             request.messages.append(Message(role: .user, content: try Self.prompt(parsed, terminal: terminal, required: promptRequired)))
@@ -137,6 +138,9 @@ extension RequestInput {
     /// A chat session with these options (the route or model, max tokens,
     /// temperature, budget, seed, system prompt).
     /// The cache options `ask` and `chat` share.
+    static let schemaOption = OptionSpec("schema", value: "FILE|JSON",
+                                         help: "answer with JSON that validates against this JSON Schema, else fail (exit 69)")
+
     static let cacheOptions = [
         OptionSpec("cache", value: "MODE", help: "the response cache: off, read-write, read-only or write-only (default: $LLMR_CACHE, cache.mode)"),
         OptionSpec("no-cache", help: "neither read nor write the response cache"),

@@ -15,6 +15,18 @@ public enum Continuation: String, Sendable, CaseIterable {
     case continueFinalMessage = "continue_final_message"
 }
 
+/// How a provider is asked for JSON that fits a `--schema`.
+public enum StructuredOutput: String, Sendable, CaseIterable {
+    /// Its API's own form: OpenAI's `response_format`, Anthropic's
+    /// `output_config.format`, Gemini's `responseJsonSchema`.
+    case native
+    /// A tool the model must call, whose input schema is the schema (Anthropic
+    /// servers without structured outputs).
+    case tool
+    /// The schema in the system prompt: servers with no support at all.
+    case prompt
+}
+
 /// One provider: where it is, how to authenticate, how long to wait for it.
 public struct ProviderConfig: Sendable, Equatable {
     public var name: String
@@ -36,6 +48,8 @@ public struct ProviderConfig: Sendable, Equatable {
     public var continuation: Continuation
     /// `limits:`: at most so many requests and tokens per window, shared by every process.
     public var limits: RateLimit?
+    /// `structured_output:`: how a `--schema` is sent.
+    public var structuredOutput: StructuredOutput = .native
 
     public init(name: String, api: WireAPI, baseURL: String, keyEnv: String? = nil, keyCmd: String? = nil,
                 timeouts: Timeouts = Timeouts(), headers: [String: String] = [:],

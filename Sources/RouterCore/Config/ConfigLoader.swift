@@ -3,7 +3,8 @@ public enum ConfigLoader {
     static let topKeys = ["providers", "models", "routes", "tasks", "breaker", "health", "alerts", "log", "chat", "budgets", "cache"]
     static let budgetKeys = ["usd", "per", "provider", "model", "route", "tag"]
     static let providerKeys = ["api", "base_url", "key_env", "key_cmd", "key_cmd_timeout", "timeout", "connect_timeout",
-                               "first_token_timeout", "idle_timeout", "headers", "max_tokens_field", "stream", "continuation", "limits"]
+                               "first_token_timeout", "idle_timeout", "headers", "max_tokens_field", "stream", "continuation", "limits",
+                               "structured_output"]
     static let modelKeys = ["provider", "id", "input", "output", "cached_input", "context", "limits"]
     static let limitKeys = ["requests", "tokens", "per"]
     static let routeKeys = ["strategy", "retries", "max_attempts", "max_retry_wait", "targets", "fallback", "hedge", "explore"]
@@ -207,11 +208,16 @@ public enum ConfigLoader {
             case "max_tokens_field": p.maxTokensField = try value.oneOf(["max_tokens", "max_completion_tokens"])
             case "continuation": p.continuation = Continuation(rawValue: try value.oneOf(Continuation.allCases.map(\.rawValue))) ?? .none
             case "limits": p.limits = try limits(value)
+            case "structured_output":
+                p.structuredOutput = StructuredOutput(rawValue: try value.oneOf(StructuredOutput.allCases.map(\.rawValue))) ?? .native
             default: p.stream = try value.bool()
             }
         }
         guard let api else { throw node.error("missing 'api' (one of \(WireAPI.allCases.map(\.rawValue).joined(separator: ", ")))") }
         guard let baseURL else { throw node.error("missing 'base_url'") }
+        if p.structuredOutput == .tool, api != .anthropic {
+            throw node.error("structured_output: tool is for Anthropic's API; use native or prompt for \(api.rawValue)")
+        }
         p.api = api
         p.baseURL = baseURL
         return p

@@ -26,6 +26,8 @@ struct RequestMachine {
     private(set) var shown = TextBuffer()
     /// The user saw text that did not become part of the final answer.
     private(set) var restarted = false
+    /// The text of the last answer that failed the schema.
+    private(set) var lastInvalid: String?
 
     init(plan: Plan, request: ChatRequest, started: Double) {
         self.plan = plan
@@ -164,6 +166,7 @@ struct RequestMachine {
         default:
             verdict = walk.record(candidate: index, outcome: record.outcome, retryAfter: record.retryAfterS, now: now, using: &rng)
         }
+        if record.outcome == .invalidOutput { lastInvalid = outcome.text.joined }
         if record.errorKind == .contextLength {
             let window = candidate.model.context ?? request.estimatedPromptTokens
             refusedWindow = max(refusedWindow ?? 0, window)
@@ -174,7 +177,9 @@ struct RequestMachine {
 
     /// The result of a request that ended without an answer.
     func result(failing failure: RouteFailure, now: Double) -> RouteResult {
-        result(failure: failure, brokenOff: !shown.isEmpty, now: now)
+        var r = result(failure: failure, brokenOff: !shown.isEmpty, now: now)
+        r.invalidText = lastInvalid
+        return r
     }
 
     /// The result of a request that `candidate` answered with `outcome`.
@@ -189,6 +194,7 @@ struct RequestMachine {
         r.ttftMs = outcome.record.ttftMs
         r.fallback = index != firstTried
         r.continued = continued
+        r.output = outcome.output
         return r
     }
 
@@ -235,6 +241,10 @@ struct RequestMachine {
         // Nothing sent, and every candidate held back by a budget (shared, or --max-cost).
         if finals.isEmpty, skipped.allSatisfy(\.availability.isBudget) {
             return RouteFailure(kind: .budget, message: "no budget has room for any candidate — \(summary)")
+        }
+        // Every answer came, and none was the JSON the schema asks for.
+        if !finals.isEmpty, finals.allSatisfy({ $0.outcome == .invalidOutput }) {
+            return RouteFailure(kind: .invalidOutput, message: "no candidate answered with JSON that validates against the schema — \(summary)")
         }
         if all({ $0.outcome == .http(429) || ($0.retryAfterS != nil && $0.outcome.isRetryable) },
                { if case .coolingDown = $0 { return true } else if case .rateLimited = $0 { return true } else { return false } }) {

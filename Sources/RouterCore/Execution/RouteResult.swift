@@ -69,6 +69,8 @@ public struct RouteFailure: Error, Sendable, Equatable {
         case budget
         /// The prompt fits no candidate's context window (exit 65).
         case tooLarge
+        /// Every candidate's last answer failed `--schema`.
+        case invalidOutput = "invalid_output"
     }
 
     public var kind: Kind
@@ -111,6 +113,10 @@ public struct RouteResult: Sendable, Equatable {
     public var continued: Bool
     /// The answer came from the response cache, kept then (seconds since the epoch): nothing was sent.
     public var cachedAt: Double? = nil
+    /// The answer parsed, when the request had a schema and it validated.
+    public var output: JSONValue? = nil
+    /// The last answer that did not validate against the schema, when the request failed.
+    public var invalidText: String? = nil
 }
 
 extension RouteResult {

@@ -4,6 +4,8 @@ struct AttemptOutcome: Sendable {
     var text: TextBuffer
     /// Bytes of `text` reported live during this attempt (all of it, or none).
     var delivered: Int
+    /// The answer as JSON, when the request has a schema and it validated.
+    var output: JSONValue? = nil
 }
 
 /// What a streamed answer has produced so far.
@@ -54,10 +56,12 @@ extension Router {
     /// `textArrived`, when given, is told when the bytes of each piece of answer
     /// text reached the transport (the transport's clock, else `clock`), before
     /// the piece is observed: `bench` times chunks by it.
-    func attempt(_ c: Candidate, request: ChatRequest, live: Bool, continuing shownText: String? = nil,
+    func attempt(_ c: Candidate, request: ChatRequest, live asked: Bool, continuing shownText: String? = nil,
                  restarted: () -> Void = {}, textArrived: ((Double) -> Void)? = nil,
                  observe: (RouterEvent) -> Void) async -> AttemptOutcome {
         let continuing = shownText != nil
+        // An answer that must validate is shown only once it has.
+        let live = asked && request.schema == nil
         var record = AttemptRecord(provider: c.provider.name, model: c.model.name, modelID: c.model.id, tier: c.tier, outcome: .ok)
         let key: String?
         switch keys.key(for: c.provider) {
@@ -73,7 +77,7 @@ extension Router {
             record.message = "this build of llmr does not speak the \(c.provider.api.rawValue) API"
             return AttemptOutcome(record: record, text: TextBuffer(), delivered: 0)
         }
-        let http = wire.makeRequest(request, modelID: c.model.id, provider: c.provider, key: key, stream: c.provider.stream)
+        let http = wire.makeRequest(request.sent(to: c.provider), modelID: c.model.id, provider: c.provider, key: key, stream: c.provider.stream)
         let start = clock.now()
         var head: HTTPHead?
         var errorBody: [UInt8] = []
@@ -255,6 +259,21 @@ extension Router {
         record.finish = progress.finish
         // What the provider will bill: its own count, else an estimate for any attempt that produced text.
         record.usage = progress.usage ?? (progress.textBytes > 0 ? Usage.estimate(prompt: request, answerBytes: progress.textBytes) : nil)
+        var output: JSONValue?
+        if failure == nil, let schema = request.schema {
+            switch schema.check(progress.text.joined) {
+            case .success(let (value, json)):
+                output = value
+                progress.text = TextBuffer()
+                progress.text.append(json)
+                // A forced tool's call is how such an answer ends (structured_output: tool).
+                if record.finish?.reason == .toolCalls, c.provider.structuredOutput == .tool, let raw = record.finish?.raw {
+                    record.finish = Finish(.stop, raw: raw)
+                }
+            case .failure(let problem):
+                failure = (.invalidOutput, problem.message)
+            }
+        }
         if let (outcome, message) = failure {
             record.outcome = outcome
             record.message = message
@@ -262,7 +281,7 @@ extension Router {
         } else {
             record.outcome = .ok
         }
-        return AttemptOutcome(record: record, text: progress.text, delivered: delivered)
+        return AttemptOutcome(record: record, text: progress.text, delivered: delivered, output: output)
     }
 
     /// The outcome a transport failure stands for.

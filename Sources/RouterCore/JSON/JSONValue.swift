@@ -72,6 +72,16 @@ public enum JSONValue: Sendable, Equatable {
 
     public var isNull: Bool { self == .null }
 
+    /// The same value with every object's members in key order: equal
+    /// documents written in any order serialize to the same text.
+    public func sortingKeys() -> JSONValue {
+        switch self {
+        case .object(let members): return .object(members.sorted { $0.0 < $1.0 }.map { ($0.0, $0.1.sortingKeys()) })
+        case .array(let items): return .array(items.map { $0.sortingKeys() })
+        default: return self
+        }
+    }
+
     /// Builds an object, dropping members whose value is nil.
     public static func object(_ members: KeyValuePairs<String, JSONValue?>) -> JSONValue {
         .object(members.compactMap { k, v in v.map { (k, $0) } })

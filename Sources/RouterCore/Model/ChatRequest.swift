@@ -21,11 +21,25 @@ public struct ChatRequest: Sendable, Equatable {
     public var messages: [Message]
     public var maxTokens: Int?
     public var temperature: Double?
+    /// `--schema`: the answer must be JSON that validates against it.
+    public var schema: OutputSchema?
 
-    public init(messages: [Message], maxTokens: Int? = nil, temperature: Double? = nil) {
+    public init(messages: [Message], maxTokens: Int? = nil, temperature: Double? = nil, schema: OutputSchema? = nil) {
         self.messages = messages
         self.maxTokens = maxTokens
         self.temperature = temperature
+        self.schema = schema
+    }
+
+    /// The request as `provider` receives it: with `structured_output: prompt`
+    /// the schema goes into the system prompt, and the wire sends no native form.
+    public func sent(to provider: ProviderConfig) -> ChatRequest {
+        guard let schema, provider.structuredOutput == .prompt else { return self }
+        var r = self
+        r.schema = nil
+        let at = r.messages.lastIndex { $0.role == .system }.map { $0 + 1 } ?? 0
+        r.messages.insert(Message(role: .system, content: schema.instruction), at: at)
+        return r
     }
 
     /// The system prompt, if any (wire formats that keep it apart need it alone).

@@ -75,7 +75,7 @@ public struct Breaker: Sendable, Equatable {
         case .connect, .dns, .tls, .connectTimeout: return .provider
         case .http(let s): return s >= 500 ? .model : nil
         case .timeout, .firstTokenTimeout, .idleTimeout, .dropped, .truncated, .malformed, .streamError: return .model
-        case .ok, .noKey, .unsupported, .hedgeLost, .interrupted, .empty, .overBudget, .cacheHit: return nil
+        case .ok, .noKey, .unsupported, .hedgeLost, .interrupted, .empty, .overBudget, .cacheHit, .invalidOutput: return nil
         }
     }
 

@@ -117,7 +117,8 @@ public struct FallbackWalk: Sendable, Equatable {
             slots[i] = .spent
             return .givenUp("retries spent (\(retries))")
         }
-        var delay = backoff.delay(retry: attemptsPerCandidate[i], using: &rng)
+        // An answer that failed the schema was no overload: it is asked again at once.
+        var delay = outcome == .invalidOutput ? 0 : backoff.delay(retry: attemptsPerCandidate[i], using: &rng)
         if let retryAfter { delay = max(delay, retryAfter) }
         guard delay <= maxRetryWait else {
             slots[i] = .spent

@@ -39,6 +39,8 @@ public enum Outcome: Sendable, Equatable, CustomStringConvertible {
     case overBudget
     /// Answered from the response cache: nothing was sent (recorded for the hit rate).
     case cacheHit
+    /// The answer is not JSON that validates against `--schema`: asked again, never the provider's breaker's concern.
+    case invalidOutput
 
     public var description: String {
         switch self {
@@ -62,6 +64,7 @@ public enum Outcome: Sendable, Equatable, CustomStringConvertible {
         case .empty: return "empty"
         case .overBudget: return "over_budget"
         case .cacheHit: return "cache_hit"
+        case .invalidOutput: return "invalid_output"
         }
     }
 
@@ -73,7 +76,7 @@ public enum Outcome: Sendable, Equatable, CustomStringConvertible {
     public var isRetryable: Bool {
         switch self {
         case .http(let s): return Self.retryableStatuses.contains(s)
-        case .timeout, .connectTimeout, .firstTokenTimeout, .idleTimeout, .dropped, .truncated, .malformed, .streamError: return true
+        case .timeout, .connectTimeout, .firstTokenTimeout, .idleTimeout, .dropped, .truncated, .malformed, .streamError, .invalidOutput: return true
         case .ok, .connect, .dns, .tls, .noKey, .unsupported, .hedgeLost, .interrupted, .empty, .overBudget, .cacheHit: return false
         }
     }

@@ -24,7 +24,7 @@ public struct CacheConfig: Sendable, Equatable {
 
 /// A request in canonical form: what the answer depends on — the route or
 /// model it goes through, the system prompt, every message, temperature, max
-/// tokens and seed — never keys, headers, tags or time. Equal requests have
+/// tokens, seed and output schema — never keys, headers, tags or time. Equal requests have
 /// equal text; the hash finds the entry, the text makes sure it is the one.
 public struct CacheKey: Sendable, Equatable {
     public let text: String
@@ -35,6 +35,8 @@ public struct CacheKey: Sendable, Equatable {
         var members: [(String, JSONValue)] = []
         if let m = request.maxTokens { members.append(("max_tokens", .number(Double(m)))) }
         members.append(("messages", .array(request.messages.map { .object([("content", .string($0.content)), ("role", .string($0.role.rawValue))]) })))
+        // The schema's own key order and white space change nothing.
+        if let s = request.schema { members.append(("schema", s.document.sortingKeys())) }
         if let s = seed { members.append(("seed", .string(String(s)))) }
         members.append(("selection", .string(selection)))
         if let t = request.temperature { members.append(("temperature", .number(t))) }
