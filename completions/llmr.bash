@@ -5,7 +5,7 @@ _llmr() {
     prev="${COMP_WORDS[COMP_CWORD-1]}"
     local commands="ask chat route providers bench budget models cache help"
     local shared="-m --model -r --route -t --task -s --system --max-tokens --temperature --max-cost --seed --tag --no-stdin --config --color -h --help"
-    local ask_opts="$shared -c --continue --session --stream --json -v --verbose --cache --no-cache"
+    local ask_opts="$shared -c --continue --session --stream --json -v --verbose --schema --cache --no-cache"
     local chat_opts="-m --model -r --route -t --task -s --system --max-tokens --temperature --max-cost --seed --tag --config --color -h --help -c --continue --session --list --export --json -v --verbose --cache --no-cache"
     local route_opts="$shared --json"
     local providers_opts="--watch --count --older-than --since --route --csv --bench --json --config --color -h --help"
@@ -75,7 +75,7 @@ _llmr() {
             ;;
         ask|route)
             case "$prev" in
-                --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+                --config|--schema) COMPREPLY=($(compgen -f -- "$cur")); return ;;
                 --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
                 -t|--task) COMPREPLY=($(compgen -W "chat code reasoning creative analysis" -- "$cur")); return ;;
                 --cache) COMPREPLY=($(compgen -W "off read-write read-only write-only" -- "$cur")); return ;;

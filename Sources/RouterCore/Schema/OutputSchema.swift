@@ -49,10 +49,36 @@ public struct OutputSchema: Sendable, Equatable {
             }
             return .failure(OutputProblem(message: reason, text: text))
         }
+        // JSON allows a member twice, but readers disagree on which one counts;
+        // a number past a double's range would be read as infinity, or not at all.
+        if let flaw = Self.flaw(value, at: "") {
+            return .failure(OutputProblem(message: "the answer \(flaw.what) (at \(flaw.at.isEmpty ? "the top" : flaw.at))", text: text))
+        }
         if let e = schema.validate(value) {
             return .failure(OutputProblem(message: "the answer does not validate: \(e)", text: text, error: e))
         }
         return .success((value, json))
+    }
+
+    /// The first place in `value`, anywhere, whatever the schema says of it,
+    /// with an object member named twice or a number beyond a double.
+    static func flaw(_ value: JSONValue, at path: String) -> (what: String, at: String)? {
+        switch value {
+        case .number(let n) where !n.isFinite:
+            return ("has a number beyond the range of a double", path)
+        case .object(let members):
+            var seen = Set<String>()
+            for (name, _) in members where !seen.insert(name).inserted { return ("has the member '\(name)' twice", path) }
+            for (name, v) in members {
+                if let d = flaw(v, at: path + "/" + SchemaCompiler.escape(name)) { return d }
+            }
+        case .array(let items):
+            for (i, v) in items.enumerated() {
+                if let d = flaw(v, at: path + "/\(i)") { return d }
+            }
+        default: break
+        }
+        return nil
     }
 
     /// Keywords OpenAI's strict mode accepts.
