@@ -6,7 +6,7 @@ _llmr() {
     local commands="ask chat route providers bench budget models cache help"
     local shared="-m --model -r --route -t --task -s --system --max-tokens --temperature --max-cost --seed --tag --no-stdin --config --color -h --help"
     local ask_opts="$shared -c --continue --session --stream --json -v --verbose --schema --cache --no-cache"
-    local chat_opts="-m --model -r --route -t --task -s --system --max-tokens --temperature --max-cost --seed --tag --config --color -h --help -c --continue --session --list --export --json -v --verbose --cache --no-cache"
+    local chat_opts="-m --model -r --route -t --task -s --system --max-tokens --temperature --max-cost --seed --tag --config --color -h --help -c --continue --session --list --export --json -v --verbose --schema --cache --no-cache"
     local route_opts="$shared --json"
     local providers_opts="--watch --count --older-than --since --route --csv --bench --json --config --color -h --help"
     local bench_opts="-r --route --direct --via-router -c --concurrency --rate --arrival --max-concurrency -n --requests --duration --warmup --timeout --prompt --prompts --prompt-tokens --shared-prefix -s --system --max-tokens --temperature --no-stream --seed --slo --fail-if --max-cost --yes --json --csv -q --quiet --config --color -h --help"
@@ -65,7 +65,7 @@ _llmr() {
             ;;
         chat)
             case "$prev" in
-                --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+                --config|--schema) COMPREPLY=($(compgen -f -- "$cur")); return ;;
                 --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
                 -t|--task) COMPREPLY=($(compgen -W "chat code reasoning creative analysis" -- "$cur")); return ;;
                 --cache) COMPREPLY=($(compgen -W "off read-write read-only write-only" -- "$cur")); return ;;

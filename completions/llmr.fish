@@ -32,7 +32,7 @@ complete -c llmr -n $both -s h -l help -d 'show help'
 
 # ask only.
 complete -c llmr -n '__fish_seen_subcommand_from ask' -l stream -d 'write the answer live even into a pipe'
-complete -c llmr -n '__fish_seen_subcommand_from ask' -l schema -r -F -d 'answer with JSON that validates against this JSON Schema'
+complete -c llmr -n '__fish_seen_subcommand_from ask chat' -l schema -r -F -d 'answer with JSON that validates against this JSON Schema'
 complete -c llmr -n '__fish_seen_subcommand_from ask chat' -l cache -x -a 'off read-write read-only write-only' -d 'the response cache mode'
 complete -c llmr -n '__fish_seen_subcommand_from ask chat' -l no-cache -d 'neither read nor write the response cache'
 complete -c llmr -n '__fish_seen_subcommand_from ask' -s v -l verbose -d 'print the plan and every attempt on stderr'

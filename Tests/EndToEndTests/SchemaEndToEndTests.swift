@@ -162,4 +162,22 @@ import TestSupport
         #expect(try w.run(["--schema", #"{"type":"array"}"#, "q"], environment: Self.env).stdout == "[1]\n")
         #expect(w.server.requests.count == 2)
     }
+
+    @Test func chatTurnsAndAskContinueAreValidatedToo() throws {
+        let w = try world(["a": [.answer("prose"), .answer(Self.valid), .answer(#"{"city":"Rome","temp":20}"#)]])
+        let chat = try LLMRProcess.run(["chat", "--config", w.configPath, "--schema", Self.schema], stdin: Array("first\n".utf8),
+                                       environment: Self.env.merging(["LLMR_STATE_DIR": w.stateDirectory]) { $1 })
+        #expect(chat.exitCode == 0, "\(chat.stderr)")
+        #expect(chat.stdout.contains(Self.valid), "\(chat.stdout)")
+        #expect(!chat.stdout.contains("prose"))
+        let next = try w.run(["-c", "--schema", Self.schema, "and Rome?"], environment: Self.env)
+        #expect(next.exitCode == 0, "\(next.stderr)")
+        #expect(next.stdout == #"{"city":"Rome","temp":20}"# + "\n")
+        // A turn with no valid answer says so, with the last invalid text, and exits 69 through ask -c.
+        let w2 = try world(["a": [.answer("nope"), .answer("nope")], "b": [.answer("still nope")]])
+        let bad = try w2.run(["--session", "s", "--schema", Self.schema, "q"], environment: Self.env)
+        #expect(bad.exitCode == 69, "\(bad.stderr)")
+        #expect(bad.stdout.isEmpty)
+        #expect(bad.stderr.contains("still nope"), "\(bad.stderr)")
+    }
 }

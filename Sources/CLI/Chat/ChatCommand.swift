@@ -33,7 +33,7 @@ struct ChatCommand {
             OptionSpec("json", help: "one llmr.chat/1 object per turn (piped), or JSON for --list and --export"),
             OptionSpec("verbose", short: "v", help: "the plan and every attempt on stderr; footers when piped"),
             .help,
-        ] + RequestInput.cacheOptions
+        ] + [RequestInput.schemaOption] + RequestInput.cacheOptions
     )
 
     let terminal: Terminal

@@ -37,7 +37,9 @@ final class ChatView {
     /// Sends `text` as the next turn. `live` streams the answer to stdout as it
     /// comes; otherwise it is written whole, followed by a blank line. `only`
     /// overrides the selection for this turn (`/retry MODEL`).
-    func send(_ text: String, live: Bool, only: RouteSelection? = nil) async -> TurnResult {
+    func send(_ text: String, live asked: Bool, only: RouteSelection? = nil) async -> TurnResult {
+        // JSON for a schema is written once it validates, never streamed.
+        let live = asked && session.schema == nil
         let writer = AnswerWriter(report: report, terminal: terminal, live: live, verbose: verbose, sayFailovers: true)
         var turn = await session.send(text, live: live, only: only) { event in
             switch event {
@@ -64,6 +66,7 @@ final class ChatView {
         }
         if let failure = turn.result.failure, failure.kind != .interrupted {
             report.note(failure.message + (verbose ? "" : "\nllmr: run with -v to see every attempt"))
+            if let text = turn.result.invalidText { report.invalid(text) }
         }
         return TurnResult(result: turn.result, number: turn.number, exitCode: report.exitCode(for: turn.result))
     }

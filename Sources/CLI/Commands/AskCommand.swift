@@ -120,7 +120,7 @@ struct AskCommand {
         // A system prompt given now replaces the session's; otherwise the session keeps its own.
         try ChatCommand.open(parsed, session, system: input.request.systemPrompt, showing: false)
         let prompt = input.request.messages.last(where: { $0.role == .user })?.content ?? ""
-        let live = !report.json && (terminal.stdoutIsTTY || parsed.has("stream"))
+        let live = !report.json && input.request.schema == nil && (terminal.stdoutIsTTY || parsed.has("stream"))
         let turn = await session.send(prompt, live: live)
         if report.json {
             guard case .object(var members) = session.json(turn) else { return turn.exitCode }

@@ -147,8 +147,10 @@ extension RequestInput {
     ]
 
     func chatSession(_ context: RoutingContext) -> ChatSession {
-        ChatSession(context: tagged(context), selection: selection, maxTokens: request.maxTokens, temperature: request.temperature,
-                    maxCost: maxCost, seed: seed, system: request.systemPrompt)
+        let session = ChatSession(context: tagged(context), selection: selection, maxTokens: request.maxTokens, temperature: request.temperature,
+                                  maxCost: maxCost, seed: seed, system: request.systemPrompt)
+        session.schema = request.schema
+        return session
     }
 
     /// The request prepared for routing with these options.

@@ -15,6 +15,8 @@ public final class ChatSession {
     public var name: String
     public var maxTokens: Int?
     public var temperature: Double?
+    /// `--schema`: every answer must be JSON that validates against it.
+    public var schema: OutputSchema?
     /// `--max-cost`: the most the whole session may cost.
     public var maxCost: Double?
     public var seed: UInt64?
@@ -181,6 +183,7 @@ public final class ChatSession {
         lastUser = user
         var rng = RequestRandom(seed: seed)
         var request = conversation.request(adding: user, maxTokens: maxTokens, temperature: temperature)
+        request.schema = schema
         var plan: Plan
         do { plan = try context.plan(request, selection: only ?? selection, using: &rng) } catch {
             return refused(user, error)
@@ -192,6 +195,7 @@ public final class ChatSession {
         case .trimmed(let dropped, let window):
             observe(.note("the conversation outgrew every window (largest \(window) tokens): dropped the oldest \(dropped) turn\(dropped == 1 ? "" : "s") (chat.trim: oldest)"))
             request = conversation.request(adding: user, maxTokens: maxTokens, temperature: temperature)
+            request.schema = schema
             do { plan = try context.plan(request, selection: only ?? selection, using: &rng) } catch {
                 return refused(user, error)
             }
