@@ -9,7 +9,7 @@ _llmr() {
     local chat_opts="-m --model -r --route -t --task -s --system --max-tokens --temperature --max-cost --seed --tag --config --color -h --help -c --continue --session --list --export --json -v --verbose --schema --cache --no-cache"
     local route_opts="$shared --json"
     local providers_opts="--watch --count --older-than --since --route --csv --bench --json --config --color -h --help"
-    local bench_opts="-r --route --direct --via-router -c --concurrency --rate --arrival --max-concurrency -n --requests --duration --warmup --timeout --prompt --prompts --prompt-tokens --shared-prefix -s --system --max-tokens --temperature --no-stream --seed --slo --fail-if --max-cost --yes --json --csv -q --quiet --config --color -h --help"
+    local bench_opts="-r --route --direct --via-router -c --concurrency --rate --arrival --max-concurrency -n --requests --duration --warmup --timeout --prompt --prompts --prompt-tokens --shared-prefix -s --system --max-tokens --temperature --schema --no-stream --seed --slo --fail-if --max-cost --yes --json --csv -q --quiet --config --color -h --help"
 
     if [ "$COMP_CWORD" -eq 1 ]; then
         COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
@@ -56,7 +56,7 @@ _llmr() {
             ;;
         bench)
             case "$prev" in
-                --config|--prompts) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+                --config|--prompts|--schema) COMPREPLY=($(compgen -f -- "$cur")); return ;;
                 --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
                 --arrival) COMPREPLY=($(compgen -W "poisson constant" -- "$cur")); return ;;
                 -r|--route|-c|--concurrency|--rate|--max-concurrency|-n|--requests|--duration|--warmup|--timeout|--prompt|--prompt-tokens|-s|--system|--max-tokens|--temperature|--seed|--slo|--fail-if|--max-cost) return ;;

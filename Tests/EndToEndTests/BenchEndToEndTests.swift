@@ -79,6 +79,22 @@ import TestSupport
         #expect(r.json?["schema"] as? String == "llmr.bench/1")
     }
 
+    /// With --schema, answers that are not JSON that validates are failures
+    /// of their own, counted apart, and the valid ones keep their timings.
+    @Test func answersThatFailTheSchemaAreCountedApart() throws {
+        let w = try world(["half": [.answer(#"{"ok":true}"#), .answer("not json")]], cycling: ["half"])
+        let r = try bench(w, ["h", "-n", "10", "--json", "--schema", #"{"type":"object","required":["ok"]}"#])
+        #expect(r.exitCode == 0, "\(r.stderr)")
+        let t = try target(r)
+        #expect(t["succeeded"] as? Int == 5)
+        #expect(t["invalid_answers"] as? Int == 5)
+        #expect((t["errors"] as? [String: Any])?["invalid_output"] as? Int == 5)
+        #expect(((t["ttft_ms"] as? [String: Any])?["count"] as? Int) == 5, "valid answers are timed from their first token")
+        let text = try bench(w, ["h", "-n", "4", "--schema", #"{"type":"object","required":["ok"]}"#])
+        #expect(text.stdout.contains("answers that failed --schema 2"), "\(text.stdout)")
+        #expect(try bench(w, ["h", "-n", "2", "--schema", #"{"type":"objekt"}"#]).exitCode == 65, "a bad schema is bad input, as for ask")
+    }
+
     @Test func aTargetThatFailsHalfItsRequestsHasAHalfErrorRateAndCleanLatencies() throws {
         var slowFailure = FakeBehaviour.status(500)
         slowFailure.delayMs = 400

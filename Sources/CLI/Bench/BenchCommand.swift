@@ -62,6 +62,7 @@ struct BenchCommand {
             OptionSpec("system", short: "s", value: "TEXT", help: "a system prompt"),
             OptionSpec("max-tokens", value: "N", help: "the most tokens an answer may have (default 128)"),
             OptionSpec("temperature", value: "X", help: "sampling temperature, 0 to 2"),
+            OptionSpec("schema", value: "FILE|JSON", help: "answers must be JSON that validates; those that do not are counted apart"),
             OptionSpec("no-stream", help: "measure whole responses (no TTFT)"),
             OptionSpec("seed", value: "N", help: "the seed of the schedule and the prompts (reproducible runs)"),
             OptionSpec("slo", value: "LIST", help: "goodput objectives, such as ttft=500ms,tpot=50ms,e2e=10s"),
@@ -186,11 +187,12 @@ struct BenchCommand {
                 seed = s
             }
             let loop: BenchLoad.Loop = rate.map { .open(rate: $0, arrival: arrival, maxConcurrency: maxConcurrency) } ?? .closed(concurrency: concurrency ?? 1)
-            let workload = BenchWorkload(prompts: prompts, promptTokens: try parsed.int("prompt-tokens", 1...1_000_000) ?? 256,
+            var workload = BenchWorkload(prompts: prompts, promptTokens: try parsed.int("prompt-tokens", 1...1_000_000) ?? 256,
                                          system: parsed.value("system"),
                                          maxTokens: try parsed.int("max-tokens", ConfigLimits.maxTokens) ?? 128,
                                          temperature: try parsed.number("temperature", 0...2, example: "a number"),
                                          sharedPrefix: parsed.has("shared-prefix"), seed: seed)
+            if let s = parsed.value("schema") { workload.schema = try SchemaInput.load(s) }
             var checks: [BenchCheck] = []
             for text in parsed.values["fail-if"] ?? [] {
                 do { checks.append(try BenchCheck.parse(text)) } catch { throw UsageError(error.message) }

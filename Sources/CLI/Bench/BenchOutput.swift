@@ -39,9 +39,10 @@ struct BenchOutput {
         }
         var out = Table.render(columns, cells, width: width)
         var notes = ""
-        for f in figures where !f.errors.isEmpty || f.cutByLength > 0 {
+        for f in figures where !f.errors.isEmpty || f.cutByLength > 0 || f.invalidAnswers > 0 {
             var parts = f.errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             if f.cutByLength > 0 { parts.append("answers cut by --max-tokens \(f.cutByLength)") }
+            if f.invalidAnswers > 0 { parts.append("answers that failed --schema \(f.invalidAnswers)") }
             notes += "\(f.target): " + parts.joined(separator: ", ") + "\n"
         }
         for f in figures {
@@ -148,7 +149,7 @@ struct BenchOutput {
                 .object([
                     ("target", .string(f.target)), ("requests", .number(Double(f.requests))), ("succeeded", .number(Double(f.succeeded))),
                     ("errors", .object(f.errors.sorted { $0.key < $1.key }.map { ($0.key, .number(Double($0.value))) })),
-                    ("cut_by_max_tokens", .number(Double(f.cutByLength))), ("error_rate", num(f.errorRate)), ("window_s", num(f.window)),
+                    ("cut_by_max_tokens", .number(Double(f.cutByLength))), ("invalid_answers", .number(Double(f.invalidAnswers))), ("error_rate", num(f.errorRate)), ("window_s", num(f.window)),
                     ("requests_per_s", num(f.requestsPerSecond)), ("output_tokens_per_s", num(f.outputTokensPerSecond)),
                     ("goodput_per_s", num(f.goodputPerSecond)),
                     ("ttft_ms", dist(f.ttft)), ("e2e_ms", dist(f.e2e)), ("service_ms", dist(f.service)), ("tpot_ms", dist(f.tpot)),

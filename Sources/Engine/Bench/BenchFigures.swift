@@ -22,6 +22,8 @@ public struct BenchSample: Sendable, Equatable {
     public var attempts: Int
     /// Answered by another candidate than the first (through the router).
     public var fellBack: Bool
+    /// Answers that failed `--schema` (each an attempt; the request may still have succeeded after them).
+    public var invalidAnswers = 0
 
     public init(target: String, intended: Double, sent: Double, firstText: Double?, end: Double, chunks: [Double], outcome: Outcome,
                 finish: FinishReason? = nil, usage: Usage? = nil, costUSD: Double? = nil, attempts: Int = 1, fellBack: Bool = false) {
@@ -129,6 +131,9 @@ public struct BenchFigures: Sendable, Equatable {
     /// `max-tokens` are counted apart (`length`), as answers.
     public var errors: [String: Int]
     public var cutByLength: Int
+    /// Answers that failed `--schema`, counted apart from errors: through the
+    /// router a request may have succeeded on a later attempt.
+    public var invalidAnswers: Int
     public var errorRate: Double
     /// Seconds from the first intended start to the last end.
     public var window: Double
@@ -163,6 +168,7 @@ public struct BenchFigures: Sendable, Equatable {
         succeeded = a.succeeded
         errors = a.errors
         cutByLength = a.cutByLength
+        invalidAnswers = a.invalidAnswers
         errorRate = a.requests == 0 ? 0 : Double(a.requests - a.succeeded) / Double(a.requests)
         let window = max(0, (a.end ?? 0) - (a.start ?? 0))
         self.window = window
@@ -228,6 +234,7 @@ public struct BenchAccumulator: Sendable, Equatable {
     public private(set) var succeeded = 0
     public private(set) var errors: [String: Int] = [:]
     public private(set) var cutByLength = 0
+    public private(set) var invalidAnswers = 0
     /// The first intended start and the last end.
     public private(set) var start: Double?
     public private(set) var end: Double?
@@ -257,6 +264,7 @@ public struct BenchAccumulator: Sendable, Equatable {
         lateness.add(s.lateness)
         if let c = s.costUSD { totalCost = (totalCost ?? 0) + c }
         attempts += s.attempts
+        invalidAnswers += s.invalidAnswers
         if let slo, slo.met(by: s) { good += 1 }
         guard s.succeeded else {
             errors["\(s.outcome)", default: 0] += 1

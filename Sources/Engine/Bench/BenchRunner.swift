@@ -261,8 +261,10 @@ public struct BenchRunner: Sendable {
             // Held back by a budget, nothing was sent: no attempt to record.
             if record.outcome != .overBudget { keep([record], of: r) }
             let times = chunks.withLock { $0 }
-            return BenchSample(target: r.target.name, intended: intended, sent: sent, firstText: times.first, end: clock.now() - origin,
-                               chunks: times, outcome: record.outcome, finish: record.finish?.reason, usage: record.usage, costUSD: record.costUSD)
+            var sample = BenchSample(target: r.target.name, intended: intended, sent: sent, firstText: times.first, end: clock.now() - origin,
+                                     chunks: times, outcome: record.outcome, finish: record.finish?.reason, usage: record.usage, costUSD: record.costUSD)
+            sample.invalidAnswers = record.outcome == .invalidOutput ? 1 : 0
+            return sample
         }
         var rng = RequestRandom(seed: workload.seed &+ UInt64(truncatingIfNeeded: index))
         guard var plan = try? context.plan(request, selection: r.target.selection, using: &rng) else {
@@ -279,9 +281,11 @@ public struct BenchRunner: Sendable {
         keep(result.attempts, of: r)
         let times = chunks.withLock { $0 }
         let outcome = result.failure == nil ? Outcome.ok : result.attempts.last?.outcome ?? .unsupported
-        return BenchSample(target: r.target.name, intended: intended, sent: sent, firstText: times.first, end: clock.now() - origin,
-                           chunks: times, outcome: outcome, finish: result.finish?.reason, usage: result.usage, costUSD: result.costUSD,
-                           attempts: result.attempts.count, fellBack: result.fallback)
+        var sample = BenchSample(target: r.target.name, intended: intended, sent: sent, firstText: times.first, end: clock.now() - origin,
+                                 chunks: times, outcome: outcome, finish: result.finish?.reason, usage: result.usage, costUSD: result.costUSD,
+                                 attempts: result.attempts.count, fellBack: result.fallback)
+        sample.invalidAnswers = result.attempts.filter { $0.outcome == .invalidOutput }.count
+        return sample
     }
 }
 

@@ -11,6 +11,8 @@ public struct BenchWorkload: Sendable {
     public var system: String?
     public var maxTokens: Int
     public var temperature: Double?
+    /// `--schema`: every answer must validate; those that do not are counted apart.
+    public var schema: OutputSchema?
     public var sharedPrefix: Bool
     public var seed: UInt64
 
@@ -57,7 +59,7 @@ public struct BenchWorkload: Sendable {
         } else {
             messages.append(Message(role: .user, content: synthetic(after: prefix, using: &rng)))
         }
-        return ChatRequest(messages: messages, maxTokens: maxTokens, temperature: temperature)
+        return ChatRequest(messages: messages, maxTokens: maxTokens, temperature: temperature, schema: schema)
     }
 
     /// `prefix`, then about `promptTokens` tokens of words (about four bytes a token).

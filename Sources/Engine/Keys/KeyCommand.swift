@@ -39,10 +39,14 @@ enum KeyCommand {
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sh"), strdup("-c"), strdup(command), nil]
         defer { for a in argv { free(a) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, environ)
+        // Spawned and registered as one step, so an interrupt either finds the group or stops the spawn.
+        let spawned = ChildProcesses.spawn { posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, environ) == 0 ? pid : nil }
         close(pipeFDs[1])
-        guard spawned == 0 else { return .failed("could not start (\(String(cString: strerror(spawned))))") }
-        ChildProcesses.started(pid)
+        switch spawned {
+        case .interrupted: return .failed("was not started: llmr is being interrupted")
+        case .failed: return .failed("could not start (\(String(cString: strerror(errno))))")
+        case .started: break
+        }
         defer { ChildProcesses.ended(pid) }
 
         let deadline = timeout > 0 ? SystemClock().now() + timeout : .infinity
@@ -78,13 +82,35 @@ enum KeyCommand {
 /// The process groups of running `key_cmd`s, so that an interrupt can end
 /// them with llmr: none may outlive it.
 public enum ChildProcesses {
-    private static let groups = Mutex<Set<pid_t>>([])
+    private struct Groups {
+        var running: Set<pid_t> = []
+        /// An interrupt came: no new group may start.
+        var closed = false
+    }
 
-    static func started(_ pgid: pid_t) { _ = groups.withLock { $0.insert(pgid) } }
-    static func ended(_ pgid: pid_t) { _ = groups.withLock { $0.remove(pgid) } }
+    private static let groups = Mutex(Groups())
 
-    /// Kills every running group (from the interrupt watcher's thread).
+    enum Spawn { case started, failed, interrupted }
+
+    /// Runs `spawn` (which returns the new group's leader, or nil when it
+    /// could not start) under the lock `killAll` takes: a group is either
+    /// registered before an interrupt kills them all, or never started.
+    static func spawn(_ spawn: () -> pid_t?) -> Spawn {
+        groups.withLock { g in
+            guard !g.closed else { return .interrupted }
+            guard let pid = spawn() else { return .failed }
+            g.running.insert(pid)
+            return .started
+        }
+    }
+
+    static func ended(_ pgid: pid_t) { _ = groups.withLock { $0.running.remove(pgid) } }
+
+    /// Kills every running group and lets no new one start (from the interrupt watcher's thread).
     public static func killAll() {
-        for pgid in groups.withLock({ $0 }) { kill(-pgid, SIGKILL) }
+        groups.withLock { g in
+            g.closed = true
+            for pgid in g.running { kill(-pgid, SIGKILL) }
+        }
     }
 }

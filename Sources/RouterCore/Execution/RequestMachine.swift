@@ -113,7 +113,8 @@ struct RequestMachine {
         var send = Send(index: i, candidate: candidate, request: request, number: walk.attemptsPerCandidate[i] + 1)
         if !shown.isEmpty, let broken = attempts.last {
             let seen = shown.joined
-            if canContinue {
+            // JSON that failed its schema is never continued: the next answer starts afresh.
+            if canContinue, request.schema == nil {
                 send.request.messages.append(Message(role: .assistant, content: seen))
                 // Only what is left of --max-tokens: the shown text used the rest.
                 if let max = request.maxTokens { send.request.maxTokens = Swift.max(1, max - (seen.utf8.count + 3) / 4) }

@@ -56,12 +56,10 @@ extension Router {
     /// `textArrived`, when given, is told when the bytes of each piece of answer
     /// text reached the transport (the transport's clock, else `clock`), before
     /// the piece is observed: `bench` times chunks by it.
-    func attempt(_ c: Candidate, request: ChatRequest, live asked: Bool, continuing shownText: String? = nil,
+    func attempt(_ c: Candidate, request: ChatRequest, live: Bool, continuing shownText: String? = nil,
                  restarted: () -> Void = {}, textArrived: ((Double) -> Void)? = nil,
                  observe: (RouterEvent) -> Void) async -> AttemptOutcome {
         let continuing = shownText != nil
-        // An answer that must validate is shown only once it has.
-        let live = asked && request.schema == nil
         var record = AttemptRecord(provider: c.provider.name, model: c.model.name, modelID: c.model.id, tier: c.tier, outcome: .ok)
         let key: String?
         switch keys.key(for: c.provider) {
@@ -83,7 +81,8 @@ extension Router {
         var errorBody: [UInt8] = []
         var whole: [UInt8] = []
         var decoder: (any StreamDecoder)?
-        var progress = StreamProgress(keepText: !live)
+        // An answer that must validate is kept to be validated, even when streamed (bench times it).
+        var progress = StreamProgress(keepText: !live || request.schema != nil)
         var delivered = 0
         var failure: (Outcome, String?)?
         var errorKind: ProviderError.Kind?
