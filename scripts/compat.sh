@@ -46,6 +46,7 @@ cat > "$work/config.yaml" <<YAML
 providers:
   llama:     {api: openai,    base_url: http://127.0.0.1:$pa/v1, key_env: LLAMA_KEY}
   llama-a:   {api: anthropic, base_url: http://127.0.0.1:$pa,    key_env: LLAMA_KEY}
+  llama-tool: {api: anthropic, base_url: http://127.0.0.1:$pa,    key_env: LLAMA_KEY, structured_output: tool}
   doomed:    {api: openai,    base_url: http://127.0.0.1:$pb/v1}
   litellm:   {api: openai,    base_url: http://127.0.0.1:$pl/v1, key_env: LITELLM_KEY}
   litellm-a: {api: anthropic, base_url: http://127.0.0.1:$pl,    key_env: LITELLM_KEY}
@@ -57,6 +58,7 @@ models:
   mock-gpt-a: {provider: litellm-a, id: mock-gpt, input: 1, output: 2}
   mock-429:  {provider: litellm,   id: mock-429}
   mock-500:  {provider: litellm,   id: mock-500}
+  gemma-tool: {provider: llama-tool, id: gemma}
 routes:
   failover: {strategy: fallback, retries: 0, targets: [mock-429, mock-500], fallback: [gemma]}
   kill:     {retries: 0, targets: [doomed], fallback: [gemma-a]}
@@ -108,6 +110,19 @@ providers_check() {
   "$llmr" providers check --json --config "$work/config.yaml" > "$work/j" 2> "$work/err" || { cat "$work/j" "$work/err"; return 1; }
   [ "$(json "$work/j" 'all(p["outcome"] == "ok" for p in d["probes"])')" = True ] || { cat "$work/j"; return 1; }
 }
+schema='{"type":"object","properties":{"capital":{"type":"string","maxLength":24}},"required":["capital"],"additionalProperties":false}'
+structured() { # MODEL: --schema gives JSON that validates, which llmr parses into "output"
+  ask -m "$1" --schema "$schema" --json --max-tokens 48 "The capital of France, as JSON" > "$work/j" 2> "$work/err" || { cat "$work/err" "$work/j"; return 1; }
+  [ "$(json "$work/j" 'isinstance(d["output"]["capital"], str) and d["attempts"][-1]["outcome"] == "ok"')" = True ] || { cat "$work/j"; return 1; }
+  ask -m "$1" --schema "$schema" --max-tokens 48 "The capital of France, as JSON" > "$work/out" 2> "$work/err" || { cat "$work/err"; return 1; }
+  python3 -c 'import json, sys; json.load(open(sys.argv[1]))["capital"]' "$work/out" || { cat "$work/out"; return 1; }
+}
+unstructured() { # a server that ignores the schema's form (llama.cpp's Anthropic endpoint and a tool
+  # this model's template cannot call) answers prose: llmr asks again, then exits 69 with nothing on stdout
+  expect_exit 69 ask -m gemma-tool --schema "$schema" --temperature 0 --max-tokens 24 "Once upon a time" || return 1
+  [ ! -s "$work/out" ] || { echo "stdout:"; cat "$work/out"; return 1; }
+  grep -q "invalid_output" "$work/err" && grep -q "the last answer, which did not validate" "$work/err" || { cat "$work/err"; return 1; }
+}
 killed_midstream() {
   ask -r kill --stream --max-tokens 160 "Once upon a time, a fox" > "$work/story" 2> "$work/err" &
   local asker=$!
@@ -147,6 +162,8 @@ check "a prompt over the window exits 65"        overflow
 check "one failing model leaves the gateway's others alone" one_model_down
 check "providers check"                          providers_check
 check "a mid-stream kill is continued, no text twice" killed_midstream
+check "--schema on llama.cpp, OpenAI format (response_format)" structured gemma
+check "--schema ignored by the server: exit 69, empty stdout" unstructured
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
