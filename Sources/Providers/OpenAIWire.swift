@@ -19,6 +19,7 @@ public struct OpenAIWire: WireFormat {
         }
         if let max = request.maxTokens { members.append((provider.maxTokensField, .number(Double(max)))) }
         if let t = request.temperature { members.append(("temperature", .number(t))) }
+        if !request.stop.isEmpty { members.append(("stop", .array(request.stop.map { .string($0) }))) }
         if let schema = request.schema {
             members.append(("response_format", .object([
                 ("type", "json_schema"),

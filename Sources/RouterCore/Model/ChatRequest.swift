@@ -23,9 +23,12 @@ public struct ChatRequest: Sendable, Equatable {
     public var temperature: Double?
     /// `--schema`: the answer must be JSON that validates against it.
     public var schema: OutputSchema?
+    /// Text at which the provider stops generating (the gateway's clients send it).
+    public var stop: [String] = []
 
-    public init(messages: [Message], maxTokens: Int? = nil, temperature: Double? = nil, schema: OutputSchema? = nil) {
+    public init(messages: [Message], maxTokens: Int? = nil, temperature: Double? = nil, schema: OutputSchema? = nil, stop: [String] = []) {
         self.messages = messages
+        self.stop = stop
         self.maxTokens = maxTokens
         self.temperature = temperature
         self.schema = schema

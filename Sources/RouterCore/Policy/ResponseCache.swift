@@ -39,6 +39,7 @@ public struct CacheKey: Sendable, Equatable {
         if let s = request.schema { members.append(("schema", s.document.sortingKeys())) }
         if let s = seed { members.append(("seed", .string(String(s)))) }
         members.append(("selection", .string(selection)))
+        if !request.stop.isEmpty { members.append(("stop", .array(request.stop.map { .string($0) }))) }
         if let t = request.temperature { members.append(("temperature", .number(t))) }
         self.init(canonical: JSONValue.object(members).serialized())
     }
