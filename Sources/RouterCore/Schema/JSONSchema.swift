@@ -168,9 +168,6 @@ struct SchemaCompiler {
             for (keyword, v) in members {
                 try apply(keyword, v, to: &rules, at: pointer, node: index)
             }
-            if rules.minContains != nil || rules.maxContains != nil, rules.contains == nil {
-                // Without `contains` they mean nothing; harmless, as the specification says.
-            }
             nodes[index] = .rules(rules)
             return index
         default:

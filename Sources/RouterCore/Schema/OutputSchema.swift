@@ -22,8 +22,8 @@ public struct OutputSchema: Sendable, Equatable {
 
     /// The JSON in an answer: the whole text but for surrounding white space
     /// and one Markdown code fence around it (```json … ```), which models
-    /// asked for JSON in a prompt often add. Nil when it is not one JSON value.
-    public static func extract(_ text: String) -> (JSONValue, text: String)? {
+    /// asked for JSON in a prompt often add; or why it is not one JSON value.
+    public static func extract(_ text: String) -> Result<(JSONValue, text: String), JSONParseError> {
         var body = text.trimmingWhitespace()
         if body.hasPrefix("```"), body.hasSuffix("```"), body.count >= 6 {
             var inner = body.dropFirst(3).dropLast(3)
@@ -33,21 +33,15 @@ public struct OutputSchema: Sendable, Equatable {
             }
             body = String(inner).trimmingWhitespace()
         }
-        guard let value = try? JSONValue.parse(Array(body.utf8)) else { return nil }
-        return (value, String(body))
+        do { return .success((try JSONValue.parse(Array(body.utf8)), body)) } catch { return .failure(error) }
     }
 
     /// The first reason `text` is not an answer to this schema, or its JSON.
     public func check(_ text: String) -> Result<(JSONValue, String), OutputProblem> {
-        guard let (value, json) = Self.extract(text) else {
-            let reason: String
-            do {
-                _ = try JSONValue.parse(Array(text.trimmingWhitespace().utf8))
-                reason = "the answer is not JSON"
-            } catch {
-                reason = "the answer is not one JSON value (\(error))"
-            }
-            return .failure(OutputProblem(message: reason, text: text))
+        let value: JSONValue, json: String
+        switch Self.extract(text) {
+        case .success(let (v, j)): (value, json) = (v, j)
+        case .failure(let e): return .failure(OutputProblem(message: "the answer is not one JSON value (\(e))", text: text))
         }
         // JSON allows a member twice, but readers disagree on which one counts;
         // a number past a double's range would be read as infinity, or not at all.
