@@ -15,6 +15,17 @@ public enum Continuation: String, Sendable, CaseIterable {
     case continueFinalMessage = "continue_final_message"
 }
 
+/// `serve: {listen, keys_env, max_concurrency, max_body}`.
+public struct ServeConfig: Sendable, Equatable {
+    public var listen = "127.0.0.1:8080"
+    /// Environment variables holding the keys clients must send.
+    public var keysEnv: [String] = []
+    public var maxConcurrency = 256
+    public var maxBody = 32 << 20
+
+    public init() {}
+}
+
 /// How a provider is asked for JSON that fits a `--schema`.
 public enum StructuredOutput: String, Sendable, CaseIterable {
     /// Its API's own form: OpenAI's `response_format`, Anthropic's
@@ -221,6 +232,8 @@ public struct Config: Sendable, Equatable {
     public var budgets: [BudgetConfig] = []
     /// `cache:`: the response cache's mode and time to live.
     public var cache = CacheConfig()
+    /// `serve:`: the gateway's address, client keys and limits.
+    public var serve = ServeConfig()
 
     public init(source: String, providers: [ProviderConfig], models: [ModelEntry], routes: [RouteConfig],
                 tasks: [String: String] = [:], breaker: BreakerConfig = BreakerConfig()) {

@@ -1,6 +1,6 @@
 /// Reads YAML (or JSON) text into a validated `Config`.
 public enum ConfigLoader {
-    static let topKeys = ["providers", "models", "routes", "tasks", "breaker", "health", "alerts", "log", "chat", "budgets", "cache"]
+    static let topKeys = ["providers", "models", "routes", "tasks", "breaker", "health", "alerts", "log", "chat", "budgets", "cache", "serve"]
     static let budgetKeys = ["usd", "per", "provider", "model", "route", "tag"]
     static let providerKeys = ["api", "base_url", "key_env", "key_cmd", "key_cmd_timeout", "timeout", "connect_timeout",
                                "first_token_timeout", "idle_timeout", "headers", "max_tokens_field", "stream", "continuation", "limits",
@@ -70,6 +70,23 @@ public enum ConfigLoader {
                     config.cache.mode = CacheMode(rawValue: try value.oneOf(CacheMode.allCases.map(\.rawValue))) ?? .off
                 } else {
                     config.cache.ttl = try value.duration(ConfigLimits.budgetWindow)
+                }
+            }
+        }
+        if let node = sections["serve"] {
+            for (key, value) in try node.entries(allowed: ["listen", "keys_env", "max_concurrency", "max_body"]) {
+                switch key {
+                case "listen": config.serve.listen = try value.nonEmptyString()
+                case "keys_env":
+                    // One variable's name, or a list of them.
+                    if let name = try? value.nonEmptyString() {
+                        config.serve.keysEnv = [name]
+                    } else {
+                        config.serve.keysEnv = []
+                        for n in try value.items() { config.serve.keysEnv.append(try n.nonEmptyString()) }
+                    }
+                case "max_concurrency": config.serve.maxConcurrency = try value.int(1...100_000)
+                default: config.serve.maxBody = try value.byteSize(1024...(1 << 30))
                 }
             }
         }

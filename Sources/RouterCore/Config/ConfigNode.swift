@@ -96,6 +96,22 @@ struct ConfigNode {
     }
 
     /// A duration within `range`; the error names the range.
+    /// A size in bytes: a whole number, or one with KiB, MiB or GiB (KB, MB, GB: powers of ten).
+    func byteSize(_ range: ClosedRange<Int>) throws(ConfigError) -> Int {
+        let text = try string().trimmingWhitespace()
+        let units: [(String, Int)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("KB", 1000), ("MB", 1_000_000), ("GB", 1_000_000_000), ("B", 1)]
+        var number = text, factor = 1
+        for (suffix, f) in units where text.hasSuffix(suffix) {
+            number = String(text.dropLast(suffix.count)).trimmingWhitespace()
+            factor = f
+            break
+        }
+        guard let n = Int(number), n >= 0, case let (v, overflow) = n.multipliedReportingOverflow(by: factor), !overflow, range.contains(v) else {
+            throw error("expected a size from \(range.lowerBound) to \(range.upperBound) bytes (such as 32MiB), not '\(text)'")
+        }
+        return v
+    }
+
     func duration(_ range: ClosedRange<Double>) throws(ConfigError) -> Double {
         guard case .scalar(let s, _) = node.content, let v = DurationParser.seconds(s), range.contains(v) else {
             throw error("expected a duration from \(DurationParser.exact(range.lowerBound)) to \(DurationParser.exact(range.upperBound)), such as 500ms, 30s or 2m, got \(kind)")
