@@ -11,14 +11,7 @@ public struct Terminal: Sendable {
     public var environment: [String: String]
 
     public static func current() -> Terminal {
-        var env: [String: String] = [:]
-        var p = environ
-        while let entry = p.pointee {
-            let s = String(cString: entry)
-            if let eq = s.firstIndex(of: "=") { env[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
-            p += 1
-        }
-        return Terminal(stdinIsTTY: isatty(0) == 1, stdoutIsTTY: isatty(1) == 1, stderrIsTTY: isatty(2) == 1, environment: env)
+        Terminal(stdinIsTTY: isatty(0) == 1, stdoutIsTTY: isatty(1) == 1, stderrIsTTY: isatty(2) == 1, environment: ProcessEnvironment.current())
     }
 
     /// How wide tables on stdout may be: on a terminal, `COLUMNS` when it is

@@ -1,0 +1,45 @@
+import Providers
+import RouterCore
+
+/// The gateway as a use case, whatever serves it: a client's request named
+/// by `model` (a route, a task, a catalog model or `provider/model-id`) is
+/// planned and routed like `ask`'s, and its attempts recorded.
+public struct Gateway: Sendable {
+    public let context: RoutingContext
+
+    public init(context: RoutingContext) {
+        self.context = context
+    }
+
+    /// What `model` names: a route first, then a task, else a model (`-m`).
+    public func selection(_ model: String) -> RouteSelection {
+        if context.config.routes.contains(where: { $0.name == model }) { return .route(model) }
+        if context.config.tasks[model] != nil { return .task(model) }
+        return .model(model)
+    }
+
+    /// The ids `GET /v1/models` lists: routes, tasks, then catalog models.
+    public var modelIDs: [String] {
+        var ids = context.config.routes.map(\.name)
+        for task in context.config.tasks.keys.sorted() where !ids.contains(task) { ids.append(task) }
+        for m in context.config.models.map(\.name) where !ids.contains(m) { ids.append(m) }
+        return ids
+    }
+
+    /// The plan for a request, or why there is none (an unknown name: 404; a config problem: 500).
+    public func prepare(_ served: ServedRequest) -> Result<Routing, ClientError> {
+        do {
+            return .success(try Routing.prepare(served.request, selection: selection(served.model), seed: nil, maxCost: nil, context: context))
+        } catch {
+            return .failure(ClientError(status: error.kind == .usage ? 404 : 500, error.message, param: "model"))
+        }
+    }
+
+    /// Routes the request; `observe` sees every router event. Every attempt is recorded.
+    public func answer(_ served: ServedRequest, routing: Routing, live: Bool, observe: (RouterEvent) -> Void) async -> RouteResult {
+        var routing = routing
+        let result = await routing.execute(served.request, live: live, observe: observe)
+        _ = context.record(result, request: served.request)
+        return result
+    }
+}
