@@ -61,6 +61,7 @@ lint-man:
 install: release
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
 	install -m 755 .build/release/llmr $(DESTDIR)$(BINDIR)/llmr
+	install -m 755 .build/release/llmr-serve $(DESTDIR)$(BINDIR)/llmr-serve
 	install -m 644 man/llmr.1 $(DESTDIR)$(MANDIR)/llmr.1
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 644 completions/llmr.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/llmr
@@ -70,7 +71,7 @@ install: release
 	install -m 644 completions/llmr.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/llmr.fish
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/llmr $(DESTDIR)$(MANDIR)/llmr.1 \
+	rm -f $(DESTDIR)$(BINDIR)/llmr $(DESTDIR)$(BINDIR)/llmr-serve $(DESTDIR)$(MANDIR)/llmr.1 \
 	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/llmr \
 	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_llmr \
 	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/llmr.fish

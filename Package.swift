@@ -15,6 +15,11 @@ let package = Package(
     products: [
         .executable(name: "llmr", targets: ["llmr"]),
         .executable(name: "llmr-fake", targets: ["llmr-fake"]),
+        .executable(name: "llmr-serve", targets: ["llmr-serve"]),
+    ],
+    dependencies: [
+        // The gateway's HTTP server (llmr serve), in a binary of its own.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(
@@ -39,6 +44,12 @@ let package = Package(
         // argv and rendering only: it reaches the transport, the wires and the store through Engine.
         .target(name: "CLI", dependencies: ["RouterCore", "Engine", "CEditLine"]),
         .executableTarget(name: "llmr", dependencies: ["CLI"]),
+        // The HTTP front end on SwiftNIO over Engine; linked only by llmr-serve.
+        .target(name: "Serve", dependencies: ["Engine", "Providers", "RouterCore",
+                                              .product(name: "NIOCore", package: "swift-nio"),
+                                              .product(name: "NIOPosix", package: "swift-nio"),
+                                              .product(name: "NIOHTTP1", package: "swift-nio")]),
+        .executableTarget(name: "llmr-serve", dependencies: ["Serve", "Engine", "RouterCore"]),
         .target(name: "FakeProvider", dependencies: ["RouterCore"]),
         .executableTarget(name: "llmr-fake", dependencies: ["FakeProvider"]),
         .target(name: "TestSupport", dependencies: ["FakeProvider", "RouterCore"], path: "Sources/TestSupport"),
@@ -50,7 +61,7 @@ let package = Package(
         .testTarget(name: "CurlTransportTests", dependencies: ["CurlTransport", "RouterCore", "FakeProvider"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["TestSupport", "FakeProvider", "CurlTransport", "RouterCore", "StateStore", "llmr", "llmr-fake"]
+            dependencies: ["TestSupport", "FakeProvider", "CurlTransport", "RouterCore", "StateStore", "llmr", "llmr-fake", "llmr-serve"]
         ),
     ],
     swiftLanguageModes: [.v6]

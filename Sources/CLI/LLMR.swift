@@ -8,11 +8,11 @@ import Glibc
 public enum LLMR {
     /// Every command: each sends requests or reads the state store.
     static let commands: [CommandSpec] = [AskCommand.spec, ChatCommand.spec, RouteCommand.spec, ProvidersCommand.spec, BenchCommand.spec,
-                                          BudgetCommand.spec, ModelsCommand.spec, CacheCommand.spec]
+                                          BudgetCommand.spec, ModelsCommand.spec, CacheCommand.spec, ServeCommand.spec]
 
     /// The commands by name, for the check at the top of the process: the
     /// specs themselves (every option and help text) are built only when used.
-    static let commandNames = ["ask", "chat", "route", "providers", "bench", "budget", "models", "cache"]
+    static let commandNames = ["ask", "chat", "route", "providers", "bench", "budget", "models", "cache", "serve"]
     /// The commands that may send a request: `providers check` probes and `models update` fetches.
     static let sendingCommands = ["ask", "chat", "bench", "providers", "models"]
 
@@ -29,7 +29,8 @@ public enum LLMR {
     /// sends nothing, and a miss sets libcurl up when it sends. Plain string
     /// comparisons only: this runs before anything else, on the critical path.
     static func early(_ argv: [String], environment: [String: String]) -> Early? {
-        guard argv.count > 1, commandNames.contains(argv[1]) else { return nil }
+        // serve runs another program at once: nothing to begin here.
+        guard argv.count > 1, commandNames.contains(argv[1]), argv[1] != "serve" else { return nil }
         var cacheFlag: String?
         var noCache = false
         var i = 2
@@ -155,6 +156,8 @@ public enum LLMR {
             return await CacheCommand(terminal: terminal).run(Array(args.dropFirst()))
         case "budget":
             return await BudgetCommand(terminal: terminal).run(Array(args.dropFirst()))
+        case "serve":
+            return await ServeCommand(terminal: terminal).run(Array(args.dropFirst()))
         default:
             if first.hasPrefix("-") {
                 Output.stderr("llmr: unknown option '\(first)'\(Suggest.hint(first, in: ["--help", "--version"])); a command comes first, such as 'llmr ask'\n")

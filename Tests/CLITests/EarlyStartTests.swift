@@ -21,6 +21,8 @@ struct EarlyStartTests {
         #expect(early("ask", "--help") == nil)
         #expect(early("chat", "-h") == nil)
         #expect(early("frobnicate") == nil)
+        // serve runs llmr-serve at once.
+        #expect(early("serve") == nil)
     }
 
     @Test func commandsThatSendSetLibcurlUp() {

@@ -1,0 +1,306 @@
+import Engine
+import NIOCore
+import NIOHTTP1
+import Providers
+import RouterCore
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What every connection shares: the gateway, the limits, the client keys,
+/// and how many requests are being answered.
+final class ServeState: Sendable {
+    let gateway: Gateway
+    let options: ServeOptions
+    let inFlight = Atomic<Int>(0)
+
+    init(gateway: Gateway, options: ServeOptions) {
+        self.gateway = gateway
+        self.options = options
+    }
+
+    /// True when `head` carries one of the client keys (`Authorization: Bearer`
+    /// or `x-api-key`), or none is configured. Compared in constant time.
+    func authorized(_ head: HTTPRequestHead) -> Bool {
+        guard !options.keys.isEmpty else { return true }
+        var offered: [String] = head.headers["x-api-key"]
+        for value in head.headers["authorization"] where value.lowercased().hasPrefix("bearer ") {
+            offered.append(String(value.dropFirst(7)).trimmingWhitespace())
+        }
+        var ok = false
+        for o in offered { for k in options.keys { ok = Self.same(o, k) || ok } }
+        return ok
+    }
+
+    static func same(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        var diff = UInt8(x.count == y.count ? 0 : 1)
+        for i in 0..<max(x.count, y.count) { diff |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0) }
+        return diff == 0
+    }
+}
+
+/// One connection: reads a request (head, body up to `max_body`), answers
+/// it, and reads the next (NIO's pipelining handler keeps them in order).
+final class GatewayHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let state: ServeState
+    private var head: HTTPRequestHead?
+    private var body: ByteBuffer?
+    private var tooLarge = false
+    private var running: Task<Void, Never>?
+
+    init(state: ServeState) {
+        self.state = state
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let h):
+            head = h
+            body = context.channel.allocator.buffer(capacity: 0)
+            tooLarge = (h.headers.first(name: "content-length").flatMap(Int.init) ?? 0) > state.options.maxBody
+        case .body(var chunk):
+            guard !tooLarge else { return }
+            if (body?.readableBytes ?? 0) + chunk.readableBytes > state.options.maxBody {
+                tooLarge = true
+                body = nil
+            } else {
+                body?.writeBuffer(&chunk)
+            }
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            let bytes = body.map { Array($0.readableBytesView) } ?? []
+            body = nil
+            let channel = context.channel
+            let exchange = Exchange(channel: channel, head: head, state: state)
+            if tooLarge {
+                exchange.refuse(ClientError(status: 413, "the request body is larger than serve.max_body (\(state.options.maxBody) bytes)"), close: true)
+                return
+            }
+            running = Task { await exchange.answer(bytes) }
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        // The client went away: its request stops, and what was sent is still recorded.
+        running?.cancel()
+        context.fireChannelInactive()
+    }
+}
+
+/// Which API a path speaks.
+enum ServedAPI {
+    case openai, anthropic
+
+    init(path: String) {
+        self = path.hasPrefix("/v1/messages") ? .anthropic : .openai
+    }
+
+    func error(_ e: ClientError) -> JSONValue {
+        switch self {
+        case .openai: return OpenAIServer.error(status: e.status, message: e.message, param: e.param)
+        case .anthropic: return AnthropicServer.error(status: e.status, message: e.message)
+        }
+    }
+}
+
+/// One request and its answer, written to the channel from any thread.
+struct Exchange: Sendable {
+    let channel: any Channel
+    let head: HTTPRequestHead
+    let state: ServeState
+    let started = SystemClock().now()
+
+    var path: String { String(head.uri.split(separator: "?", maxSplits: 1).first ?? "") }
+    var api: ServedAPI { ServedAPI(path: path) }
+
+    func respond(_ status: HTTPResponseStatus, _ json: JSONValue, headers: [(String, String)] = [], close: Bool = false) {
+        let bytes = json.bytes() + [0x0A]
+        var h = HTTPHeaders(headers)
+        h.add(name: "content-type", value: "application/json")
+        h.add(name: "content-length", value: String(bytes.count))
+        if close || !head.isKeepAlive { h.add(name: "connection", value: "close") }
+        var response = HTTPResponseHead(version: head.version, status: status, headers: h)
+        response.headers.replaceOrAdd(name: "server", value: "llmr/\(LLMRVersion.string)")
+        channel.write(HTTPServerResponsePart.head(response), promise: nil)
+        channel.write(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: bytes))), promise: nil)
+        let done = channel.writeAndFlush(HTTPServerResponsePart.end(nil))
+        if close || !head.isKeepAlive { done.whenComplete { [channel] _ in channel.close(promise: nil) } }
+        log(Int(status.code))
+    }
+
+    func refuse(_ e: ClientError, headers: [(String, String)] = [], close: Bool = false) {
+        respond(HTTPResponseStatus(statusCode: e.status), api.error(e), headers: headers, close: close)
+    }
+
+    /// One access line on stderr.
+    func log(_ status: Int, _ extra: String = "") {
+        let ms = Int(((SystemClock().now() - started) * 1000).rounded())
+        let line = "llmr serve: \(head.method.rawValue) \(path) \(status) \(ms) ms\(extra)\n"
+        _ = line.withCString { write(2, $0, strlen($0)) }
+    }
+
+    func answer(_ body: [UInt8]) async {
+        // Health checks need no key: they tell nothing but that the gateway is up.
+        guard path == "/healthz" || state.authorized(head) else {
+            refuse(ClientError(status: 401, "a client key is needed: Authorization: Bearer KEY or x-api-key: KEY (serve.keys_env)"))
+            return
+        }
+        switch (head.method, path) {
+        case (.GET, "/healthz"):
+            respond(.ok, .object([("status", "ok")]))
+        case (.GET, "/v1/models"):
+            let ids = state.gateway.modelIDs
+            respond(.ok, .object([("object", "list"), ("data", .array(ids.map {
+                .object([("id", .string($0)), ("object", "model"), ("created", 0), ("owned_by", "llmr")])
+            }))]))
+        case (.POST, "/v1/chat/completions"), (.POST, "/v1/messages"):
+            await chat(body)
+        case (_, "/healthz"), (_, "/v1/models"), (_, "/v1/chat/completions"), (_, "/v1/messages"):
+            refuse(ClientError(status: 405, "\(head.method.rawValue) is not allowed on \(path)"))
+        default:
+            refuse(ClientError(status: 404, "no such endpoint: \(path) (llmr serve has /v1/chat/completions, /v1/messages, /v1/models, /healthz)"))
+        }
+    }
+
+    func chat(_ body: [UInt8]) async {
+        let served: ServedRequest
+        do { served = api == .anthropic ? try AnthropicServer.decode(body) : try OpenAIServer.decode(body) } catch {
+            refuse(error)
+            return
+        }
+        let admitted = state.inFlight.add(1, ordering: .relaxed).newValue
+        defer { state.inFlight.subtract(1, ordering: .relaxed) }
+        guard admitted <= state.options.maxConcurrency else {
+            refuse(ClientError(status: 503, "llmr serve is answering serve.max_concurrency (\(state.options.maxConcurrency)) requests; try again"),
+                   headers: [("retry-after", "1")])
+            return
+        }
+        let routing: Routing
+        switch state.gateway.prepare(served) {
+        case .success(let r): routing = r
+        case .failure(let e):
+            refuse(e)
+            return
+        }
+        if served.stream { await stream(served, routing: routing) } else { await whole(served, routing: routing) }
+    }
+
+    func llmrHeaders(_ r: RouteResult) -> [(String, String)] {
+        var out: [(String, String)] = [("x-llmr-attempts", String(r.attempts.count))]
+        if let route = r.route { out.append(("x-llmr-route", route)) }
+        if let p = r.provider { out.append(("x-llmr-provider", p)) }
+        if let m = r.model { out.append(("x-llmr-model", m)) }
+        if let c = r.costUSD { out.append(("x-llmr-cost-usd", NumberText.decimal(c, significant: 6))) }
+        return out
+    }
+
+    func failure(_ r: RouteResult) {
+        guard let f = r.failure else { return }
+        var headers = llmrHeaders(r)
+        if let wait = ServedFailure.retryAfter(r) { headers.append(("retry-after", String(wait))) }
+        refuse(ClientError(status: ServedFailure.status(f), f.message), headers: headers)
+    }
+
+    func whole(_ served: ServedRequest, routing: Routing) async {
+        let result = await state.gateway.answer(served, routing: routing, live: false) { _ in }
+        guard result.failure == nil else { return failure(result) }
+        let id = Self.id()
+        let json = api == .anthropic ? AnthropicServer.whole(result, model: served.model, id: "msg_" + id)
+            : OpenAIServer.whole(result, model: served.model, id: "chatcmpl-" + id, created: Int(SystemClock().wallTime()))
+        respond(.ok, json, headers: llmrHeaders(result))
+    }
+
+    /// A streamed answer. Nothing is sent before the first text: until then a
+    /// failover is invisible and a failure is still an HTTP status. After it,
+    /// a break the router cannot continue ends the stream with the format's
+    /// error event, never with its end.
+    func stream(_ served: ServedRequest, routing: Routing) async {
+        let id = Self.id()
+        let writer = Mutex(StreamWriter(api: api, id: id, model: served.model, includeUsage: served.includeUsage))
+        let began = Atomic<Bool>(false)
+        let broken = Atomic<Bool>(false)
+        let send: @Sendable (String) -> Void = { [channel] text in
+            channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(string: text))), promise: nil)
+        }
+        // The candidate now answering: the stream's head names it.
+        let current = Mutex<Candidate?>(nil)
+        let result = await state.gateway.answer(served, routing: routing, live: true) { event in
+            guard !broken.load(ordering: .relaxed) else { return }
+            switch event {
+            case .attemptStarted(let c, _):
+                current.withLock { $0 = c }
+            case .delta(let text):
+                if !began.exchange(true, ordering: .relaxed) {
+                    var headers: [(String, String)] = []
+                    if let route = routing.plan.route { headers.append(("x-llmr-route", route)) }
+                    if let c = current.withLock({ $0 }) { headers += [("x-llmr-provider", c.provider.name), ("x-llmr-model", c.model.name)] }
+                    sendStreamHead(headers)
+                }
+                send(writer.withLock { $0.text(text) })
+            case .resuming(_, _, let continuing, _) where !continuing && began.load(ordering: .relaxed):
+                // The text so far cannot be taken back: this stream ends broken.
+                broken.store(true, ordering: .relaxed)
+                send(writer.withLock { $0.failed("the provider broke off and the answer could not be continued") })
+                withUnsafeCurrentTask { $0?.cancel() }
+            default: break
+            }
+        }
+        if broken.load(ordering: .relaxed) {
+            finishStream(close: true, status: 200, extra: " broken")
+            return
+        }
+        if !began.load(ordering: .relaxed) {
+            // No text was sent: a failure is still a status; an answer goes out whole as events.
+            guard result.failure == nil else { return failure(result) }
+            sendStreamHead(llmrHeaders(result))
+        }
+        if let f = result.failure {
+            send(writer.withLock { $0.failed(f.message) })
+            finishStream(close: true, status: 200, extra: " broken")
+        } else {
+            send(writer.withLock { $0.end(result) })
+            finishStream(close: false, status: 200, extra: "")
+        }
+    }
+
+    func sendStreamHead(_ extra: [(String, String)]) {
+        var h = HTTPHeaders([("content-type", "text/event-stream"), ("cache-control", "no-cache")])
+        for (k, v) in extra { h.add(name: k, value: v) }
+        if !head.isKeepAlive { h.add(name: "connection", value: "close") }
+        channel.writeAndFlush(HTTPServerResponsePart.head(HTTPResponseHead(version: head.version, status: .ok, headers: h)), promise: nil)
+    }
+
+    func finishStream(close: Bool, status: Int, extra: String) {
+        let done = channel.writeAndFlush(HTTPServerResponsePart.end(nil))
+        if close || !head.isKeepAlive { done.whenComplete { [channel] _ in channel.close(promise: nil) } }
+        log(status, extra)
+    }
+
+    static func id() -> String {
+        var g = SystemRandomNumberGenerator()
+        return String(g.next() & 0xFFFF_FFFF_FFFF, radix: 16)
+    }
+}
+
+/// The format's stream writer, behind one interface.
+struct StreamWriter: Sendable {
+    var openai: OpenAIServer.Stream?
+    var anthropic: AnthropicServer.Stream?
+
+    init(api: ServedAPI, id: String, model: String, includeUsage: Bool) {
+        switch api {
+        case .openai: openai = OpenAIServer.Stream(id: "chatcmpl-" + id, created: Int(SystemClock().wallTime()), model: model, includeUsage: includeUsage)
+        case .anthropic: anthropic = AnthropicServer.Stream(id: "msg_" + id, model: model)
+        }
+    }
+
+    mutating func text(_ t: String) -> String { openai?.text(t) ?? anthropic?.text(t) ?? "" }
+    mutating func end(_ r: RouteResult) -> String { openai?.end(r) ?? anthropic?.end(r) ?? "" }
+    func failed(_ m: String) -> String { openai?.failed(m) ?? anthropic?.failed(m) ?? "" }
+}

@@ -1,0 +1,168 @@
+import Testing
+import Foundation
+import FakeProvider
+import TestSupport
+
+/// `llmr serve` through the built binaries, with curl as the client: both
+/// formats whole and streamed through a failover, the error statuses, client
+/// keys, limits, a stream cut after its first byte, and SIGTERM.
+@Suite(.serialized) struct ServeEndToEndTests {
+    /// A fake provider world with `llmr serve` running over it.
+    final class Gateway: @unchecked Sendable {
+        let world: FakeWorld
+        let server: ShellRun.Background
+        let base: String
+
+        init(_ script: [String: [FakeBehaviour]], serve: String = "", environment: [String: String] = [:]) throws {
+            let port = Self.freePort()
+            world = try FakeWorld(script: FakeScript(script), yaml: """
+            providers:
+              down: {api: openai, base_url: http://127.0.0.1:PORT/down/v1}
+              up:   {api: anthropic, base_url: http://127.0.0.1:PORT/up}
+              cut:  {api: openai, base_url: http://127.0.0.1:PORT/cut/v1}
+            models:
+              md: {provider: down, id: d-1, input: 1, output: 2}
+              mu: {provider: up, id: u-1, input: 1, output: 2}
+              mc: {provider: cut, id: c-1}
+            routes:
+              default: {retries: 0, targets: [md], fallback: [mu]}
+              broken: {retries: 0, targets: [mc]}
+              solo: {retries: 0, targets: [md]}
+            serve: {listen: "127.0.0.1:\(port)"\(serve)}
+            """)
+            base = "http://127.0.0.1:\(port)"
+            server = try ShellRun.Background(["serve", "--config", world.configPath],
+                                             environment: ["LLMR_STATE_DIR": world.stateDirectory].merging(environment) { $1 })
+            _ = ShellRun.waitUntil(20) { (try? self.curl(["\(self.base)/healthz"]))?.status == 200 }
+        }
+
+        static func freePort() -> Int {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+            _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+            return Int(UInt16(bigEndian: addr.sin_port))
+        }
+
+        struct Reply { var status: Int; var headers: String; var body: String }
+
+        /// curl with `args`; the status, the response headers and the body.
+        func curl(_ args: [String]) throws -> Reply {
+            let dir = world.directory
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+            p.arguments = ["-s", "-N", "-D", dir + "/h", "-o", dir + "/b", "-w", "%{http_code}", "--max-time", "30"] + args
+            let out = Pipe()
+            p.standardOutput = out
+            try p.run()
+            p.waitUntilExit()
+            let code = Int(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)) ?? 0
+            return Reply(status: code, headers: (try? String(contentsOfFile: dir + "/h", encoding: .utf8)) ?? "",
+                         body: (try? String(contentsOfFile: dir + "/b", encoding: .utf8)) ?? "")
+        }
+
+        func post(_ path: String, _ json: String, headers: [String] = []) throws -> Reply {
+            try curl(["-X", "POST", base + path, "-H", "content-type: application/json", "--data-binary", json] + headers.flatMap { ["-H", $0] })
+        }
+
+        deinit { _ = server.stop(with: SIGTERM) }
+    }
+
+    static let hi = #"{"model":"default","messages":[{"role":"user","content":"hi"}]}"#
+
+    @Test func bothFormatsWholeAndStreamedThroughAFailover() throws {
+        let g = try Gateway(["down": [.status(503)], "up": [.answer("Hello there")]])
+        let whole = try g.post("/v1/chat/completions", Self.hi)
+        #expect(whole.status == 200, "\(whole.body)")
+        #expect(whole.body.contains(#""content":"Hello there""#))
+        #expect(whole.headers.lowercased().contains("x-llmr-provider: up"))
+        #expect(whole.headers.lowercased().contains("x-llmr-attempts: 2"))
+        let stream = try g.post("/v1/chat/completions", #"{"model":"default","stream":true,"messages":[{"role":"user","content":"hi"}]}"#)
+        #expect(stream.status == 200)
+        #expect(stream.body.hasSuffix("data: [DONE]\n\n"), "\(stream.body)")
+        #expect(stream.body.contains(#""content":"Hello"#))
+        #expect(stream.headers.lowercased().contains("x-llmr-provider: up"), "the stream's head names who answers: \(stream.headers)")
+        #expect(stream.headers.lowercased().contains("x-llmr-route: default"))
+        let anthropic = try g.post("/v1/messages", #"{"model":"default","max_tokens":20,"messages":[{"role":"user","content":"hi"}]}"#)
+        #expect(anthropic.status == 200)
+        #expect(anthropic.body.contains(#""type":"message""#) && anthropic.body.contains("Hello there"))
+        let anthropicStream = try g.post("/v1/messages", #"{"model":"default","max_tokens":20,"stream":true,"messages":[{"role":"user","content":"hi"}]}"#)
+        #expect(anthropicStream.body.contains("event: message_stop"), "\(anthropicStream.body)")
+        let models = try g.curl([g.base + "/v1/models"])
+        #expect(models.body.contains(#""id":"default""#) && models.body.contains(#""id":"mu""#))
+        // Every attempt is recorded, as for ask.
+        let stats = try LLMRProcess.run(["providers", "stats", "--json", "--config", g.world.configPath], environment: ["LLMR_STATE_DIR": g.world.stateDirectory])
+        #expect(stats.stdout.contains(#""provider":"down""#), "\(stats.stdout)")
+    }
+
+    @Test func errorsComeInTheClientsFormat() throws {
+        let g = try Gateway(["down": [.status(503)], "up": [.status(500)]], serve: ", max_body: 2KiB")
+        let bad = try g.post("/v1/chat/completions", "{not json")
+        #expect(bad.status == 400)
+        #expect(bad.body.contains(#""type":"invalid_request_error""#))
+        let badAnthropic = try g.post("/v1/messages", #"{"model":"default"}"#)
+        #expect(badAnthropic.status == 400)
+        #expect(badAnthropic.body.contains(#""type":"error""#))
+        let unknown = try g.post("/v1/chat/completions", #"{"model":"nope","messages":[{"role":"user","content":"hi"}]}"#)
+        #expect(unknown.status == 404, "\(unknown.body)")
+        let failed = try g.post("/v1/chat/completions", Self.hi)
+        #expect(failed.status == 502, "\(failed.body)")
+        #expect(failed.body.contains("every candidate failed"))
+        let big = try g.post("/v1/chat/completions", #"{"model":"default","messages":[{"role":"user","content":""# + String(repeating: "x", count: 4096) + #""}]}"#)
+        #expect(big.status == 413)
+        #expect(try g.curl([g.base + "/nowhere"]).status == 404)
+    }
+
+    @Test func rateLimitedEverywhereIs429WithRetryAfter() throws {
+        var limited = FakeBehaviour.status(429)
+        limited.retryAfter = "3"
+        let g = try Gateway(["down": [limited]])
+        let r = try g.post("/v1/chat/completions", #"{"model":"solo","messages":[{"role":"user","content":"hi"}]}"#)
+        #expect(r.status == 429, "\(r.body)")
+        #expect(r.headers.lowercased().contains("retry-after: 3"), "\(r.headers)")
+    }
+
+    @Test func clientKeysAreRequiredWhenConfigured() throws {
+        let g = try Gateway(["up": [.answer("ok")]], serve: ", keys_env: GATEWAY_KEY", environment: ["GATEWAY_KEY": "k-gateway-1"])
+        let solo = #"{"model":"mu","messages":[{"role":"user","content":"hi"}]}"#
+        #expect(try g.post("/v1/chat/completions", solo).status == 401)
+        #expect(try g.post("/v1/chat/completions", solo, headers: ["authorization: Bearer wrong"]).status == 401)
+        #expect(try g.post("/v1/chat/completions", solo, headers: ["authorization: Bearer k-gateway-1"]).status == 200)
+        #expect(try g.post("/v1/messages", #"{"model":"mu","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}"#,
+                           headers: ["x-api-key: k-gateway-1"]).status == 200)
+    }
+
+    @Test func aStreamCutAfterItsFirstByteIsNeverDone() throws {
+        var cut = FakeBehaviour.answer("one two three four five")
+        cut.disconnectAfter = 2
+        let g = try Gateway(["cut": [cut]])
+        let r = try g.post("/v1/chat/completions", #"{"model":"broken","stream":true,"messages":[{"role":"user","content":"hi"}]}"#)
+        #expect(r.status == 200)
+        #expect(r.body.contains(#""content":"one"#), "\(r.body)")
+        #expect(!r.body.contains("[DONE]"), "\(r.body)")
+        #expect(r.body.contains(#"data: {"error":"#), "\(r.body)")
+    }
+
+    @Test func sigtermLetsAStreamInFlightFinish() throws {
+        var slow = FakeBehaviour.answer("a b c d e f g h")
+        slow.chunkDelayMs = 150
+        let g = try Gateway(["up": [slow]])
+        let client = Process()
+        client.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        client.arguments = ["-s", "-N", "-X", "POST", g.base + "/v1/chat/completions", "-H", "content-type: application/json",
+                            "--data-binary", #"{"model":"mu","stream":true,"messages":[{"role":"user","content":"hi"}]}"#]
+        let out = Pipe()
+        client.standardOutput = out
+        try client.run()
+        usleep(300_000)
+        let (stopped, _) = g.server.stop(with: SIGTERM)
+        client.waitUntilExit()
+        let body = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(body.hasSuffix("data: [DONE]\n\n"), "\(body)")
+        #expect(stopped.exitCode == 0, "\(stopped.stderr)")
+    }
+}
