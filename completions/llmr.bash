@@ -3,7 +3,7 @@ _llmr() {
     local cur prev
     cur="${COMP_WORDS[COMP_CWORD]}"
     prev="${COMP_WORDS[COMP_CWORD-1]}"
-    local commands="ask chat route providers bench budget models cache help"
+    local commands="ask chat route providers bench budget models cache serve help"
     local shared="-m --model -r --route -t --task -s --system --max-tokens --temperature --max-cost --seed --tag --no-stdin --config --color -h --help"
     local ask_opts="$shared -c --continue --session --stream --json -v --verbose --schema --cache --no-cache"
     local chat_opts="-m --model -r --route -t --task -s --system --max-tokens --temperature --max-cost --seed --tag --config --color -h --help -c --continue --session --list --export --json -v --verbose --schema --cache --no-cache"
@@ -17,7 +17,14 @@ _llmr() {
     fi
     case "${COMP_WORDS[1]}" in
         help)
-            COMPREPLY=($(compgen -W "ask chat route providers bench budget models cache" -- "$cur"))
+            COMPREPLY=($(compgen -W "ask chat route providers bench budget models cache serve" -- "$cur"))
+            ;;
+        serve)
+            case "$prev" in
+                --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+                --listen) return ;;
+            esac
+            COMPREPLY=($(compgen -W "--listen --config -h --help" -- "$cur"))
             ;;
         cache)
             case "$prev" in

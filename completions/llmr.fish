@@ -11,7 +11,8 @@ complete -c llmr -n __fish_use_subcommand -a cache -d 'the response cache: stats
 complete -c llmr -n __fish_use_subcommand -a help -d 'show help for llmr or a command'
 complete -c llmr -n __fish_use_subcommand -l help -s h -d 'show help'
 complete -c llmr -n __fish_use_subcommand -l version -d 'print the version'
-complete -c llmr -n '__fish_seen_subcommand_from help' -a 'ask chat route providers bench budget models cache'
+complete -c llmr -n __fish_use_subcommand -a serve -d 'an OpenAI- and Anthropic-compatible gateway over the router'
+complete -c llmr -n '__fish_seen_subcommand_from help' -a 'ask chat route providers bench budget models cache serve'
 
 # Options ask, chat and route share.
 set -l both '__fish_seen_subcommand_from ask chat route'
@@ -114,3 +115,9 @@ complete -c llmr -n $cch -l json -d 'print one JSON object'
 complete -c llmr -n $cch -l config -r -F -d 'the config file'
 complete -c llmr -n $cch -l color -x -a 'auto always never' -d 'colour on stderr'
 complete -c llmr -n $cch -s h -l help -d 'show help'
+
+# serve.
+set -l srv '__fish_seen_subcommand_from serve'
+complete -c llmr -n $srv -l listen -x -d 'where to listen (HOST:PORT)'
+complete -c llmr -n $srv -l config -r -F -d 'the config file'
+complete -c llmr -n $srv -s h -l help -d 'show help'

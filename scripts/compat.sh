@@ -128,6 +128,17 @@ sdk_formats() { # the gateway's encodings, read by the openai and anthropic SDKs
   LLMR_SDK_CHECK_DIR="$work/sdk" swift test --filter ServerFormatTests/writeAnswersForTheSDKs > "$work/sdk.log" 2>&1 || { tail -20 "$work/sdk.log"; return 1; }
   "$py" scripts/compat/sdk_formats.py "$work/sdk"
 }
+through_serve() { # the SDKs against llmr serve, with the real servers behind it
+  local ps; ps=$(port)
+  LLMR_STATE_DIR=$work/serve-state "$PWD/.build/debug/llmr" serve --listen "127.0.0.1:$ps" --config "$work/config.yaml" 2> "$work/serve.log" &
+  local server=$!
+  wait_for "http://127.0.0.1:$ps/healthz" || { cat "$work/serve.log"; return 1; }
+  local code=0
+  "$py" scripts/compat/sdk_serve.py "http://127.0.0.1:$ps" || code=1
+  kill -TERM "$server"; wait "$server" || { echo "serve exited $?"; code=1; }
+  [ "$code" = 0 ] || tail -20 "$work/serve.log"
+  return $code
+}
 killed_midstream() {
   ask -r kill --stream --max-tokens 160 "Once upon a time, a fox" > "$work/story" 2> "$work/err" &
   local asker=$!
@@ -170,6 +181,7 @@ check "a mid-stream kill is continued, no text twice" killed_midstream
 check "--schema on llama.cpp, OpenAI format (response_format)" structured gemma
 check "--schema ignored by the server: exit 69, empty stdout" unstructured
 check "the OpenAI and Anthropic SDKs read the gateway's encodings" sdk_formats
+check "the OpenAI and Anthropic SDKs through llmr serve, failover and across formats" through_serve
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
