@@ -49,7 +49,9 @@ import Testing
         let w = try EngineWorld(["http://a/v1/models": [.gated("answers", models)], "http://b/v1/models": [.gated("answers", models)]])
         let providers = w.context.config.providers.filter { $0.name != "bare" }
         let check = Task { await HealthCheck(context: w.context).probeAll(providers) }
-        let both = await w.transport.waitUntilSent(2, limit: 10)
+        // A wide margin: on a loaded machine the second probe has taken 15 s to start;
+        // were the probes one after the other it would never start before the gate opens.
+        let both = await w.transport.waitUntilSent(2, limit: 60)
         w.transport.open("answers")
         let probes = await check.value
         #expect(both, "the second probe waited for the first")
