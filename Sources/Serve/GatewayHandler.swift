@@ -14,6 +14,7 @@ final class ServeState: Sendable {
     let gateway: Gateway
     let options: ServeOptions
     let inFlight = Atomic<Int>(0)
+    let metrics = GatewayMetrics()
 
     init(gateway: Gateway, options: ServeOptions) {
         self.gateway = gateway
@@ -120,9 +121,16 @@ struct Exchange: Sendable {
     var api: ServedAPI { ServedAPI(path: path) }
 
     func respond(_ status: HTTPResponseStatus, _ json: JSONValue, headers: [(String, String)] = [], close: Bool = false) {
-        let bytes = json.bytes() + [0x0A]
+        respond(status, bytes: json.bytes() + [0x0A], type: "application/json", headers: headers, close: close)
+    }
+
+    func respond(text: String, type: String) {
+        respond(.ok, bytes: Array(text.utf8), type: type, headers: [], close: false)
+    }
+
+    func respond(_ status: HTTPResponseStatus, bytes: [UInt8], type: String, headers: [(String, String)], close: Bool) {
         var h = HTTPHeaders(headers)
-        h.add(name: "content-type", value: "application/json")
+        h.add(name: "content-type", value: type)
         h.add(name: "content-length", value: String(bytes.count))
         if close || !head.isKeepAlive { h.add(name: "connection", value: "close") }
         var response = HTTPResponseHead(version: head.version, status: status, headers: h)
@@ -140,6 +148,7 @@ struct Exchange: Sendable {
 
     /// One access line on stderr.
     func log(_ status: Int, _ extra: String = "") {
+        state.metrics.answered(endpoint: path, status: status)
         let ms = Int(((SystemClock().now() - started) * 1000).rounded())
         let line = "llmr serve: \(head.method.rawValue) \(path) \(status) \(ms) ms\(extra)\n"
         _ = line.withCString { write(2, $0, strlen($0)) }
@@ -154,6 +163,10 @@ struct Exchange: Sendable {
         switch (head.method, path) {
         case (.GET, "/healthz"):
             respond(.ok, .object([("status", "ok")]))
+        case (.GET, "/metrics"):
+            let text = state.metrics.render(context: state.gateway.context, inFlight: state.inFlight.load(ordering: .relaxed),
+                                            now: SystemClock().wallTime())
+            respond(text: text, type: "text/plain; version=0.0.4")
         case (.GET, "/v1/models"):
             let ids = state.gateway.modelIDs
             respond(.ok, .object([("object", "list"), ("data", .array(ids.map {
@@ -161,7 +174,7 @@ struct Exchange: Sendable {
             }))]))
         case (.POST, "/v1/chat/completions"), (.POST, "/v1/messages"):
             await chat(body)
-        case (_, "/healthz"), (_, "/v1/models"), (_, "/v1/chat/completions"), (_, "/v1/messages"):
+        case (_, "/healthz"), (_, "/metrics"), (_, "/v1/models"), (_, "/v1/chat/completions"), (_, "/v1/messages"):
             refuse(ClientError(status: 405, "\(head.method.rawValue) is not allowed on \(path)"))
         default:
             refuse(ClientError(status: 404, "no such endpoint: \(path) (llmr serve has /v1/chat/completions, /v1/messages, /v1/models, /healthz)"))
@@ -209,6 +222,7 @@ struct Exchange: Sendable {
 
     func whole(_ served: ServedRequest, routing: Routing) async {
         let result = await state.gateway.answer(served, routing: routing, live: false) { _ in }
+        state.metrics.routed(result, seconds: SystemClock().now() - started)
         guard result.failure == nil else { return failure(result) }
         let id = Self.id()
         let json = api == .anthropic ? AnthropicServer.whole(result, model: served.model, id: "msg_" + id)
@@ -251,6 +265,7 @@ struct Exchange: Sendable {
             default: break
             }
         }
+        state.metrics.routed(result, seconds: SystemClock().now() - started)
         if broken.load(ordering: .relaxed) {
             finishStream(close: true, status: 200, extra: " broken")
             return

@@ -94,6 +94,18 @@ import TestSupport
         #expect(anthropicStream.body.contains("event: message_stop"), "\(anthropicStream.body)")
         let models = try g.curl([g.base + "/v1/models"])
         #expect(models.body.contains(#""id":"default""#) && models.body.contains(#""id":"mu""#))
+        // /metrics: Prometheus text, every sample line `name{labels} value`.
+        let metrics = try g.curl([g.base + "/metrics"])
+        #expect(metrics.status == 200)
+        #expect(metrics.headers.lowercased().contains("content-type: text/plain; version=0.0.4"))
+        #expect(metrics.body.contains(#"llmr_attempts_total{route="default",provider="down",model="md",outcome="http_503"} 4"#), "\(metrics.body)")
+        #expect(metrics.body.contains(#"llmr_serve_requests_total{endpoint="/v1/chat/completions",status="200"} 2"#))
+        #expect(metrics.body.contains(#"llmr_request_duration_seconds_bucket{route="default",le="+Inf"} 4"#))
+        #expect(metrics.body.contains(#"llmr_ttft_seconds_count{provider="up",model="mu"}"#))
+        #expect(metrics.body.contains("llmr_serve_in_flight 0"))
+        for line in metrics.body.split(separator: "\n") where !line.hasPrefix("#") {
+            #expect(line.wholeMatch(of: /[a-z_]+(\{[a-z]+="[^"]*"(,[a-z]+="[^"]*")*\})? [0-9.e+-]+/) != nil, "\(line)")
+        }
         // Every attempt is recorded, as for ask.
         let stats = try LLMRProcess.run(["providers", "stats", "--json", "--config", g.world.configPath], environment: ["LLMR_STATE_DIR": g.world.stateDirectory])
         #expect(stats.stdout.contains(#""provider":"down""#), "\(stats.stdout)")

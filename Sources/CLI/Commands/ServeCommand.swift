@@ -13,7 +13,8 @@ struct ServeCommand {
         usage: "llmr serve [--listen HOST:PORT] [--config FILE]",
         description: """
         Serves POST /v1/chat/completions (OpenAI), POST /v1/messages (Anthropic),
-        GET /v1/models and GET /healthz, whole and streamed. A request's model
+        GET /v1/models, GET /healthz and GET /metrics (Prometheus), whole and
+        streamed. A request's model
         names a route, a task, a catalog model or provider/model-id; any client
         format reaches any provider format. Failover happens before the first
         byte; a stream that breaks afterwards ends with the format's error event,
