@@ -53,6 +53,8 @@ final class GatewayHandler: ChannelInboundHandler {
     private var body: ByteBuffer?
     private var tooLarge = false
     private var running: Task<Void, Never>?
+    /// Set while a request is answered; the answer clears it when its end is written.
+    private let busy = BusyFlag()
 
     init(state: ServeState) {
         self.state = state
@@ -78,7 +80,8 @@ final class GatewayHandler: ChannelInboundHandler {
             let bytes = body.map { Array($0.readableBytesView) } ?? []
             body = nil
             let channel = context.channel
-            let exchange = Exchange(channel: channel, head: head, state: state)
+            busy.value.store(true, ordering: .relaxed)
+            let exchange = Exchange(channel: channel, head: head, state: state, busy: busy)
             if tooLarge {
                 exchange.refuse(ClientError(status: 413, "the request body is larger than serve.max_body (\(state.options.maxBody) bytes)"), close: true)
                 return
@@ -87,11 +90,33 @@ final class GatewayHandler: ChannelInboundHandler {
         }
     }
 
+    /// Nothing read for `serve.idle_timeout`: a request half sent is answered
+    /// 408 and the connection closed; an idle keep-alive connection is closed;
+    /// a connection waiting for its answer is left alone.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        if let head {
+            self.head = nil
+            Exchange(channel: context.channel, head: head, state: state, busy: busy)
+                .refuse(ClientError(status: 408, "the request was not sent within serve.idle_timeout"), close: true)
+        } else if !busy.value.load(ordering: .relaxed) {
+            context.close(promise: nil)
+        }
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         // The client went away: its request stops, and what was sent is still recorded.
         running?.cancel()
         context.fireChannelInactive()
     }
+}
+
+/// Whether a connection's request is being answered, shared with the answer's task.
+final class BusyFlag: Sendable {
+    let value = Atomic<Bool>(false)
 }
 
 /// Which API a path speaks.
@@ -115,6 +140,7 @@ struct Exchange: Sendable {
     let channel: any Channel
     let head: HTTPRequestHead
     let state: ServeState
+    let busy: BusyFlag
     let started = SystemClock().now()
 
     var path: String { String(head.uri.split(separator: "?", maxSplits: 1).first ?? "") }
@@ -138,6 +164,7 @@ struct Exchange: Sendable {
         channel.write(HTTPServerResponsePart.head(response), promise: nil)
         channel.write(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: bytes))), promise: nil)
         let done = channel.writeAndFlush(HTTPServerResponsePart.end(nil))
+        busy.value.store(false, ordering: .relaxed)
         if close || !head.isKeepAlive { done.whenComplete { [channel] _ in channel.close(promise: nil) } }
         log(Int(status.code))
     }
@@ -293,6 +320,7 @@ struct Exchange: Sendable {
 
     func finishStream(close: Bool, status: Int, extra: String) {
         let done = channel.writeAndFlush(HTTPServerResponsePart.end(nil))
+        busy.value.store(false, ordering: .relaxed)
         if close || !head.isKeepAlive { done.whenComplete { [channel] _ in channel.close(promise: nil) } }
         log(status, extra)
     }

@@ -19,6 +19,8 @@ public struct ServeOptions: Sendable {
     public var keys: [String]
     public var maxConcurrency: Int
     public var maxBody: Int
+    /// Seconds a connection may send nothing (`serve.idle_timeout`).
+    public var idleTimeout: Double = 30
     /// How long requests in flight may run on after SIGTERM or SIGINT.
     public var grace: Double = 30
 
@@ -58,6 +60,7 @@ public enum GatewayServer {
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .milliseconds(Int64(options.idleTimeout * 1000))))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(GatewayHandler(state: state))
                 }

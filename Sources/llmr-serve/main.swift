@@ -56,7 +56,8 @@ for name in config.keysEnv {
 if !ServeOptions.isLoopback(host), keys.isEmpty {
     fail("listening on \(host) lets other machines in: set serve.keys_env to the variables holding the keys clients must send", 78)
 }
-let options = ServeOptions(host: host, port: port, keys: keys, maxConcurrency: config.maxConcurrency, maxBody: config.maxBody)
+var options = ServeOptions(host: host, port: port, keys: keys, maxConcurrency: config.maxConcurrency, maxBody: config.maxBody)
+options.idleTimeout = config.idleTimeout
 let keyed = !keys.isEmpty
 do {
     try await GatewayServer.run(options, gateway: Gateway(context: context)) { @Sendable url in

@@ -177,4 +177,43 @@ import TestSupport
         #expect(body.hasSuffix("data: [DONE]\n\n"), "\(body)")
         #expect(stopped.exitCode == 0, "\(stopped.stderr)")
     }
+
+    /// Sends `text` on a new connection and reads until the server closes it
+    /// (or 30 s pass): what came back.
+    static func raw(_ port: Int, _ text: String) -> String {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        guard withUnsafePointer(to: &addr, { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, len) } }) == 0 else { return "" }
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        _ = text.withCString { send(fd, $0, strlen($0), 0) }
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { break }
+            out += buffer[0..<n]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    @Test func aSilentConnectionIsClosedAndAHalfSentRequestGets408() throws {
+        let g = try Gateway(["up": [.answer("ok")]], serve: ", idle_timeout: 1s")
+        let port = Int(g.base.split(separator: ":").last ?? "") ?? 0
+        let half = Self.raw(port, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+        #expect(half.hasPrefix("HTTP/1.1 408"), "\(half)")
+        // Nothing sent at all: closed, with nothing said.
+        #expect(Self.raw(port, "") == "")
+        // A slow answer is not cut by the idle timeout.
+        var slow = FakeBehaviour.answer("a b c d")
+        slow.chunkDelayMs = 600
+        let g2 = try Gateway(["up": [slow]], serve: ", idle_timeout: 1s")
+        let r = try g2.post("/v1/chat/completions", #"{"model":"mu","stream":true,"messages":[{"role":"user","content":"hi"}]}"#)
+        #expect(r.body.hasSuffix("data: [DONE]\n\n"), "\(r.body)")
+    }
 }

@@ -22,6 +22,9 @@ public struct ServeConfig: Sendable, Equatable {
     public var keysEnv: [String] = []
     public var maxConcurrency = 256
     public var maxBody = 32 << 20
+    /// How long a connection may send nothing: a request not read by then is
+    /// answered 408, a keep-alive connection without one is closed.
+    public var idleTimeout = 30.0
 
     public init() {}
 }

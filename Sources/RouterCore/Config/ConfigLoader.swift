@@ -74,7 +74,7 @@ public enum ConfigLoader {
             }
         }
         if let node = sections["serve"] {
-            for (key, value) in try node.entries(allowed: ["listen", "keys_env", "max_concurrency", "max_body"]) {
+            for (key, value) in try node.entries(allowed: ["listen", "keys_env", "max_concurrency", "max_body", "idle_timeout"]) {
                 switch key {
                 case "listen": config.serve.listen = try value.nonEmptyString()
                 case "keys_env":
@@ -86,6 +86,7 @@ public enum ConfigLoader {
                         for n in try value.items() { config.serve.keysEnv.append(try n.nonEmptyString()) }
                     }
                 case "max_concurrency": config.serve.maxConcurrency = try value.int(1...100_000)
+                case "idle_timeout": config.serve.idleTimeout = try value.duration(0.1...86_400)
                 default: config.serve.maxBody = try value.byteSize(1024...(1 << 30))
                 }
             }
