@@ -44,6 +44,7 @@ routes:
   default: {retries: 0, targets: [static]}
 serve: {listen: "127.0.0.1:$gw", max_concurrency: 1024}
 YAML
+# serve asks no key on loopback; the one header LiteLLM needs is sent to both.
 LLMR_STATE_DIR=$work/state "$bin/llmr" serve --config "$work/config.yaml" 2>/dev/null & pids+=($!)
 serve_pid=$!
 for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$gw/healthz" && break; sleep 0.1; done
@@ -55,6 +56,10 @@ if [ -x "$cache/venv/bin/litellm" ]; then
 model_list:
   - model_name: default
     litellm_params: {model: openai/m, api_base: "http://127.0.0.1:$up/v1", api_key: unused}
+litellm_settings:
+  num_retries: 0
+general_settings:
+  master_key: sk-bench-litellm-0000
 YAML
   LITELLM_LOCAL_MODEL_COST_MAP=True "$cache/venv/bin/litellm" --config "$work/litellm.yaml" --host 127.0.0.1 --port "$ll" \
     > "$work/litellm.log" 2>&1 & pids+=($!)
@@ -65,7 +70,7 @@ fi
 cat > "$work/post.lua" <<'LUA'
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer unused"
+wrk.headers["Authorization"] = "Bearer sk-bench-litellm-0000"
 wrk.body = '{"model":"default","messages":[{"role":"user","content":"hi"}]}'
 LUA
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # utime + stime, in clock ticks
@@ -86,7 +91,7 @@ run serve "http://127.0.0.1:$gw/v1/chat/completions" "$serve_pid"
 
 # Memory: RSS after 1,000 requests and after $total.
 rss() { awk '/VmRSS/ {print $2}' "/proc/$serve_pid/status"; }
-wrk -t1 -c8 -d60s -s "$work/post.lua" "http://127.0.0.1:$gw/v1/chat/completions" >/dev/null &
+wrk -t1 -c8 -d3600s -s "$work/post.lua" "http://127.0.0.1:$gw/v1/chat/completions" >/dev/null &
 w=$!
 # wrk has no request count: sample RSS by the metrics' request counter.
 count() { curl -s "http://127.0.0.1:$gw/metrics" | awk '/^llmr_serve_requests_total\{endpoint="\/v1\/chat\/completions",status="200"\}/ {print $2}'; }
