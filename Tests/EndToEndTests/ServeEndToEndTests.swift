@@ -2,6 +2,7 @@ import Testing
 import Foundation
 import FakeProvider
 import TestSupport
+import RouterCore
 
 /// `llmr serve` through the built binaries, with curl as the client: both
 /// formats whole and streamed through a failover, the error statuses, client
@@ -180,7 +181,7 @@ import TestSupport
 
     /// Sends `text` on a new connection and reads until the server closes it
     /// (or 30 s pass): what came back.
-    static func raw(_ port: Int, _ text: String) -> String {
+    static func raw(_ port: Int, _ text: String, waitMs: Int = 30_000) -> String {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var addr = sockaddr_in()
@@ -189,7 +190,7 @@ import TestSupport
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         let len = socklen_t(MemoryLayout<sockaddr_in>.size)
         guard withUnsafePointer(to: &addr, { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, len) } }) == 0 else { return "" }
-        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        var timeout = timeval(tv_sec: waitMs / 1000, tv_usec: Int((waitMs % 1000) * 1000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         _ = text.withCString { send(fd, $0, strlen($0), 0) }
         var out: [UInt8] = []
@@ -215,5 +216,44 @@ import TestSupport
         let g2 = try Gateway(["up": [slow]], serve: ", idle_timeout: 1s")
         let r = try g2.post("/v1/chat/completions", #"{"model":"mu","stream":true,"messages":[{"role":"user","content":"hi"}]}"#)
         #expect(r.body.hasSuffix("data: [DONE]\n\n"), "\(r.body)")
+    }
+
+    /// Seeded fuzz: hundreds of requests made of broken HTTP, odd paths and
+    /// headers, and JSON bodies with every field of the wrong kind. The
+    /// gateway answers each (or closes the connection) and stays up.
+    @Test func noRequestCrashesTheGateway() throws {
+        let g = try Gateway(["up": [.answer("ok")]], serve: ", idle_timeout: 1s, max_body: 64KiB")
+        let port = Int(g.base.split(separator: ":").last ?? "") ?? 0
+        var rng = SeededRandom(seed: 23)
+        func pick<T>(_ xs: [T]) -> T { xs[Int(rng.next() % UInt64(xs.count))] }
+        let values = [#""x""#, "1", "-1", "1e400", "null", "true", "[]", "{}", #"[{"type":"image"}]"#, #""\ud800""#, "99999999999999999999",
+                      ##"{"type":"json_schema","json_schema":{"schema":{"$ref":"#"}}}"##, #"{"type":"json_schema","json_schema":{"schema":{"type":"object"}}}"#]
+        let fields = ["model", "messages", "max_tokens", "max_completion_tokens", "temperature", "stream", "stream_options", "stop",
+                      "response_format", "system", "stop_sequences", "tools", "n", "output_config"]
+        for i in 0..<200 {
+            var body = "{"
+            for j in 0..<Int(rng.next() % 6) {
+                let f = pick(fields)
+                let v = f == "messages" && rng.next() % 2 == 0 ? #"[{"role":"\#(pick(["user", "system", "tool", "assistant", ""]))","content":\#(pick(values))}]"# : pick(values)
+                body += (j > 0 ? "," : "") + "\"\(f)\":\(v)"
+            }
+            body += "}"
+            if i % 7 == 0 { body = String(body.prefix(Int(rng.next() % UInt64(body.count + 1)))) }
+            let path = pick(["/v1/chat/completions", "/v1/messages", "/v1/models", "/healthz", "/metrics", "/%00", "/v1/../etc", "//", "*"])
+            let method = pick(["POST", "GET", "PUT", "DELETE", "HEAD", "OPTIONS", "BREW"])
+            var request = "\(method) \(path) HTTP/1.1\r\nHost: x\r\n"
+            switch i % 5 {
+            case 0: request += "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            case 1: request += "Transfer-Encoding: chunked\r\n\r\n\(String(body.utf8.count, radix: 16))\r\n\(body)\r\n0\r\n\r\n"
+            case 2: request += "Content-Length: 99999999999\r\n\r\n\(body)"
+            case 3: request += "Content-Length: -5\r\nX-Bad: \u{1}\r\n\r\n\(body)"
+            default: request = String(request.prefix(Int(rng.next() % UInt64(request.count)))) + "\u{0}\u{FF}garbage\r\n\r\n"
+            }
+            // What comes back within 200 ms: a keep-alive connection is not waited out.
+            _ = Self.raw(port, request, waitMs: 200)
+        }
+        #expect(try g.curl([g.base + "/healthz"]).status == 200)
+        #expect(try g.post("/v1/chat/completions", #"{"model":"mu","messages":[{"role":"user","content":"hi"}]}"#).status == 200)
+        #expect(g.server.process.isRunning)
     }
 }
