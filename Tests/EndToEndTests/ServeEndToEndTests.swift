@@ -171,10 +171,11 @@ import RouterCore
         let out = Pipe()
         client.standardOutput = out
         try client.run()
-        usleep(300_000)
+        // The stream is in flight once its first bytes arrived: then SIGTERM, however long that took.
+        let first = out.fileHandleForReading.availableData
         let (stopped, _) = g.server.stop(with: SIGTERM)
         client.waitUntilExit()
-        let body = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let body = String(decoding: first + out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(body.hasSuffix("data: [DONE]\n\n"), "\(body)")
         #expect(stopped.exitCode == 0, "\(stopped.stderr)")
     }
