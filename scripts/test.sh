@@ -6,6 +6,16 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+# The gateway's tests through the openai and anthropic SDKs need them from PyPI,
+# installed once into a cache directory. Offline, they are skipped and said to
+# be, except in CI, where a skipped test is a failed one.
+if py=$(scripts/sdk-venv.sh); then
+    export LLMR_SDK_PYTHON=$py
+elif [ -n "${CI:-}" ]; then
+    echo "test: the SDKs could not be installed (scripts/sdk-venv.sh)"; exit 1
+else
+    echo "test: the SDKs could not be installed; ServeSDKEndToEndTests will be skipped"
+fi
 ${SWIFT:-swift} test "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 # Swift Testing: one "✔ Test NAME passed" or "✘ Test NAME failed" line per test
