@@ -184,6 +184,11 @@ extension AttemptLog {
     /// providers and models (`HealthUpdate`). A provider's breaker counts
     /// transport failures and closes on any answer from it; a model's counts
     /// its own answers' failures.
+    /// The failures against a provider's breaker since a time, and against a
+    /// model's: both through `attempts_failures`, an index of failures alone.
+    static let providerFailuresSQL = "SELECT count(*) FROM attempts WHERE provider = ? AND failure = 2 AND at >= ? AND failure > 0"
+    static let modelFailuresSQL = "SELECT count(*) FROM attempts WHERE provider = ? AND model_id = ? AND failure = 1 AND at >= ? AND failure > 0"
+
     static func updateHealth(_ db: SQLiteDatabase, _ attempts: [AttemptRecord], breaker: Breaker, owner: String, now: Double) throws {
         for target in HealthUpdate.targets(of: attempts) {
             var record: BreakerRecord?
@@ -193,11 +198,9 @@ extension AttemptLog {
             let since = breaker.windowStart(record, now: now)
             let failures: Int
             if let modelID = target.modelID {
-                failures = try db.int("SELECT count(*) FROM attempts WHERE provider = ? AND model_id = ? AND failure = 1 AND at >= ?",
-                                      [target.provider, modelID, since]) ?? 0
+                failures = try db.int(modelFailuresSQL, [target.provider, modelID, since]) ?? 0
             } else {
-                failures = try db.int("SELECT count(*) FROM attempts WHERE provider = ? AND failure = 2 AND at >= ?",
-                                      [target.provider, since]) ?? 0
+                failures = try db.int(providerFailuresSQL, [target.provider, since]) ?? 0
             }
             let next = breaker.after(record, provider: target.key, succeeded: target.succeeded, failedNow: target.failedNow,
                                      failuresInWindow: failures, owner: owner, now: now)

@@ -20,7 +20,7 @@ public final class AttemptLog: StateBackend {
     /// Who this process is, for half-open probes it claims.
     public let owner: String
 
-    static let schemaVersion = 5
+    static let schemaVersion = 6
 
     /// Opens (creating if needed) the database at `path`.
     public init(path: String, owner: String = AttemptLog.newOwner()) throws(Failure) {
@@ -219,7 +219,7 @@ public final class AttemptLog: StateBackend {
                 );
                 CREATE INDEX IF NOT EXISTS cache_hash ON cache(hash);
                 """)
-            // Version 2 added whether an attempt counts against its breaker, and its hedge; 3, contents; 4, sessions; 5, budgets' spend, rate windows' sends and the response cache.
+            // Version 2 added whether an attempt counts against its breaker, and its hedge; 3, contents; 4, sessions; 5, budgets' spend, rate windows' sends and the response cache; 6, an index of failures.
             let columns = try db.strings("SELECT name FROM pragma_table_info('attempts')")
             if !columns.contains("failure") {
                 try db.execute(sql: "ALTER TABLE attempts ADD COLUMN failure INTEGER NOT NULL DEFAULT 0")
@@ -227,6 +227,8 @@ public final class AttemptLog: StateBackend {
             if !columns.contains("hedge") {
                 try db.execute(sql: "ALTER TABLE attempts ADD COLUMN hedge INTEGER NOT NULL DEFAULT 0")
             }
+            // Version 6: the failures alone, indexed, for the breakers' counts (whose cost must not grow with the answers).
+            try db.execute(sql: "CREATE INDEX IF NOT EXISTS attempts_failures ON attempts(provider, failure, at) WHERE failure > 0")
             try db.execute(sql: "PRAGMA user_version = \(schemaVersion)")
         }
         // Fold the new schema into the main file, whose header the next process

@@ -35,6 +35,29 @@ import Dispatch
         #expect(AttemptLog.headerShowsSchema(dir + "/state.sqlite"))
     }
 
+    /// Each answer moves its breaker on after counting the failures in the
+    /// breaker's window. Counted through an index of failures alone, the cost
+    /// does not grow with the answers in the window (a gateway at 1,000
+    /// requests/s has 60,000 of them in a 60 s window).
+    @Test func theFailureCountsReadOnlyFailures() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let log = try AttemptLog(path: dir + "/state.sqlite")
+        for sql in [AttemptLog.providerFailuresSQL, AttemptLog.modelFailuresSQL] {
+            var plan: [String] = []
+            try log.queue.read { db in try db.each(sql: "EXPLAIN QUERY PLAN " + sql) { plan.append($0.string(3)) } }
+            #expect(plan.contains { $0.contains("USING INDEX attempts_failures") || $0.contains("USING COVERING INDEX attempts_failures") }, "\(plan)")
+        }
+        // And they count what they did before.
+        let breaker = Breaker(config: BreakerConfig())
+        for i in 0..<4 { try log.record(result([.http(503)]), requestID: "f\(i)", at: 1000 + Double(i), breaker: breaker) }
+        for i in 0..<50 { try log.record(result([.ok]), requestID: "ok\(i)", at: 1010 + Double(i) / 10, breaker: breaker) }
+        #expect(try log.integer("SELECT count(*) FROM attempts WHERE failure = 1") == 4)
+        try log.record(result([.http(503)]), requestID: "f5", at: 1020, breaker: breaker)
+        let health = try log.snapshot(providers: ["p"], now: 1020)
+        #expect(health.breakers.values.contains { $0.state == .open }, "\(health)")
+    }
+
     @Test func theWALStaysShortAcrossManyProcesses() throws {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
