@@ -250,6 +250,8 @@ struct Exchange: Sendable {
     func whole(_ served: ServedRequest, routing: Routing) async {
         let result = await state.gateway.answer(served, routing: routing, live: false) { _ in }
         state.metrics.routed(result, seconds: SystemClock().now() - started)
+        // Recorded once the client has its answer (requests in flight, SIGTERM waits for, include this).
+        defer { state.gateway.record(result, of: served) }
         guard result.failure == nil else { return failure(result) }
         let id = Self.id()
         let json = api == .anthropic ? AnthropicServer.whole(result, model: served.model, id: "msg_" + id)
@@ -293,6 +295,7 @@ struct Exchange: Sendable {
             }
         }
         state.metrics.routed(result, seconds: SystemClock().now() - started)
+        defer { state.gateway.record(result, of: served) }
         if broken.load(ordering: .relaxed) {
             finishStream(close: true, status: 200, extra: " broken")
             return

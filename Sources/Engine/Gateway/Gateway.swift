@@ -35,11 +35,16 @@ public struct Gateway: Sendable {
         }
     }
 
-    /// Routes the request; `observe` sees every router event. Every attempt is recorded.
+    /// Routes the request; `observe` sees every router event. The caller
+    /// answers the client, then records the attempts (`record`): the client
+    /// never waits on the state file.
     public func answer(_ served: ServedRequest, routing: Routing, live: Bool, observe: (RouterEvent) -> Void) async -> RouteResult {
         var routing = routing
-        let result = await routing.execute(served.request, live: live, observe: observe)
+        return await routing.execute(served.request, live: live, observe: observe)
+    }
+
+    /// Records every attempt of an answered request and moves the breakers on.
+    public func record(_ result: RouteResult, of served: ServedRequest) {
         _ = context.record(result, request: served.request)
-        return result
     }
 }
