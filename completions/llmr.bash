@@ -23,8 +23,9 @@ _llmr() {
             case "$prev" in
                 --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
                 --listen) return ;;
+                --log) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
             esac
-            COMPREPLY=($(compgen -W "--listen --config -h --help" -- "$cur"))
+            COMPREPLY=($(compgen -W "--listen --log --config -h --help" -- "$cur"))
             ;;
         cache)
             case "$prev" in

@@ -119,5 +119,6 @@ complete -c llmr -n $cch -s h -l help -d 'show help'
 # serve.
 set -l srv '__fish_seen_subcommand_from serve'
 complete -c llmr -n $srv -l listen -x -d 'where to listen (HOST:PORT)'
+complete -c llmr -n $srv -l log -x -a 'text json' -d 'access lines on stderr as text or json'
 complete -c llmr -n $srv -l config -r -F -d 'the config file'
 complete -c llmr -n $srv -s h -l help -d 'show help'

@@ -81,7 +81,7 @@ final class GatewayHandler: ChannelInboundHandler {
             body = nil
             let channel = context.channel
             busy.value.store(true, ordering: .relaxed)
-            let exchange = Exchange(channel: channel, head: head, state: state, busy: busy)
+            let exchange = Exchange(channel: channel, head: head, state: state, busy: busy, client: channel.remoteAddress?.ipAddress)
             if tooLarge {
                 exchange.refuse(ClientError(status: 413, "the request body is larger than serve.max_body (\(state.options.maxBody) bytes)"), close: true)
                 return
@@ -100,7 +100,7 @@ final class GatewayHandler: ChannelInboundHandler {
         }
         if let head {
             self.head = nil
-            Exchange(channel: context.channel, head: head, state: state, busy: busy)
+            Exchange(channel: context.channel, head: head, state: state, busy: busy, client: context.channel.remoteAddress?.ipAddress)
                 .refuse(ClientError(status: 408, "the request was not sent within serve.idle_timeout"), close: true)
         } else if !busy.value.load(ordering: .relaxed) {
             context.close(promise: nil)
@@ -141,20 +141,24 @@ struct Exchange: Sendable {
     let head: HTTPRequestHead
     let state: ServeState
     let busy: BusyFlag
+    /// The client's address, read when the request arrived (the connection may be gone by its access line).
+    let client: String?
     let started = SystemClock().now()
 
     var path: String { String(head.uri.split(separator: "?", maxSplits: 1).first ?? "") }
     var api: ServedAPI { ServedAPI(path: path) }
 
-    func respond(_ status: HTTPResponseStatus, _ json: JSONValue, headers: [(String, String)] = [], close: Bool = false) {
-        respond(status, bytes: json.bytes() + [0x0A], type: "application/json", headers: headers, close: close)
+    func respond(_ status: HTTPResponseStatus, _ json: JSONValue, headers: [(String, String)] = [], close: Bool = false,
+                 routed: RouteResult? = nil, error: String? = nil) {
+        respond(status, bytes: json.bytes() + [0x0A], type: "application/json", headers: headers, close: close, routed: routed, error: error)
     }
 
     func respond(text: String, type: String) {
         respond(.ok, bytes: Array(text.utf8), type: type, headers: [], close: false)
     }
 
-    func respond(_ status: HTTPResponseStatus, bytes: [UInt8], type: String, headers: [(String, String)], close: Bool) {
+    func respond(_ status: HTTPResponseStatus, bytes: [UInt8], type: String, headers: [(String, String)], close: Bool,
+                 routed: RouteResult? = nil, error: String? = nil) {
         var h = HTTPHeaders(headers)
         h.add(name: "content-type", value: type)
         h.add(name: "content-length", value: String(bytes.count))
@@ -166,19 +170,22 @@ struct Exchange: Sendable {
         let done = channel.writeAndFlush(HTTPServerResponsePart.end(nil))
         busy.value.store(false, ordering: .relaxed)
         if close || !head.isKeepAlive { done.whenComplete { [channel] _ in channel.close(promise: nil) } }
-        log(Int(status.code))
+        log(Int(status.code), routed: routed, error: error)
     }
 
-    func refuse(_ e: ClientError, headers: [(String, String)] = [], close: Bool = false) {
-        respond(HTTPResponseStatus(statusCode: e.status), api.error(e), headers: headers, close: close)
+    func refuse(_ e: ClientError, headers: [(String, String)] = [], close: Bool = false, routed: RouteResult? = nil) {
+        respond(HTTPResponseStatus(statusCode: e.status), api.error(e), headers: headers, close: close, routed: routed,
+                error: Secrets.redact(e.message))
     }
 
-    /// One access line on stderr.
-    func log(_ status: Int, _ extra: String = "") {
+    /// One access line on stderr (`--log text` or `json`).
+    func log(_ status: Int, routed: RouteResult? = nil, stream: Bool = false, broken: Bool = false, error: String? = nil) {
         state.metrics.answered(endpoint: path, status: status)
         let ms = Int(((SystemClock().now() - started) * 1000).rounded())
-        let line = "llmr serve: \(head.method.rawValue) \(path) \(status) \(ms) ms\(extra)\n"
-        _ = line.withCString { write(2, $0, strlen($0)) }
+        var entry = AccessEntry(time: SystemClock().wallTime(), method: head.method.rawValue, path: path, status: status, ms: ms,
+                                client: client, stream: stream, broken: broken, error: error)
+        if let routed { entry.add(routed) }
+        entry.write(state.options.log)
     }
 
     func answer(_ body: [UInt8]) async {
@@ -244,7 +251,7 @@ struct Exchange: Sendable {
         guard let f = r.failure else { return }
         var headers = llmrHeaders(r)
         if let wait = ServedFailure.retryAfter(r) { headers.append(("retry-after", String(wait))) }
-        refuse(ClientError(status: ServedFailure.status(f), f.message), headers: headers)
+        refuse(ClientError(status: ServedFailure.status(f), f.message), headers: headers, routed: r)
     }
 
     func whole(_ served: ServedRequest, routing: Routing) async {
@@ -256,7 +263,7 @@ struct Exchange: Sendable {
         let id = Self.id()
         let json = api == .anthropic ? AnthropicServer.whole(result, model: served.model, id: "msg_" + id)
             : OpenAIServer.whole(result, model: served.model, id: "chatcmpl-" + id, created: Int(SystemClock().wallTime()))
-        respond(.ok, json, headers: llmrHeaders(result))
+        respond(.ok, json, headers: llmrHeaders(result), routed: result)
     }
 
     /// A streamed answer. Nothing is sent before the first text: until then a
@@ -297,7 +304,7 @@ struct Exchange: Sendable {
         state.metrics.routed(result, seconds: SystemClock().now() - started)
         defer { state.gateway.record(result, of: served) }
         if broken.load(ordering: .relaxed) {
-            finishStream(close: true, status: 200, extra: " broken")
+            finishStream(close: true, result, broken: true)
             return
         }
         if !began.load(ordering: .relaxed) {
@@ -307,10 +314,10 @@ struct Exchange: Sendable {
         }
         if let f = result.failure {
             send(writer.withLock { $0.failed(f.message) })
-            finishStream(close: true, status: 200, extra: " broken")
+            finishStream(close: true, result, broken: true)
         } else {
             send(writer.withLock { $0.end(result) })
-            finishStream(close: false, status: 200, extra: "")
+            finishStream(close: false, result, broken: false)
         }
     }
 
@@ -321,11 +328,11 @@ struct Exchange: Sendable {
         channel.writeAndFlush(HTTPServerResponsePart.head(HTTPResponseHead(version: head.version, status: .ok, headers: h)), promise: nil)
     }
 
-    func finishStream(close: Bool, status: Int, extra: String) {
+    func finishStream(close: Bool, _ result: RouteResult, broken: Bool) {
         let done = channel.writeAndFlush(HTTPServerResponsePart.end(nil))
         busy.value.store(false, ordering: .relaxed)
         if close || !head.isKeepAlive { done.whenComplete { [channel] _ in channel.close(promise: nil) } }
-        log(status, extra)
+        log(200, routed: result, stream: true, broken: broken, error: broken ? result.failure.map { Secrets.redact($0.message) } : nil)
     }
 
     static func id() -> String {

@@ -23,6 +23,8 @@ public struct ServeOptions: Sendable {
     public var idleTimeout: Double = 30
     /// How long requests in flight may run on after SIGTERM or SIGINT.
     public var grace: Double = 30
+    /// How access lines are written (`--log`).
+    public var log: AccessLogFormat = .text
 
     public init(host: String, port: Int, keys: [String], maxConcurrency: Int, maxBody: Int) {
         self.host = host

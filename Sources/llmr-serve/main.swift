@@ -15,10 +15,16 @@ func fail(_ message: String, _ code: Int32) -> Never {
     exit(code)
 }
 
+func logFormat(_ text: String) -> AccessLogFormat {
+    guard let f = AccessLogFormat(rawValue: text) else { fail("--log takes text or json, not '\(text)'", 64) }
+    return f
+}
+
 let usage = "llmr-serve is the gateway behind 'llmr serve'; 'llmr serve --help' says how to use it.\n"
 
 var listen: String?
 var configPath: String?
+var log = AccessLogFormat.text
 var args = Array(CommandLine.arguments.dropFirst())
 while !args.isEmpty {
     let a = args.removeFirst()
@@ -32,8 +38,10 @@ while !args.isEmpty {
         exit(0)
     case "--listen": listen = value()
     case "--config": configPath = value()
+    case "--log": log = logFormat(value())
     default:
         if a.hasPrefix("--listen=") { listen = String(a.dropFirst(9)) }
+        else if a.hasPrefix("--log=") { log = logFormat(String(a.dropFirst(6))) }
         else if a.hasPrefix("--config=") { configPath = String(a.dropFirst(9)) }
         else { fail("unknown option '\(a)'; 'llmr serve --help' lists them", 64) }
     }
@@ -58,10 +66,15 @@ if !ServeOptions.isLoopback(host), keys.isEmpty {
 }
 var options = ServeOptions(host: host, port: port, keys: keys, maxConcurrency: config.maxConcurrency, maxBody: config.maxBody)
 options.idleTimeout = config.idleTimeout
+options.log = log
 let keyed = !keys.isEmpty
+let json = log == .json
 do {
     try await GatewayServer.run(options, gateway: Gateway(context: context)) { @Sendable url in
-        let line = "llmr serve: listening on \(url)\(keyed ? " (client keys required)" : "")\n"
+        let line = json
+            ? String(decoding: JSONValue.object([("time", .string(Timestamp.isoMillis(SystemClock().wallTime()))), ("event", "listening"),
+                                                 ("url", .string(url)), ("client_keys", .bool(keyed))]).bytes(), as: UTF8.self) + "\n"
+            : "llmr serve: listening on \(url)\(keyed ? " (client keys required)" : "")\n"
         _ = line.withCString { write(2, $0, strlen($0)) }
     }
 } catch {

@@ -14,25 +14,28 @@ import RouterCore
         let server: ShellRun.Background
         let base: String
 
-        init(_ script: [String: [FakeBehaviour]], serve: String = "", environment: [String: String] = [:]) throws {
+        init(_ script: [String: [FakeBehaviour]], serve: String = "", environment: [String: String] = [:], arguments: [String] = []) throws {
             let port = Self.freePort()
             world = try FakeWorld(script: FakeScript(script), yaml: """
             providers:
               down: {api: openai, base_url: http://127.0.0.1:PORT/down/v1}
               up:   {api: anthropic, base_url: http://127.0.0.1:PORT/up}
               cut:  {api: openai, base_url: http://127.0.0.1:PORT/cut/v1}
+              keyed: {api: anthropic, base_url: http://127.0.0.1:PORT/up, key_env: UP_KEY}
             models:
               md: {provider: down, id: d-1, input: 1, output: 2}
               mu: {provider: up, id: u-1, input: 1, output: 2}
               mc: {provider: cut, id: c-1}
+              mk: {provider: keyed, id: u-1, input: 1, output: 2}
             routes:
               default: {retries: 0, targets: [md], fallback: [mu]}
               broken: {retries: 0, targets: [mc]}
               solo: {retries: 0, targets: [md]}
+              keyed: {retries: 0, targets: [md], fallback: [mk]}
             serve: {listen: "127.0.0.1:\(port)"\(serve)}
             """)
             base = "http://127.0.0.1:\(port)"
-            server = try ShellRun.Background(["serve", "--config", world.configPath],
+            server = try ShellRun.Background(["serve", "--config", world.configPath] + arguments,
                                              environment: ["LLMR_STATE_DIR": world.stateDirectory].merging(environment) { $1 })
             _ = ShellRun.waitUntil(20) { (try? self.curl(["\(self.base)/healthz"]))?.status == 200 }
         }
@@ -147,6 +150,46 @@ import RouterCore
         #expect(try g.post("/v1/chat/completions", solo, headers: ["authorization: Bearer k-gateway-1"]).status == 200)
         #expect(try g.post("/v1/messages", #"{"model":"mu","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}"#,
                            headers: ["x-api-key: k-gateway-1"]).status == 200)
+    }
+
+    @Test func accessLinesAsJSONTellEachRequestAndNoKey() throws {
+        let key = "sk-up-secret-0123456789abcdef"
+        var echo = FakeBehaviour.answer("Hello there")
+        echo.requireKey = key
+        let g = try Gateway(["down": [.status(503)], "up": [echo]], environment: ["UP_KEY": key], arguments: ["--log", "json"])
+        #expect(try g.post("/v1/chat/completions", #"{"model":"keyed","messages":[{"role":"user","content":"hi"}]}"#).status == 200)
+        #expect(try g.post("/v1/messages", #"{"model":"keyed","max_tokens":20,"stream":true,"messages":[{"role":"user","content":"hi"}]}"#).status == 200)
+        #expect(try g.post("/v1/chat/completions", #"{"model":"nope","messages":[{"role":"user","content":"hi"}]}"#).status == 404)
+        let (stopped, _) = g.server.stop(with: SIGTERM)
+        #expect(!stopped.stderr.contains(key))
+        let lines = stopped.stderr.split(separator: "\n").map(String.init)
+        var objects: [[String: Any]] = []
+        for line in lines {
+            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object != nil, "not a JSON object: \(line)")
+            if let object { objects.append(object) }
+        }
+        #expect(objects.first?["event"] as? String == "listening")
+        let requests = objects.filter { $0["path"] != nil && $0["path"] as? String != "/healthz" }
+        #expect(requests.count == 3, "\(lines)")
+        guard requests.count == 3 else { return }
+        #expect(requests[0]["method"] as? String == "POST" && requests[0]["status"] as? Int == 200)
+        #expect(requests[0]["provider"] as? String == "keyed" && requests[0]["attempts"] as? Int == 2 && requests[0]["route"] as? String == "keyed")
+        #expect(requests[0]["stream"] as? Bool == false && (requests[0]["cost_usd"] as? Double ?? 0) > 0)
+        #expect((requests[0]["time"] as? String)?.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/) != nil)
+        #expect(requests[0]["client"] as? String == "127.0.0.1")
+        #expect(requests[1]["path"] as? String == "/v1/messages" && requests[1]["stream"] as? Bool == true && requests[1]["broken"] as? Bool == false)
+        #expect(requests[2]["status"] as? Int == 404 && (requests[2]["error"] as? String ?? "").contains("nope"))
+    }
+
+    @Test func accessLinesAsTextNameWhoAnswered() throws {
+        let g = try Gateway(["down": [.status(503)], "up": [.answer("Hello there")]])
+        #expect(try g.post("/v1/chat/completions", Self.hi).status == 200)
+        let (stopped, _) = g.server.stop(with: SIGTERM)
+        let line = stopped.stderr.split(separator: "\n").first { $0.contains("POST") }.map(String.init) ?? ""
+        #expect(line.wholeMatch(of: /llmr serve: POST \/v1\/chat\/completions 200 \d+ ms route=default provider=up model=mu attempts=2 cost_usd=[0-9.]+/) != nil, "\(line)")
+        let bad = try LLMRProcess.run(["serve", "--log", "xml", "--config", g.world.configPath], environment: ["LLMR_STATE_DIR": g.world.stateDirectory])
+        #expect(bad.exitCode == 64 && bad.stderr.contains("--log takes text or json"), "\(bad.stderr)")
     }
 
     @Test func aStreamCutAfterItsFirstByteIsNeverDone() throws {

@@ -10,7 +10,7 @@ struct ServeCommand {
     static let spec = CommandSpec(
         name: "serve",
         summary: "an OpenAI- and Anthropic-compatible gateway over the router",
-        usage: "llmr serve [--listen HOST:PORT] [--config FILE]",
+        usage: "llmr serve [--listen HOST:PORT] [--log text|json] [--config FILE]",
         description: """
         Serves POST /v1/chat/completions (OpenAI), POST /v1/messages (Anthropic),
         GET /v1/models, GET /healthz and GET /metrics (Prometheus), whole and
@@ -22,10 +22,13 @@ struct ServeCommand {
         failed: 502; a bad request: 400 in the client's format. Listening beyond
         loopback needs serve.keys_env (clients send Authorization: Bearer KEY or
         x-api-key: KEY). SIGTERM or SIGINT stops accepting and lets requests in
-        flight finish. One access line per request on stderr.
+        flight finish. One access line per request on stderr: text, or with
+        --log json one JSON object per line (time, method, path, status, ms,
+        client, stream, route, provider, model, attempts, cost_usd, error).
         """,
         options: [
             OptionSpec("listen", value: "HOST:PORT", help: "where to listen (default: serve.listen, 127.0.0.1:8080)"),
+            OptionSpec("log", value: "FORMAT", help: "access lines on stderr as text (the default) or json, one object per line"),
             .config, .help,
         ]
     )
@@ -35,7 +38,10 @@ struct ServeCommand {
     func run(_ args: [String]) async -> Int32 {
         switch Self.spec.start(args, terminal: terminal) {
         case .done(let code): return code
-        case .run(_, let report):
+        case .run(let parsed, let report):
+            if let log = parsed.value("log"), log != "text", log != "json" {
+                return report.fail(Problem(.usage, "--log takes text or json, not '\(log)'"))
+            }
             let program = Self.serverPath()
             var argv: [UnsafeMutablePointer<CChar>?] = ([program] + args).map { strdup($0) } + [nil]
             execv(program, &argv)

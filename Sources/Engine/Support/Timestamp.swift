@@ -10,6 +10,16 @@ public enum Timestamp {
         return "\(t.0)-\(two(t.1))-\(two(t.2))T\(two(t.3)):\(two(t.4)):\(two(t.5))Z"
     }
 
+    /// `2026-11-25T03:12:00.123Z`, for log lines.
+    public static func isoMillis(_ epoch: Double) -> String {
+        guard epoch.isFinite else { return iso(0) }
+        let whole = epoch.rounded(.down)
+        let ms = min(999, max(0, Int(((epoch - whole) * 1000).rounded(.down))))
+        let base = iso(whole)
+        let digits = String(ms)
+        return base.dropLast() + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
+    }
+
     /// `20261125-031200`, for names.
     public static func compact(_ epoch: Double) -> String {
         let t = parts(epoch)
