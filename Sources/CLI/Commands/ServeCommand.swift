@@ -14,9 +14,8 @@ struct ServeCommand {
         description: """
         Serves POST /v1/chat/completions (OpenAI), POST /v1/messages (Anthropic),
         GET /v1/models, GET /healthz and GET /metrics (Prometheus), whole and
-        streamed. A request's model
-        names a route, a task, a catalog model or provider/model-id; any client
-        format reaches any provider format. Failover happens before the first
+        streamed. A request's model names a route, a task, a catalog model or
+        provider/model-id; any client format reaches any provider format. Failover happens before the first
         byte; a stream that breaks afterwards ends with the format's error event,
         never as whole. All candidates rate-limited: 429 with Retry-After; all
         failed: 502; a bad request: 400 in the client's format. Listening beyond
