@@ -32,8 +32,9 @@ struct AccessEntry {
 
     mutating func add(_ r: RouteResult) {
         route = r.route ?? route
-        provider = r.provider
-        model = r.model
+        // A request that failed names what it tried last.
+        provider = r.provider ?? r.attempts.last?.provider
+        model = r.model ?? r.attempts.last?.model
         attempts = r.attempts.count
         costUSD = r.costUSD
     }

@@ -53,6 +53,8 @@ final class GatewayHandler: ChannelInboundHandler {
     private var body: ByteBuffer?
     private var tooLarge = false
     private var running: Task<Void, Never>?
+    /// Set while the client is not reading what is written to it.
+    private var stalled: Scheduled<Void>?
     /// Set while a request is answered; the answer clears it when its end is written.
     private let busy = BusyFlag()
 
@@ -107,7 +109,29 @@ final class GatewayHandler: ChannelInboundHandler {
         }
     }
 
+    /// The client stopped taking what is written: the connection's buffer is
+    /// past its high-water mark. If nothing drains for `serve.idle_timeout`,
+    /// the client is dropped and its request stopped, rather than the rest
+    /// of its answer held in memory. A client that reads, however slowly, stays.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        let channel = context.channel
+        if channel.isWritable {
+            stalled?.cancel()
+            stalled = nil
+        } else if stalled == nil {
+            let timeout = state.options.idleTimeout
+            stalled = context.eventLoop.scheduleTask(in: .milliseconds(Int64(timeout * 1000))) {
+                guard !channel.isWritable else { return }
+                let line = "llmr serve: the client at \(channel.remoteAddress?.ipAddress ?? "?") read nothing for serve.idle_timeout while its answer waited; dropped, and its request stopped\n"
+                _ = line.withCString { write(2, $0, strlen($0)) }
+                channel.close(promise: nil)
+            }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
+        stalled?.cancel()
         // The client went away: its request stops, and what was sent is still recorded.
         running?.cancel()
         context.fireChannelInactive()

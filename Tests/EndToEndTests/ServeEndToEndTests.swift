@@ -247,6 +247,46 @@ import RouterCore
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// A client that asks for a stream and then reads nothing: once its
+    /// connection has taken all it can and nothing more goes out for
+    /// `serve.idle_timeout`, the gateway drops it and stops the upstream
+    /// request, instead of holding the rest of the answer in memory.
+    @Test func aClientThatStopsReadingIsDroppedAndItsRequestStopped() throws {
+        // About 40 MB of answer over at least 20 s: far more than the socket buffers hold, far longer than the timeout.
+        let chunk = String(repeating: "x", count: 2000)
+        var long = FakeBehaviour.answer(String(repeating: chunk, count: 20_000))
+        long.chunks = Array(repeating: chunk, count: 20_000)
+        long.chunkDelayMs = 1
+        let g = try Gateway(["up": [long]], serve: ", idle_timeout: 1s")
+        let port = Int(g.base.split(separator: ":").last ?? "") ?? 0
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var small: Int32 = 4096
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        #expect(withUnsafePointer(to: &addr, { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, len) } }) == 0)
+        let body = #"{"model":"mu","stream":true,"messages":[{"role":"user","content":"hi"}]}"#
+        let request = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
+        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+        // Not a byte read: the gateway ends the request long before the answer could have ended (20 s at the least).
+        let began = ShellRun.waitUntil(10) { (try? g.curl([g.base + "/metrics"]))?.body.contains("llmr_serve_in_flight 1") ?? false }
+        #expect(began)
+        let started = Date()
+        let ended = ShellRun.waitUntil(15) { (try? g.curl([g.base + "/metrics"]))?.body.contains("llmr_serve_in_flight 0") ?? false }
+        #expect(ended, "the request of a client that reads nothing is still in flight after 15 s")
+        #expect(Date().timeIntervalSince(started) < 15)
+        // Other clients were answered all along.
+        #expect(try g.curl([g.base + "/healthz"]).status == 200)
+        // The upstream request was stopped, and its attempt recorded.
+        let (stopped, _) = g.server.stop(with: SIGTERM)
+        #expect(stopped.stderr.contains("read nothing for serve.idle_timeout"), "\(stopped.stderr)")
+        #expect(stopped.stderr.contains("stream broken provider=up model=mu attempts=1"), "\(stopped.stderr)")
+    }
+
     @Test func aSilentConnectionIsClosedAndAHalfSentRequestGets408() throws {
         let g = try Gateway(["up": [.answer("ok")]], serve: ", idle_timeout: 1s")
         let port = Int(g.base.split(separator: ":").last ?? "") ?? 0
