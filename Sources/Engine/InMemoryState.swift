@@ -33,6 +33,7 @@ public final class InMemoryState: StateBackend {
         var sends: [(id: Int64, key: String, at: Double, tokens: Int)] = []
         var cache: [String: CachedAnswer] = [:]
         var nextReservation: Int64 = 1
+        var snapshotReads = 0
     }
 
     /// One budget's share of a reservation, as the SQLite ledger keeps it.
@@ -54,6 +55,8 @@ public final class InMemoryState: StateBackend {
 
     /// Every recorded attempt, oldest first.
     public var rows: [Row] { contents.withLock { $0.rows } }
+    /// How many times breakers and cooldowns were read (`snapshot`).
+    public var snapshotReads: Int { contents.withLock { $0.snapshotReads } }
 
     // MARK: HealthStore
 
@@ -61,8 +64,9 @@ public final class InMemoryState: StateBackend {
         let wanted = Set(providers)
         func ours(_ key: String) -> Bool { wanted.contains(String(key.prefix { $0 != "/" })) }
         return contents.withLock { c in
-            HealthSnapshot(breakers: c.breakers.filter { ours($0.key) },
-                           cooldowns: c.cooldowns.filter { ours($0.key) && $0.value > now && $0.value <= now + RetryAfter.limit })
+            c.snapshotReads += 1
+            return HealthSnapshot(breakers: c.breakers.filter { ours($0.key) },
+                                  cooldowns: c.cooldowns.filter { ours($0.key) && $0.value > now && $0.value <= now + RetryAfter.limit })
         }
     }
 

@@ -19,6 +19,8 @@ public struct RoutingContext: Sendable {
     public let breaker: Breaker
     /// The request's tag (`--tag`, else `LLMR_TAG`), for budgets scoped by tag.
     public var tag: String?
+    /// Set by a long-running process (`llmr serve`): breakers and cooldowns read once per moment.
+    public var healthCache: HealthCache?
 
     public init(config: Config, state: Result<any StateBackend, StateFailure>?, keys: any KeySource,
                 transport: any HTTPTransport = SharedCurl(), wires: [WireAPI: any WireFormat] = Wires.all,
@@ -83,7 +85,15 @@ public struct RoutingContext: Sendable {
         let now = clock.wallTime()
         if plan.candidates.contains(where: { $0.provider.limits != nil || $0.model.limits != nil }) { router.rates = store }
         if !config.budgets.isEmpty { router.ledger = store }
-        if let health = try? store.snapshot(providers: providers, now: now) { router.health = health }
+        if let cache = healthCache {
+            // Every configured provider at once, so that one copy serves every plan.
+            let all = config.providers.map(\.name)
+            if let health = cache.snapshot(now: clock.now(), read: { () throws(StateFailure) in try store.snapshot(providers: all, now: now) }) {
+                router.health = health
+            }
+        } else if let health = try? store.snapshot(providers: providers, now: now) {
+            router.health = health
+        }
         if let hedge = plan.hedge {
             if case .p95 = hedge.after, let p95 = try? store.firstTokenP95(providers: providers) { router.hedgeDelays = p95 }
             // The share over the last hour of this route's requests.
@@ -115,6 +125,7 @@ public struct RoutingContext: Sendable {
                 ? (prompt: request.messages.map { "\($0.role.rawValue): \($0.content)" }.joined(separator: "\n\n"), answer: result.text)
                 : nil
             try store.record(result, requestID: RequestID.make(), at: clock.wallTime(), breaker: breaker, content: content)
+            healthCache?.recorded(result)
             return nil
         } catch {
             return error

@@ -7,7 +7,11 @@ import RouterCore
 public struct Gateway: Sendable {
     public let context: RoutingContext
 
+    /// A gateway over `context`; it reads breakers and cooldowns once per
+    /// moment (`HealthCache`), as a process that answers many requests may.
     public init(context: RoutingContext) {
+        var context = context
+        context.healthCache = HealthCache()
         self.context = context
     }
 
