@@ -39,8 +39,11 @@ let package = Package(
         .target(name: "CSQLite", linkerSettings: [link("sqlite3"), .linkedLibrary("m"), .linkedLibrary("dl")]),
         .target(name: "StateStore", dependencies: ["RouterCore", "CSQLite"]),
         .target(name: "CStartup"),
+        // hiredis (libhiredis-dev) and the state shared across machines on Redis.
+        .target(name: "CHiredis", linkerSettings: [link("hiredis")]),
+        .target(name: "RedisStore", dependencies: ["RouterCore", "StateStore", "CHiredis"]),
         // The application layer: the composition root and every use case, with no argv and no terminal.
-        .target(name: "Engine", dependencies: ["RouterCore", "Providers", "CurlTransport", "StateStore", "CStartup"]),
+        .target(name: "Engine", dependencies: ["RouterCore", "Providers", "CurlTransport", "StateStore", "RedisStore", "CStartup"]),
         // argv and rendering only: it reaches the transport, the wires and the store through Engine.
         .target(name: "CLI", dependencies: ["RouterCore", "Engine", "CEditLine"]),
         .executableTarget(name: "llmr", dependencies: ["CLI"]),
@@ -53,7 +56,7 @@ let package = Package(
         .target(name: "FakeProvider", dependencies: ["RouterCore"]),
         .executableTarget(name: "llmr-fake", dependencies: ["FakeProvider"]),
         .target(name: "TestSupport", dependencies: ["FakeProvider", "RouterCore"], path: "Sources/TestSupport"),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "RouterCore", "TestSupport", "StateStore", "Providers"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "RouterCore", "TestSupport", "StateStore", "RedisStore", "Providers"]),
         .testTarget(name: "RouterCoreTests", dependencies: ["RouterCore", "TestSupport", "Providers"]),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers", "RouterCore", "FakeProvider"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["CLI", "Engine", "RouterCore", "FakeProvider", "Providers", "TestSupport"]),

@@ -3,7 +3,7 @@
 # Quiet and quick when everything is there already.
 set -euo pipefail
 need=()
-for pkg in libcurl4-openssl-dev libedit-dev libsqlite3-dev libyaml-dev pkg-config; do
+for pkg in libcurl4-openssl-dev libedit-dev libsqlite3-dev libyaml-dev libhiredis-dev pkg-config; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 for pkg in "$@"; do

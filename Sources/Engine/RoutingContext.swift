@@ -2,6 +2,7 @@ import CurlTransport
 import Providers
 import RouterCore
 import StateStore
+import RedisStore
 
 /// The composition root: what every routed use case loads once — the
 /// config, the keys, the state store (breakers, cooldowns, the attempt log,
@@ -49,7 +50,11 @@ public struct RoutingContext: Sendable {
         do { config = try ConfigLocator.load(explicit: configPath, environment: environment) } catch {
             throw Problem(.config, "config error: \(error)")
         }
-        var context = RoutingContext(config: config, state: await opening.value, keys: EnvironmentKeys(environment: environment))
+        var state = await opening.value
+        if case .success(let store)? = state, let shared = SharedStateOpening.open(store, config: config, environment: environment) {
+            state = .success(shared)
+        }
+        var context = RoutingContext(config: config, state: state, keys: EnvironmentKeys(environment: environment))
         if let tag = environment["LLMR_TAG"], !tag.isEmpty { context.tag = tag }
         return context
     }

@@ -1,6 +1,8 @@
 import Foundation
 import RouterCore
 import StateStore
+import RedisStore
+import TestSupport
 import Testing
 @testable import Engine
 
@@ -8,13 +10,30 @@ import Testing
 /// store does, the other must do too.
 @Suite struct StorePortConformanceTests {
     enum Kind: String, CaseIterable, CustomTestStringConvertible {
-        case sqlite, memory
+        case sqlite, memory, redis
         var testDescription: String { rawValue }
     }
+
+    /// The Redis server of these tests (redis-server, started once for the suite).
+    static let redis: RedisServer? = try? RedisServer()
 
     /// A fresh store, and a second handle on the same state (another process, for SQLite).
     func stores(_ kind: Kind) throws -> (any StateBackend, any StateBackend) {
         switch kind {
+        case .redis:
+            // Two processes of one machine, each with its own connection; every test in a namespace of its own.
+            let server = try #require(Self.redis, "redis-server is needed (Debian's redis-server; make test installs it)")
+            let dir = NSTemporaryDirectory() + "llmr-ports-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let url = try RedisURL.parse(server.url).get()
+            let namespace = "t-\(UUID().uuidString)"
+            func open() throws -> SharedState {
+                let s = SharedState(local: try AttemptLog(path: dir + "/state.sqlite"), url: url, namespace: namespace, timeout: 2,
+                                    budgetsOffline: .refuse, sharedCache: true, warn: { Issue.record("Redis failed: \($0)") })
+                #expect(s.unavailable == nil)
+                return s
+            }
+            return (try open(), try open())
         case .memory:
             let s = InMemoryState()
             return (s, s)

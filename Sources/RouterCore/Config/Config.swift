@@ -15,6 +15,26 @@ public enum Continuation: String, Sendable, CaseIterable {
     case continueFinalMessage = "continue_final_message"
 }
 
+/// `state: {shared, namespace, timeout, budgets_offline}`: state shared by
+/// every machine through Redis, besides each machine's own file.
+public struct StateConfig: Sendable, Equatable {
+    /// `redis://[user[:password]@]host[:port][/db]`; nil: this machine's state only.
+    public var shared: String?
+    /// The prefix of every key, so that teams can share one server.
+    public var namespace = "llmr"
+    /// Seconds to connect and for each command.
+    public var timeout = 0.2
+    /// With the shared ledger out of reach, whether this machine's own may
+    /// stand in for it (`local`) or budgeted candidates are not sent (`refuse`).
+    public var budgetsOffline: BudgetsOffline = .refuse
+
+    public enum BudgetsOffline: String, Sendable, CaseIterable {
+        case refuse, local
+    }
+
+    public init() {}
+}
+
 /// `serve: {listen, keys_env, max_concurrency, max_body}`.
 public struct ServeConfig: Sendable, Equatable {
     public var listen = "127.0.0.1:8080"
@@ -237,6 +257,8 @@ public struct Config: Sendable, Equatable {
     public var cache = CacheConfig()
     /// `serve:`: the gateway's address, client keys and limits.
     public var serve = ServeConfig()
+    /// `state:`: what is shared beyond this machine.
+    public var state = StateConfig()
 
     public init(source: String, providers: [ProviderConfig], models: [ModelEntry], routes: [RouteConfig],
                 tasks: [String: String] = [:], breaker: BreakerConfig = BreakerConfig()) {

@@ -1,6 +1,6 @@
 /// Reads YAML (or JSON) text into a validated `Config`.
 public enum ConfigLoader {
-    static let topKeys = ["providers", "models", "routes", "tasks", "breaker", "health", "alerts", "log", "chat", "budgets", "cache", "serve"]
+    static let topKeys = ["providers", "models", "routes", "tasks", "breaker", "health", "alerts", "log", "chat", "budgets", "cache", "serve", "state"]
     static let budgetKeys = ["usd", "per", "provider", "model", "route", "tag"]
     static let providerKeys = ["api", "base_url", "key_env", "key_cmd", "key_cmd_timeout", "timeout", "connect_timeout",
                                "first_token_timeout", "idle_timeout", "headers", "max_tokens_field", "stream", "continuation", "limits",
@@ -65,9 +65,11 @@ public enum ConfigLoader {
             for (name, value) in try node.entries() { config.budgets.append(try budget(name, value, config: &config)) }
         }
         if let node = sections["cache"] {
-            for (key, value) in try node.entries(allowed: ["mode", "ttl"]) {
+            for (key, value) in try node.entries(allowed: ["mode", "ttl", "shared"]) {
                 if key == "mode" {
                     config.cache.mode = CacheMode(rawValue: try value.oneOf(CacheMode.allCases.map(\.rawValue))) ?? .off
+                } else if key == "shared" {
+                    config.cache.shared = try value.bool()
                 } else {
                     config.cache.ttl = try value.duration(ConfigLimits.budgetWindow)
                 }
@@ -88,6 +90,22 @@ public enum ConfigLoader {
                 case "max_concurrency": config.serve.maxConcurrency = try value.int(1...100_000)
                 case "idle_timeout": config.serve.idleTimeout = try value.duration(0.1...86_400)
                 default: config.serve.maxBody = try value.byteSize(1024...(1 << 30))
+                }
+            }
+        }
+        if let node = sections["state"] {
+            for (key, value) in try node.entries(allowed: ["shared", "namespace", "timeout", "budgets_offline"]) {
+                switch key {
+                case "shared":
+                    let url = try value.nonEmptyString()
+                    guard url.hasPrefix("redis://") || url.hasPrefix("rediss://") else {
+                        throw value.error("state.shared takes a redis:// address, such as redis://127.0.0.1:6379/0")
+                    }
+                    config.state.shared = url
+                case "namespace": config.state.namespace = try value.nonEmptyString()
+                case "timeout": config.state.timeout = try value.duration(0.001...60)
+                default:
+                    config.state.budgetsOffline = StateConfig.BudgetsOffline(rawValue: try value.oneOf(StateConfig.BudgetsOffline.allCases.map(\.rawValue))) ?? .refuse
                 }
             }
         }

@@ -18,6 +18,8 @@ public struct CacheConfig: Sendable, Equatable {
     public var mode: CacheMode = .off
     /// How long an entry answers, in seconds.
     public var ttl: Double = 7 * 86_400
+    /// Kept in the shared state (Redis, `state.shared`) rather than this machine's file.
+    public var shared = false
 
     public init() {}
 }
