@@ -38,6 +38,16 @@ public struct RoutingContext: Sendable {
     /// The transport every use case sends through unless told otherwise.
     public static var defaultTransport: any HTTPTransport { SharedCurl() }
 
+    /// Which state this process uses when it shares some through Redis (nil: this machine's file alone).
+    public var sharedStateSummary: String? { (store as? SharedState)?.summary }
+
+    /// Redis's health, for `providers check`: nil without shared state.
+    public func checkSharedState() -> (address: String, ok: Bool, detail: String)? {
+        guard let shared = store as? SharedState else { return nil }
+        let (ok, detail) = shared.ping()
+        return (shared.url.description, ok, detail)
+    }
+
     /// The store when it opened.
     public var store: (any StateBackend)? { if case .success(let s)? = state { return s } else { return nil } }
 

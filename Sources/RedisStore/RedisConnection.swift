@@ -7,6 +7,8 @@ import Glibc
 /// reply that is not what was asked for.
 public struct RedisError: Error, Sendable, CustomStringConvertible {
     public var message: String
+    /// No answer within the timeout: a slow server, not a closed connection, so not tried again.
+    public var timedOut = false
     public var description: String { message }
     public init(_ message: String) { self.message = message }
 }
@@ -159,9 +161,12 @@ public final class RedisConnection {
         }
         guard let raw else {
             let why = String(cString: llmr_redis_error(c))
+            let timedOut = why.contains("temporarily unavailable") || why.contains("timed out")
             redisFree(c)
             context = nil
-            throw RedisError("\(url): \(why.isEmpty ? "no reply" : why)")
+            var e = RedisError("\(url): " + (timedOut ? "no answer within \(Int((timeout * 1000).rounded())) ms (state.timeout)" : why.isEmpty ? "no reply" : why))
+            e.timedOut = timedOut
+            throw e
         }
         defer { freeReplyObject(raw) }
         return Self.reply(raw)

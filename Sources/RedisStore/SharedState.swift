@@ -82,7 +82,8 @@ public final class SharedState: StateBackend, @unchecked Sendable {
                 if case .error(let e) = reply { return .failure(RedisError("Redis answered: \(e)")) }
                 return .success(reply)
             } catch {
-                // Closed under us (a restart): one new connection and one more try.
+                // Closed under us (a restart): one new connection and one more try; a slow server gets none.
+                if error.timedOut { return .failure(error) }
                 do throws(RedisError) {
                     try conn.connect()
                     let reply = try conn.command(["EVAL", script, "0"] + args)
@@ -141,7 +142,7 @@ public final class SharedState: StateBackend, @unchecked Sendable {
         let ms = (SystemClock().now() - start) * 1000
         var version = ""
         if case .string(let info)? = command(["INFO", "server"]),
-           let line = info.split(whereSeparator: { $0 == "\r" || $0 == "\n" }).first(where: { $0.hasPrefix("redis_version:") }) {
+           let line = info.split(whereSeparator: \.isNewline).first(where: { $0.hasPrefix("redis_version:") }) {
             version = "Redis " + line.dropFirst("redis_version:".count) + ", "
         }
         return (true, "\(version)round trip \(NumberText.decimal(ms, significant: 2)) ms")

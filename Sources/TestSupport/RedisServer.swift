@@ -26,13 +26,14 @@ public final class RedisServer: @unchecked Sendable {
 
     public var url: String { "redis://127.0.0.1:\(port)/0" }
 
-    public init(port: Int? = nil, extra: [String] = []) throws {
+    /// `bind`: the addresses it listens on (loopback; a fleet test adds its hosts' links).
+    public init(port: Int? = nil, bind: [String] = ["127.0.0.1"], extra: [String] = []) throws {
         guard let binary = Self.binary else { throw CocoaError(.fileNoSuchFile) }
         self.port = port ?? Self.freePort()
         directory = NSTemporaryDirectory() + "llmr-redis-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["--port", String(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+        process.arguments = ["--port", String(self.port), "--bind", bind.joined(separator: " "), "--protected-mode", "no", "--save", "", "--appendonly", "no",
                              "--dir", directory, "--daemonize", "no", "--enable-debug-command", "local"] + extra
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -61,10 +62,8 @@ public final class RedisServer: @unchecked Sendable {
     public func stop() {
         let pid = process.processIdentifier
         running.withLock { _ = $0.remove(pid) }
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        // Killed, not waited for: nothing it holds is needed (it keeps nothing on disk).
+        if process.isRunning { kill(pid, SIGKILL) }
     }
 
     deinit {

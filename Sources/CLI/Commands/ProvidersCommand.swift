@@ -149,7 +149,8 @@ struct ProvidersCommand {
                 .run(selected, watch: parsed.has("watch"), count: count, report: report)
         default:
             Output.stdout(Self.list(config, log: log, json: parsed.has("json"), environment: terminal.environment,
-                                    width: terminal.stdoutColumns, color: terminal.colorOnStdout(parsed.value("color"))))
+                                    width: terminal.stdoutColumns, color: terminal.colorOnStdout(parsed.value("color")),
+                                    sharedState: context.sharedStateSummary))
             return ExitCode.ok.rawValue
         }
     }
@@ -191,7 +192,7 @@ struct ProvidersCommand {
     }
 
     static func list(_ config: Config, log: (any StateBackend)?, json: Bool, environment: [String: String],
-                     width: Int? = nil, color: Bool = false) -> String {
+                     width: Int? = nil, color: Bool = false, sharedState: String? = nil) -> String {
         let now = SystemClock().wallTime()
         let names = config.providers.map(\.name)
         let health = (try? log?.snapshot(providers: names, now: now)) ?? HealthSnapshot()
@@ -226,7 +227,8 @@ struct ProvidersCommand {
                        })
         }
         if json {
-            return JSONValue.object([("schema", "llmr.providers/1"), ("providers", .array(rows.map { r in
+            let state: [(String, JSONValue)] = sharedState.map { [("state", JSONValue.string($0))] } ?? []
+            let list: JSONValue = .array(rows.map { r in
                 .object([("name", .string(r.p.name)), ("api", .string(r.p.api.rawValue)), ("base_url", .string(r.p.baseURL)),
                          ("key", .string(r.key)), ("breaker", .string(r.breaker)),
                          ("breaker_open_until", r.openUntil.map { .number($0) } ?? .null),
@@ -242,7 +244,8 @@ struct ProvidersCommand {
                              guard case .object(let members) = Self.json(u) else { return .null }
                              return .object([("model", .string(name))] + members)
                          }))])
-            }))]).serialized() + "\n"
+            })
+            return JSONValue.object([("schema", "llmr.providers/1"), ("providers", list)] + state).serialized() + "\n"
         }
         // On a narrow terminal the base URL and the cooldown give way first; models held back wrap last.
         let columns = [
@@ -261,7 +264,7 @@ struct ProvidersCommand {
                               .joined(separator: "; ").nonEmpty ?? "-",
                           r.models.isEmpty ? "-" : paint(r.models.map { "\($0.0) \($0.2)" }.joined(separator: "; "), true)])
         }
-        return Table.render(columns, cells, width: width)
+        return Table.render(columns, cells, width: width) + (sharedState.map { "state: \($0)\n" } ?? "")
     }
 }
 
