@@ -16,6 +16,8 @@ public final class RedisServer: @unchecked Sendable {
     public let port: Int
     public let process = Process()
     public let directory: String
+    /// The addresses it listens on.
+    public let bind: [String]
 
     /// Whether this machine has redis-server (`.ci/run` and `make test` install it).
     public static var available: Bool { binary != nil }
@@ -30,6 +32,7 @@ public final class RedisServer: @unchecked Sendable {
     public init(port: Int? = nil, bind: [String] = ["127.0.0.1"], extra: [String] = []) throws {
         guard let binary = Self.binary else { throw CocoaError(.fileNoSuchFile) }
         self.port = port ?? Self.freePort()
+        self.bind = bind
         directory = NSTemporaryDirectory() + "llmr-redis-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         process.executableURL = URL(fileURLWithPath: binary)
@@ -78,7 +81,7 @@ public final class RedisServer: @unchecked Sendable {
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, len) } }
         _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
         return Int(UInt16(bigEndian: addr.sin_port))
     }

@@ -20,7 +20,7 @@ final class Fleet: @unchecked Sendable {
         var redisURL: String
     }
 
-    let redis: RedisServer
+    var redis: RedisServer
     var hosts: [Host] = []
     let namespaces: Bool
     private var links: [String] = []
@@ -31,7 +31,11 @@ final class Fleet: @unchecked Sendable {
     init(script: String, yaml: String, hosts count: Int = 2) throws {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let tag = String(getpid() % 10000) + String(UInt32.random(in: 0..<100))
-        let net = 100 + Int(UInt32.random(in: 0..<100))
+        // Every fleet of this run on links of its own: 10.N.host.0/30.
+        let net = Fleet.nextNet.withLock { n -> Int in
+            n = n >= 250 ? 100 : n + 1
+            return n
+        }
         var made = getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip")
         var addresses: [String] = []
         var madeLinks: [(String, String)] = []
@@ -78,6 +82,8 @@ final class Fleet: @unchecked Sendable {
             hosts.append(Host(name: "host\(i)", namespace: ns, directory: dir, config: config, fake: fake, redisURL: url))
         }
     }
+
+    static let nextNet = Mutex(100 + Int(getpid() % 100))
 
     static var fakeBinary: String {
         URL(fileURLWithPath: LLMRProcess.binary).deletingLastPathComponent().appendingPathComponent("llmr-fake").path
@@ -221,5 +227,100 @@ struct FleetEndToEndTests {
         #expect(runs.allSatisfy { $0.run.exitCode == 0 }, "\(runs.map { $0.run.stderr })")
         let probes = runs.flatMap { Self.sentTo($0.run) }.filter { $0 == "flaky" }
         #expect(probes.count == 1, "\(runs.map { Self.sentTo($0.run) })")
+    }
+}
+
+/// Redis killed, paused, restarted empty, answering errors or not Redis at
+/// all: every ask still answers, with one warning, within `state.timeout`
+/// of its usual time; budgets are not passed unread unless told.
+@Suite(.serialized, .enabled(if: RedisServer.available, "redis-server is needed (Debian's redis-server)"))
+struct SharedStateFaultTests {
+    static let yaml = FleetEndToEndTests.models
+    static let script = #"{"providers": {"flaky": {"status": 503}, "backup": {"text": "from backup", "input_tokens": 1, "output_tokens": 5}}}"#
+    static let warning = "shared state"
+
+    @Test func redisKilledMidRunCostsOneWarningAndNoAnswer() throws {
+        let fleet = try Fleet(script: Self.script, yaml: Self.yaml, hosts: 1)
+        for _ in 0..<2 {
+            let r = try fleet.run(0, ["ask", "hi"])
+            #expect(r.exitCode == 0 && r.stdout == "from backup\n" && !r.stderr.contains(Self.warning), "\(r.stderr)")
+        }
+        fleet.redis.stop()
+        _ = ShellRun.waitUntil(10) { (try? fleet.redis.cli(["PING"])) != "PONG" }
+        let r = try fleet.run(0, ["ask", "hi"])
+        #expect(r.exitCode == 0 && r.stdout == "from backup\n", "\(r.stderr)")
+        #expect(r.stderr.components(separatedBy: "llmr: shared state").count == 2, "one warning: \(r.stderr)")
+        #expect(r.stderr.contains("this process uses its local state"))
+        // What was sent is still recorded, on this machine.
+        let stats = try fleet.run(0, ["providers", "stats", "--json"])
+        #expect(stats.stdout.contains(#""provider":"backup""#), "\(stats.stdout)")
+        // providers check says Redis is down, and exits non-zero for it.
+        let check = try fleet.run(0, ["providers", "check"])
+        #expect(check.stdout.contains("unavailable") && check.exitCode != 0, "\(check.stdout)")
+    }
+
+    @Test func aPausedRedisDelaysAnAskByTheTimeoutAtMost() throws {
+        let fleet = try Fleet(script: Self.script, yaml: Self.yaml, hosts: 1)
+        // Redis busy for 20 s (DEBUG SLEEP): the ask gives up on it after state.timeout (1 s here) and answers.
+        let pause = Process()
+        pause.executableURL = URL(fileURLWithPath: "/usr/bin/redis-cli")
+        pause.arguments = ["-p", String(fleet.redis.port), "DEBUG", "SLEEP", "20"]
+        pause.standardOutput = FileHandle.nullDevice
+        try pause.run()
+        _ = ShellRun.waitUntil(5) { (try? LLMRProcess.run(["--version"]))?.exitCode == 0 }
+        let r = try fleet.run(0, ["ask", "hi"])
+        #expect(r.exitCode == 0 && r.stdout == "from backup\n", "\(r.stderr)")
+        #expect(r.stderr.contains("no answer within 1000 ms (state.timeout)"), "\(r.stderr)")
+        // The answer came while Redis was still asleep.
+        #expect(pause.isRunning)
+        kill(pause.processIdentifier, SIGKILL)
+    }
+
+    @Test func aRestartedEmptyRedisIsUsedAgain() throws {
+        let fleet = try Fleet(script: Self.script, yaml: Self.yaml, hosts: 1)
+        for _ in 0..<5 { _ = try fleet.run(0, ["ask", "hi"]) }
+        #expect(try fleet.run(0, ["providers"]).stdout.contains("mf open"))
+        let port = fleet.redis.port
+        fleet.redis.stop()
+        _ = ShellRun.waitUntil(10) { (try? fleet.redis.cli(["PING"])) != "PONG" }
+        fleet.redis = try RedisServer(port: port, bind: fleet.redis.bind)
+        // Empty: the breaker is gone; the next ask tries flaky again, with no warning.
+        let r = try fleet.run(0, ["ask", "--json", "hi"])
+        #expect(r.exitCode == 0 && !r.stderr.contains(Self.warning), "\(r.stderr)")
+        #expect(FleetEndToEndTests.sentTo(r) == ["flaky", "backup"])
+    }
+
+    @Test func errorRepliesAndAServerThatIsNotRedisCostAWarning() throws {
+        let fleet = try Fleet(script: Self.script, yaml: Self.yaml, hosts: 1)
+        // Another program wrote over the namespace: every script on it fails with WRONGTYPE.
+        try fleet.redis.cli(["SET", "fleet:health", "not a hash"])
+        let r = try fleet.run(0, ["ask", "hi"])
+        #expect(r.exitCode == 0 && r.stdout == "from backup\n", "\(r.stderr)")
+        #expect(r.stderr.contains("WRONGTYPE"), "\(r.stderr)")
+        // An HTTP server where Redis should be (the fake provider's port).
+        let port = try String(contentsOfFile: fleet.hosts[0].directory + "/port", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let nonsense = try fleet.run(0, ["ask", "hi"], environment: ["LLMR_STATE_SHARED": "redis://127.0.0.1:\(port)/0"])
+        #expect(nonsense.exitCode == 0 && nonsense.stdout == "from backup\n", "\(nonsense.stderr)")
+        #expect(nonsense.stderr.contains("llmr: shared state redis://127.0.0.1:\(port)/0 unavailable"), "\(nonsense.stderr)")
+        // A value that is not an address is said, and local state used.
+        let bad = try fleet.run(0, ["ask", "hi"], environment: ["LLMR_STATE_SHARED": "rediss://127.0.0.1:1/0"])
+        #expect(bad.exitCode == 0 && bad.stderr.contains("TLS"), "\(bad.stderr)")
+    }
+
+    @Test func anUnreadableSharedLedgerSendsNoBudgetedRequestUnlessLocalMayStandIn() throws {
+        let budget = "\nbudgets:\n  fleet: {usd: 1, per: 1h}\n"
+        let fleet = try Fleet(script: Self.script, yaml: Self.yaml + budget, hosts: 1)
+        #expect(try fleet.run(0, ["ask", "-m", "mb", "hi"]).exitCode == 0)
+        fleet.redis.stop()
+        _ = ShellRun.waitUntil(10) { (try? fleet.redis.cli(["PING"])) != "PONG" }
+        let refused = try fleet.run(0, ["ask", "-m", "mb", "hi"])
+        #expect(refused.exitCode != 0 && refused.stdout.isEmpty, "\(refused.stdout)")
+        #expect(refused.stderr.contains("budgets' ledger cannot be read"), "\(refused.stderr)")
+        // budgets_offline: local lets this machine's ledger stand in.
+        let config = fleet.hosts[0].config
+        let text = try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: "timeout: 1s}", with: "timeout: 1s, budgets_offline: local}")
+        try text.write(toFile: config, atomically: true, encoding: .utf8)
+        let allowed = try fleet.run(0, ["ask", "-m", "mb", "hi"])
+        #expect(allowed.exitCode == 0 && allowed.stdout == "from backup\n", "\(allowed.stderr)")
     }
 }
