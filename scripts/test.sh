@@ -6,6 +6,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+# The fleet's tests run a redis-server of their own and make hosts of network
+# namespaces (iproute2), both Debian packages, installed when missing.
+scripts/install-deps.sh redis-server iproute2
 # The gateway's tests through the openai and anthropic SDKs need them from PyPI,
 # installed once into a cache directory. Offline, they are skipped and said to
 # be, except in CI, where a skipped test is a failed one.

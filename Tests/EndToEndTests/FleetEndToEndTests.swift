@@ -113,10 +113,17 @@ final class Fleet: @unchecked Sendable {
 
     /// Runs `count` asks on every host at once; their results, host by host.
     func concurrently(_ count: Int, _ args: [String]) -> [(host: Int, run: LLMRRun)] {
+        // A thread each, so that all of them are in flight at once (a pool would run as many as there are cores).
         let out = Mutex<[(Int, LLMRRun)]>([])
-        DispatchQueue.concurrentPerform(iterations: count * hosts.count) { n in
-            if let r = try? run(n % hosts.count, args) { out.withLock { $0.append((n % hosts.count, r)) } }
+        let group = DispatchGroup()
+        for n in 0..<count * hosts.count {
+            group.enter()
+            Thread {
+                if let r = try? self.run(n % self.hosts.count, args) { out.withLock { $0.append((n % self.hosts.count, r)) } }
+                group.leave()
+            }.start()
         }
+        group.wait()
         return out.withLock { $0 }
     }
 
@@ -211,8 +218,9 @@ struct FleetEndToEndTests {
     }
 
     @Test func oneHalfOpenProbeOfTwentyRequestsOnTwoHosts() throws {
-        // Five failures open flaky's breaker; then its answers are slow, so the twenty requests overlap the probe.
-        let script = #"{"providers": {"flaky": [{"status": 503}, {"status": 503}, {"status": 503}, {"status": 503}, {"status": 503}, {"text": "probe answered", "delay_ms": 1500}], "backup": {"text": "from backup"}}}"#
+        // Five failures open flaky's breaker; then its answers take 8 s, so the probe is still in flight
+        // while the other nineteen requests, started together, are planned (each takes a fraction of a second).
+        let script = #"{"providers": {"flaky": [{"status": 503}, {"status": 503}, {"status": 503}, {"status": 503}, {"status": 503}, {"text": "probe answered", "delay_ms": 8000}], "backup": {"text": "from backup"}}}"#
         let fleet = try Fleet(script: script, yaml: Self.models)
         print("fleet: \(fleet.kind)")
         for _ in 0..<5 { _ = try fleet.run(0, ["ask", "hi"]) }
