@@ -40,9 +40,8 @@ for i in 0 1 2 3; do
 done
 for r in $(seq "$rounds"); do
   args=()
-  for i in 0 1 2 3; do args+=(-n "${names[$i]}" "LLMR_STATE_DIR=$work/state-${names[$i]} $bin/llmr ask --config $work/${configs[$i]}.yaml hi"); done
-  hyperfine -N --warmup 2 --runs "$runs" --export-json "$work/round-$r.json" "${args[@]}" > /dev/null 2>&1 || \
-  hyperfine --warmup 2 --runs "$runs" --export-json "$work/round-$r.json" "${args[@]}" > /dev/null
+  for i in 0 1 2 3; do args+=(-n "${names[$i]}" "env LLMR_STATE_DIR=$work/state-${names[$i]} $bin/llmr ask --config $work/${configs[$i]}.yaml hi"); done
+  hyperfine -N --warmup 2 --runs "$runs" --export-json "$work/round-$r.json" "${args[@]}" > /dev/null 2>&1
 done
 python3 - "$work" "$rounds" <<'PY' | tee bench-results/shared.md
 import json, statistics, sys
