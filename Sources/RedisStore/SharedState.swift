@@ -21,7 +21,12 @@ public final class SharedState: StateBackend, @unchecked Sendable {
     /// Unique across machines: the half-open probe claims are made in its name.
     public let owner: String
     private let connection: Mutex<RedisConnection?>
-    private let trouble = Mutex<String?>(nil)
+    /// Why Redis is not in use, and when that was found.
+    private let trouble = Mutex<(why: String, at: Double)?>(nil)
+    /// How long a process that gave up on Redis waits before trying it again.
+    public var retryInterval = 30.0
+    /// Monotonic seconds (a test's clock, else the system's).
+    public var now: @Sendable () -> Double = { SystemClock().now() }
     private let warn: @Sendable (String) -> Void
 
     /// Connects now (within `timeout`); when that fails the process works on
@@ -53,7 +58,7 @@ public final class SharedState: StateBackend, @unchecked Sendable {
     }
 
     /// Why Redis is not in use, or nil while it is.
-    public var unavailable: String? { trouble.withLock { $0 } }
+    public var unavailable: String? { trouble.withLock { $0?.why } }
 
     /// Which state this process uses, for `llmr providers`.
     public var summary: String {
@@ -63,18 +68,43 @@ public final class SharedState: StateBackend, @unchecked Sendable {
 
     /// Gives up on Redis for the rest of this process, saying why once.
     func degrade(_ why: String) {
+        let at = now()
         let first = trouble.withLock { t -> Bool in
-            guard t == nil else { return false }
-            t = why
-            return true
+            let was = t == nil
+            t = (t?.why ?? why, at)
+            return was
         }
         connection.withLock { $0 = nil }
         if first { warn("llmr: shared state \(url) unavailable (\(why)); this process uses its local state") }
     }
 
-    /// Runs a script on Redis: its reply, or nil (and from then on local state) when Redis fails.
+    /// After `retryInterval` without Redis, one new connection (within the
+    /// timeout); true when Redis is in use again.
+    func reconnectIfDue() -> Bool {
+        guard let t = trouble.withLock({ $0 }) else { return true }
+        guard now() - t.at >= retryInterval else { return false }
+        let (url, timeout) = (self.url, self.timeout)
+        let failed: RedisError? = connection.withLock { c in
+            do throws(RedisError) {
+                c = try RedisConnection(url: url, timeout: timeout)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if failed != nil {
+            let at = now()
+            trouble.withLock { t in t = (t?.why ?? "", at) }
+            return false
+        }
+        trouble.withLock { $0 = nil }
+        warn("llmr: shared state \(url) is reachable again; this process uses it")
+        return true
+    }
+
+    /// Runs a script on Redis: its reply, or nil (and local state until Redis is back) when Redis fails.
     func run(_ script: String, _ args: [String]) -> RedisReply? {
-        guard unavailable == nil else { return nil }
+        guard reconnectIfDue() else { return nil }
         let outcome: Result<RedisReply, RedisError> = connection.withLock { c in
             guard let conn = c else { return .failure(RedisError("not connected")) }
             do throws(RedisError) {
@@ -104,7 +134,7 @@ public final class SharedState: StateBackend, @unchecked Sendable {
 
     /// Any other command (`providers check`, `cache` over the shared state).
     func command(_ args: [String]) -> RedisReply? {
-        guard unavailable == nil else { return nil }
+        guard reconnectIfDue() else { return nil }
         let outcome: Result<RedisReply, RedisError> = connection.withLock { c in
             guard let conn = c else { return .failure(RedisError("not connected")) }
             do throws(RedisError) {
