@@ -32,24 +32,6 @@ LLMR_STATE_DIR=$work/state "$bin/llmr" serve --config "$work/config.yaml" 2>/dev
 serve_pid=$!
 for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$gw/healthz" && break; sleep 0.1; done
 
-cache=${LLMR_COMPAT_CACHE:-$HOME/.cache/llmr-compat}
-litellm=""
-if [ -x "$cache/venv/bin/litellm" ]; then
-  cat > "$work/litellm.yaml" <<YAML
-model_list:
-  - model_name: default
-    litellm_params: {model: openai/m, api_base: "http://127.0.0.1:$up/v1", api_key: unused}
-litellm_settings:
-  num_retries: 0
-general_settings:
-  master_key: sk-bench-litellm-0000
-YAML
-  LITELLM_LOCAL_MODEL_COST_MAP=True "$cache/venv/bin/litellm" --config "$work/litellm.yaml" --host 127.0.0.1 --port "$ll" \
-    > "$work/litellm.log" 2>&1 & pids+=($!)
-  litellm_pid=$!
-  for _ in $(seq 240); do curl -s -o /dev/null "http://127.0.0.1:$ll/health/liveliness" && { litellm=yes; break; }; sleep 0.5; done
-fi
-
 cat > "$work/post.lua" <<'LUA'
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -70,6 +52,26 @@ run() {
 }
 run upstream "http://127.0.0.1:$up/v1/chat/completions" ""
 run serve "http://127.0.0.1:$gw/v1/chat/completions" "$serve_pid"
+# LiteLLM starts only now: an idle Python proxy still wakes up now and then,
+# and its wake-ups would land in the others' latency tails.
+cache=${LLMR_COMPAT_CACHE:-$HOME/.cache/llmr-compat}
+litellm=""
+if [ -x "$cache/venv/bin/litellm" ]; then
+  cat > "$work/litellm.yaml" <<YAML
+model_list:
+  - model_name: default
+    litellm_params: {model: openai/m, api_base: "http://127.0.0.1:$up/v1", api_key: unused}
+litellm_settings:
+  num_retries: 0
+general_settings:
+  master_key: sk-bench-litellm-0000
+YAML
+  LITELLM_LOCAL_MODEL_COST_MAP=True "$cache/venv/bin/litellm" --config "$work/litellm.yaml" --host 127.0.0.1 --port "$ll" \
+    > "$work/litellm.log" 2>&1 & pids+=($!)
+  litellm_pid=$!
+  for _ in $(seq 240); do curl -s -o /dev/null "http://127.0.0.1:$ll/health/liveliness" && { litellm=yes; break; }; sleep 0.5; done
+fi
+
 [ -n "$litellm" ] && run litellm "http://127.0.0.1:$ll/v1/chat/completions" "$litellm_pid"
 
 # Memory: RSS after 1,000 requests and after $total.

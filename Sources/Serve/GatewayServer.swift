@@ -77,6 +77,8 @@ public enum GatewayServer {
         while state.inFlight.load(ordering: .relaxed) > 0, SystemClock().now() < deadline {
             try? await Task.sleep(nanoseconds: 20_000_000)
         }
+        // Every attempt recorded before the process ends.
+        gateway.flushRecords()
         try? await group.shutdownGracefully()
     }
 

@@ -63,6 +63,20 @@ import TestSupport
         #expect(next[0].provider == "b" && next[0].attempts.count == 1, "\(next[0].attempts)")
     }
 
+    @Test func answersAreWrittenOnTheWriterAndFailuresAtOnce() async throws {
+        let w = try EngineWorld(["http://a/v1": [Self.ok, EngineWorld.busy], "http://b/v1": [Self.ok]])
+        let g = Gateway(context: w.context)
+        // An answer with nothing to move goes to the writer; written once it is flushed.
+        _ = try await answer(g, 1)
+        g.flushRecords()
+        #expect(w.store.rows.count == 1)
+        // a's second reply is a 503: that request's attempts are written before record returns.
+        let failed = try await answer(g, 1)
+        #expect(failed[0].attempts.count == 2)
+        #expect(w.store.rows.map(\.attempt.outcome).contains(.http(503)), "\(w.store.rows.map(\.attempt.outcome))")
+        #expect(w.store.rows.count == 3)
+    }
+
     @Test func commandsThatRunOnceReadHealthEveryTime() async throws {
         // ask and its kin have no cache: each plan reads the store.
         let w = try EngineWorld(["http://a/v1": [Self.ok]])

@@ -1,3 +1,4 @@
+import Dispatch
 import Providers
 import RouterCore
 
@@ -47,8 +48,26 @@ public struct Gateway: Sendable {
         return await routing.execute(served.request, live: live, observe: observe)
     }
 
+    /// Where answers that change no breaker are written: a thread of its own,
+    /// so that no task answering a client waits on the state file's lock or
+    /// its fsyncs.
+    private let writer = DispatchQueue(label: "llmr.serve.record")
+
     /// Records every attempt of an answered request and moves the breakers on.
+    /// A request that failed somewhere, or any while a breaker is open or a
+    /// cooldown live, is written before this returns, so the next plan sees
+    /// it; an answer with nothing to move is written on the writer's thread.
     public func record(_ result: RouteResult, of served: ServedRequest) {
-        _ = context.record(result, request: served.request)
+        guard let cache = context.healthCache, !cache.wouldChange(after: result) else {
+            _ = context.record(result, request: served.request)
+            return
+        }
+        let (context, request) = (self.context, served.request)
+        writer.async { _ = context.record(result, request: request) }
+    }
+
+    /// Waits until every record handed to the writer is written (at shutdown).
+    public func flushRecords() {
+        writer.sync {}
     }
 }

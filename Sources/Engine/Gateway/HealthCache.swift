@@ -22,13 +22,20 @@ public final class HealthCache: Sendable {
         return fresh
     }
 
-    /// After a request is recorded: a failure, or any answer while a breaker
-    /// is not closed or a cooldown is live, may have moved them.
-    func recorded(_ result: RouteResult) {
-        held.withLock { copy in
-            guard let c = copy else { return }
-            let settled = c.health.cooldowns.isEmpty && c.health.breakers.values.allSatisfy { $0.state == .closed }
-            if !settled || result.attempts.contains(where: { $0.outcome != .ok }) { copy = nil }
+    /// Whether recording `result` may move breakers or cooldowns: a failure,
+    /// or any answer while a breaker is not closed or a cooldown is live (or
+    /// nothing is known yet).
+    public func wouldChange(after result: RouteResult) -> Bool {
+        if result.attempts.contains(where: { $0.outcome != .ok }) { return true }
+        return held.withLock { copy in
+            guard let c = copy else { return true }
+            return !(c.health.cooldowns.isEmpty && c.health.breakers.values.allSatisfy { $0.state == .closed })
         }
+    }
+
+    /// After a request is recorded: the copy goes when the record may have moved what it holds.
+    func recorded(_ result: RouteResult) {
+        guard wouldChange(after: result) else { return }
+        held.withLock { $0 = nil }
     }
 }
