@@ -1,6 +1,7 @@
 import Dispatch
 import Providers
 import RouterCore
+import Synchronization
 
 /// The gateway as a use case, whatever serves it: a client's request named
 /// by `model` (a route, a task, a catalog model or `provider/model-id`) is
@@ -52,22 +53,39 @@ public struct Gateway: Sendable {
     /// so that no task answering a client waits on the state file's lock or
     /// its fsyncs.
     private let writer = DispatchQueue(label: "llmr.serve.record")
+    /// Records handed to the writer and not yet written. Past `backlog`, a
+    /// request writes its own: the queue (and memory) cannot grow when the
+    /// disk is slower than the clients.
+    private let pending = PendingCount()
+    static let backlog = 256
 
     /// Records every attempt of an answered request and moves the breakers on.
     /// A request that failed somewhere, or any while a breaker is open or a
     /// cooldown live, is written before this returns, so the next plan sees
     /// it; an answer with nothing to move is written on the writer's thread.
     public func record(_ result: RouteResult, of served: ServedRequest) {
-        guard let cache = context.healthCache, !cache.wouldChange(after: result) else {
-            _ = context.record(result, request: served.request)
-            return
+        let movesHealth = context.healthCache?.wouldChange(after: result) ?? true
+        if !movesHealth {
+            if pending.value.add(1, ordering: .relaxed).newValue <= Self.backlog {
+                let (context, request, pending) = (self.context, served.request, self.pending)
+                writer.async {
+                    _ = context.record(result, request: request)
+                    pending.value.subtract(1, ordering: .relaxed)
+                }
+                return
+            }
+            pending.value.subtract(1, ordering: .relaxed)
         }
-        let (context, request) = (self.context, served.request)
-        writer.async { _ = context.record(result, request: request) }
+        _ = context.record(result, request: served.request)
     }
 
     /// Waits until every record handed to the writer is written (at shutdown).
     public func flushRecords() {
         writer.sync {}
     }
+}
+
+/// How many records wait for the writer.
+final class PendingCount: Sendable {
+    let value = Atomic<Int>(0)
 }
