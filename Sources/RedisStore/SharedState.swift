@@ -66,7 +66,7 @@ public final class SharedState: StateBackend, @unchecked Sendable {
         return "shared: \(url) (namespace \(namespace)); attempt log local: \(local.path)"
     }
 
-    /// Gives up on Redis for the rest of this process, saying why once.
+    /// Gives up on Redis, saying why once, until `retryInterval` has passed.
     func degrade(_ why: String) {
         let at = now()
         let first = trouble.withLock { t -> Bool in
