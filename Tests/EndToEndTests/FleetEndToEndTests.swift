@@ -131,8 +131,9 @@ final class Fleet: @unchecked Sendable {
     var kind: String { namespaces ? "two network namespaces sharing only redis-server" : "two state directories on loopback (network namespaces could not be made)" }
 
     deinit {
-        // Signalled, not waited for: the fake exits at SIGTERM at once.
-        for h in hosts where h.fake.isRunning { kill(h.fake.processIdentifier, SIGTERM) }
+        // Killed, not waited for. SIGKILL: a process this test started inherits
+        // the test thread's signal mask, in which SIGTERM may be blocked.
+        for h in hosts where h.fake.isRunning { kill(h.fake.processIdentifier, SIGKILL) }
         redis.stop()
         // The namespaces' own interfaces go with them; then the root's ends.
         for h in hosts { if let ns = h.namespace { Fleet.sh("ip netns del \(ns)") } }
@@ -184,6 +185,43 @@ struct FleetEndToEndTests {
         // providers reset on host 1 closes it for host 0 too.
         #expect(try fleet.run(1, ["providers", "reset"]).exitCode == 0)
         #expect(Self.sentTo(try fleet.run(0, ["ask", "--json", "hi"])) == ["flaky", "backup"])
+    }
+
+    /// A row of gateways is what the shared state is for: `llmr serve` on one
+    /// host stops sending to a provider once the other host's failures opened its breaker.
+    @Test func aGatewayHonoursABreakerAnotherHostOpened() throws {
+        let fleet = try Fleet(script: #"{"providers": {"flaky": {"status": 503}, "backup": {"text": "from backup"}}}"#, yaml: Self.models)
+        print("fleet: \(fleet.kind)")
+        let port = fleet.namespaces ? 8080 : RedisServer.freePort()
+        let host = fleet.hosts[0]
+        let serve = Process()
+        serve.executableURL = URL(fileURLWithPath: host.namespace == nil ? LLMRProcess.binary : "/usr/sbin/ip")
+        serve.arguments = (host.namespace.map { ["netns", "exec", $0, LLMRProcess.binary] } ?? []) + ["serve", "--listen", "127.0.0.1:\(port)"]
+        serve.environment = ["PATH": "/usr/bin:/bin", "HOME": host.directory, "LLMR_STATE_DIR": host.directory + "/state", "LLMR_CONFIG": host.config]
+        serve.standardOutput = FileHandle.nullDevice
+        serve.standardError = FileHandle.nullDevice
+        try serve.run()
+        defer { kill(serve.processIdentifier, SIGKILL) }
+        /// curl on host 0: the response's headers.
+        func post() -> String {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: host.namespace == nil ? "/usr/bin/curl" : "/usr/sbin/ip")
+            p.arguments = (host.namespace.map { ["netns", "exec", $0, "/usr/bin/curl"] } ?? []) + [
+                "-s", "-D", "-", "-o", "/dev/null", "--max-time", "20", "-X", "POST", "http://127.0.0.1:\(port)/v1/chat/completions",
+                "-H", "content-type: application/json", "--data-binary", #"{"model":"default","messages":[{"role":"user","content":"hi"}]}"#]
+            let out = Pipe()
+            p.standardOutput = out
+            guard (try? p.run()) != nil else { return "" }
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).lowercased()
+            p.waitUntilExit()
+            return text
+        }
+        #expect(ShellRun.waitUntil(20) { post().contains("x-llmr-provider") })
+        // That request met flaky's 503 (one failure; the gateway's copy of the breakers is dropped).
+        // Host 1 meets five more: the breaker opens, in Redis.
+        for _ in 0..<5 { _ = try fleet.run(1, ["ask", "hi"]) }
+        let headers = post()
+        #expect(headers.contains("x-llmr-provider: backup") && headers.contains("x-llmr-attempts: 1"), "\(headers)")
     }
 
     @Test func oneBudgetOverBothHostsIsNeverExceeded() throws {
