@@ -98,8 +98,12 @@ public final class InMemoryState: StateBackend {
 
     // MARK: AttemptSink
 
+    /// Called before each record is kept (tests: a disk slower than the clients). Set before use.
+    public nonisolated(unsafe) var recordGate: (@Sendable () -> Void)?
+
     public func record(_ result: RouteResult, requestID: String, at time: Double, breaker: Breaker?,
                        content: (prompt: String, answer: String?)?) throws(StateFailure) {
+        recordGate?()
         contents.withLock { c in Self.insert(&c, result, requestID: requestID, at: time, breaker: breaker, owner: owner, content: content) }
     }
 

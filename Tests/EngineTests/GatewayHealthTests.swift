@@ -1,4 +1,6 @@
 import Testing
+import Dispatch
+import Synchronization
 import Providers
 @testable import RouterCore
 import TestSupport
@@ -8,6 +10,10 @@ import TestSupport
 /// request; what this process learns (a failure) and what other processes
 /// write (after `HealthCache.maxAge`) still reach its next plan.
 @Suite struct GatewayHealthTests {
+    final class Flag: Sendable {
+        let value = Atomic<Bool>(true)
+    }
+
     static let ok = ScriptedTransport.Reply.response(status: 200, headers: [("Content-Type", "application/json")],
                                                      chunks: [#"{"choices":[{"message":{"content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1}}"#])
     static let request = ServedRequest(model: "default", request: ChatRequest(messages: [Message(role: .user, content: "hi")]), stream: false)
@@ -75,6 +81,26 @@ import TestSupport
         #expect(failed[0].attempts.count == 2)
         #expect(w.store.rows.map(\.attempt.outcome).contains(.http(503)), "\(w.store.rows.map(\.attempt.outcome))")
         #expect(w.store.rows.count == 3)
+    }
+
+    /// A disk slower than the clients: at most `Gateway.backlog` records wait
+    /// for the writer; past that each request writes its own, so the queue
+    /// (and memory) stays bounded, and nothing is lost.
+    @Test func theWritersBacklogIsBounded() async throws {
+        let w = try EngineWorld(["http://a/v1": [Self.ok]])
+        let open = DispatchSemaphore(value: 0)
+        let first = Flag()
+        // The first record (the writer's: the first answer moves no breaker) waits at the gate; the writer waits behind it.
+        w.store.recordGate = {
+            if first.value.exchange(false, ordering: .relaxed) { open.wait() }
+        }
+        let g = Gateway(context: w.context)
+        let n = Gateway.backlog + 45
+        _ = try await answer(g, n)
+        #expect(w.store.rows.count == n - Gateway.backlog, "the writer holds \(Gateway.backlog) at most")
+        open.signal()
+        g.flushRecords()
+        #expect(w.store.rows.count == n)
     }
 
     @Test func commandsThatRunOnceReadHealthEveryTime() async throws {
