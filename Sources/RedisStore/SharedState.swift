@@ -158,6 +158,22 @@ public final class SharedState: StateBackend, @unchecked Sendable {
         return nil
     }
 
+    /// A sum of money from Redis: nil unless a finite amount no ledger of ours would exceed.
+    static func amount(_ text: String) -> Double? {
+        Double(text).flatMap { $0.isFinite && $0 >= 0 && $0 < 1e15 ? $0 : nil }
+    }
+
+    /// A time from Redis (seconds since the epoch): nil unless finite and plausible.
+    static func time(_ text: String) -> Double? {
+        Double(text).flatMap { $0.isFinite && abs($0) < 1e12 ? $0 : nil }
+    }
+
+    /// A count of tokens from Redis, whatever text it arrives in: 0 for none, at most Int.max / 4.
+    static func count(_ text: String) -> Int {
+        guard let d = Double(text), d.isFinite, d > 0 else { return 0 }
+        return d >= Double(Int.max / 4) ? Int.max / 4 : Int(d)
+    }
+
     static func number(_ x: Double) -> String {
         guard x.isFinite else { return "0" }
         return NumberText.decimal(x, significant: 17)
@@ -316,8 +332,8 @@ extension SharedState {
         case "over":
             guard texts.count >= 5, let b = Int(texts[1]), budgets.indices.contains(b - 1) else { break }
             let budget = budgets[b - 1]
-            let u = BudgetUsage(budget: budget, spent: Double(texts[2]) ?? budget.usd, reserved: Double(texts[3]) ?? 0,
-                                nextRelease: Double(texts[4]).map { $0 + budget.per })
+            let u = BudgetUsage(budget: budget, spent: Self.amount(texts[2]) ?? budget.usd, reserved: Self.amount(texts[3]) ?? budget.usd,
+                                nextRelease: Self.time(texts[4]).map { $0 + budget.per })
             return (.over(u), nil)
         case "ok":
             guard texts.count >= 3 else { break }
@@ -338,7 +354,7 @@ extension SharedState {
         var sends: [(at: Double, tokens: Int)] = []
         var i = 2
         while i + 1 < texts.count {
-            if let at = Double(texts[i]), at.isFinite { sends.append((at, Int(texts[i + 1]) ?? 0)) }
+            if let at = Self.time(texts[i]) { sends.append((at, Self.count(texts[i + 1]))) }
             i += 2
         }
         return RateRule.check(w, sends: sends, tokens: tokens, now: now)
@@ -391,9 +407,9 @@ extension SharedState {
         let t = items.map { $0.text ?? "" }
         return budgets.enumerated().map { i, b in
             // A value no ledger of ours holds counts as the whole budget: nothing is sent past it unread.
-            let spent = Double(t[i * 3]).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil } ?? b.usd
-            let reserved = Double(t[i * 3 + 1]).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil } ?? b.usd
-            return BudgetUsage(budget: b, spent: spent, reserved: reserved, nextRelease: Double(t[i * 3 + 2]).map { $0 + b.per })
+            let spent = Self.amount(t[i * 3]) ?? b.usd
+            let reserved = Self.amount(t[i * 3 + 1]) ?? b.usd
+            return BudgetUsage(budget: b, spent: spent, reserved: reserved, nextRelease: Self.time(t[i * 3 + 2]).map { $0 + b.per })
         }
     }
 
@@ -405,7 +421,7 @@ extension SharedState {
         }
         let t = items.map { $0.text ?? "" }
         return windows.enumerated().map { i, w in
-            WindowUse(window: w, requests: Int(t[i * 2]) ?? 0, tokens: Int(Double(t[i * 2 + 1]) ?? 0))
+            WindowUse(window: w, requests: Int(t[i * 2]) ?? 0, tokens: Self.count(t[i * 2 + 1]))
         }
     }
 }
@@ -521,8 +537,8 @@ extension SharedState {
         s.entries = Int(t[0]) ?? 0
         s.bytes = Int(t[1]) ?? 0
         s.expired = Int(t[2]) ?? 0
-        s.oldest = Double(t[3])
-        s.newest = Double(t[4])
+        s.oldest = Self.time(t[3])
+        s.newest = Self.time(t[4])
         return s
     }
 

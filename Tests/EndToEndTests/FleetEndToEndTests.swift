@@ -353,6 +353,33 @@ struct SharedStateFaultTests {
         #expect(bad.exitCode == 0 && bad.stderr.contains("TLS"), "\(bad.stderr)")
     }
 
+    /// Values no llmr wrote, in every kind of key: nothing crashes, every ask answers.
+    @Test func nonsenseInRedisNeverCrashesAnything() throws {
+        let yaml = Self.yaml.replacingOccurrences(of: "mb: {provider: backup, id: b-1, input: 1, output: 100}",
+                                                  with: "mb: {provider: backup, id: b-1, input: 1, output: 100, limits: {requests: 1000, tokens: 100000000, per: 1m}}")
+            + "\nbudgets:\n  fleet: {usd: 1000, per: 1h}\n"
+        let fleet = try Fleet(script: Self.script, yaml: yaml, hosts: 1)
+        #expect(try fleet.run(0, ["ask", "-m", "mb", "hi"]).exitCode == 0)
+        let r = fleet.redis
+        try r.cli(["HSET", "fleet:health", "flaky", "open|nan|1e999|x|", "flaky/f-1", "garbage", "backup", "closed|-inf|inf||"])
+        try r.cli(["HSET", "fleet:cool", "backup", "inf", "backup/b-1", "nan", "flaky", "-1e308"])
+        try r.cli(["HSET", "fleet:ratetok:backup/b-1", "x", "1e308", "y", "nan", "z", "-5"])
+        try r.cli(["ZADD", "fleet:rate:backup/b-1", "+inf", "x", "-inf", "y"])
+        try r.cli(["HSET", "fleet:spendv:fleet", "9", "1e308|0|nan", "10", "abc|1|1e999"])
+        try r.cli(["ZADD", "fleet:spend:fleet", "+inf", "9", "1e10", "10"])
+        for args in [["ask", "-m", "mb", "hi"], ["ask", "hi"], ["providers"], ["providers", "--json"], ["budget"], ["budget", "--json"],
+                     ["route", "hi"], ["providers", "check"], ["cache", "stats"]] {
+            let out = try fleet.run(0, args)
+            #expect(out.exitCode >= 0 && out.exitCode < 100, "\(args): exit \(out.exitCode) \(out.stderr)")
+            #expect(!out.stderr.contains("Fatal error") && !out.stderr.contains("Crash"), "\(args): \(out.stderr)")
+        }
+        // Spend and tokens no ledger of ours holds count as the whole budget and window: nothing is sent past them
+        // unread, and the refusal says why.
+        let ask = try fleet.run(0, ["ask", "hi"])
+        #expect([0, 69, 75].contains(ask.exitCode), "\(ask.stderr)")
+        if ask.exitCode != 0 { #expect(ask.stderr.contains("over budget 'fleet'") && ask.stdout.isEmpty, "\(ask.stderr)") }
+    }
+
     @Test func anUnreadableSharedLedgerSendsNoBudgetedRequestUnlessLocalMayStandIn() throws {
         let budget = "\nbudgets:\n  fleet: {usd: 1, per: 1h}\n"
         let fleet = try Fleet(script: Self.script, yaml: Self.yaml + budget, hosts: 1)
