@@ -104,43 +104,31 @@ public final class SharedState: StateBackend, @unchecked Sendable {
 
     /// Runs a script on Redis: its reply, or nil (and local state until Redis is back) when Redis fails.
     func run(_ script: String, _ args: [String]) -> RedisReply? {
-        guard reconnectIfDue() else { return nil }
-        let outcome: Result<RedisReply, RedisError> = connection.withLock { c in
-            guard let conn = c else { return .failure(RedisError("not connected")) }
-            do throws(RedisError) {
-                let reply = try conn.command(["EVAL", script, "0"] + args)
-                if case .error(let e) = reply { return .failure(RedisError("Redis answered: \(e)")) }
-                return .success(reply)
-            } catch {
-                // Closed under us (a restart): one new connection and one more try; a slow server gets none.
-                if error.timedOut { return .failure(error) }
-                do throws(RedisError) {
-                    try conn.connect()
-                    let reply = try conn.command(["EVAL", script, "0"] + args)
-                    if case .error(let e) = reply { return .failure(RedisError("Redis answered: \(e)")) }
-                    return .success(reply)
-                } catch {
-                    return .failure(error)
-                }
-            }
-        }
-        switch outcome {
-        case .success(let r): return r
-        case .failure(let e):
-            degrade(e.message)
-            return nil
-        }
+        command(["EVAL", script, "0"] + args)
     }
 
-    /// Any other command (`providers check`, `cache` over the shared state).
+    /// One command on Redis: its reply, or nil (and local state until Redis
+    /// is back) when Redis fails or answers an error. A connection closed
+    /// under us (a restart) gets one new connection and one more try; a slow
+    /// server gets none: it costs one timeout.
     func command(_ args: [String]) -> RedisReply? {
         guard reconnectIfDue() else { return nil }
         let outcome: Result<RedisReply, RedisError> = connection.withLock { c in
             guard let conn = c else { return .failure(RedisError("not connected")) }
-            do throws(RedisError) {
+            func once() throws(RedisError) -> RedisReply {
                 let reply = try conn.command(args)
-                if case .error(let e) = reply { return .failure(RedisError("Redis answered: \(e)")) }
-                return .success(reply)
+                if case .error(let e) = reply { throw RedisError("Redis answered: \(e)") }
+                return reply
+            }
+            do throws(RedisError) {
+                return .success(try once())
+            } catch where !error.timedOut && !error.message.hasPrefix("Redis answered") {
+                do throws(RedisError) {
+                    try conn.connect()
+                    return .success(try once())
+                } catch {
+                    return .failure(error)
+                }
             } catch {
                 return .failure(error)
             }

@@ -74,6 +74,7 @@ public final class RedisServer: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
+    /// A TCP port free on 127.0.0.1 now (for any server a test starts).
     public static func freePort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
