@@ -123,7 +123,7 @@ enum RedisScripts {
         local i = 9
         local windows, budgets = {}, {}
         for w = 1, nw do
-          windows[w] = {key = ARGV[i], per = tonumber(ARGV[i + 1]), req = tonumber(ARGV[i + 2]), tok = tonumber(ARGV[i + 3])}
+          windows[w] = {key = ARGV[i], name = ARGV[i], per = tonumber(ARGV[i + 1]), req = tonumber(ARGV[i + 2]), tok = tonumber(ARGV[i + 3])}
           i = i + 4
         end
         for b = 1, nb do
@@ -229,37 +229,26 @@ enum RedisScripts {
           local s, r, m = budgetUse(budgets[b])
           if s + r + amount > budgets[b].usd * (1 + 1e-9) then return {'over', tostring(b), fmt(s), fmt(r), m and fmt(m) or ''} end
         end
-        local res, slot = '', ''
-        if nb > 0 then
-          res = tostring(base + redis.call('HINCRBY', ns .. ':seq', 'reservation', 1))
+        -- Writes the next id of `counter` with `value` into each item's sorted set and hash (both
+        -- outliving the item's window by `margin`), and which items hold it into ns:kind:id.
+        local function keep(counter, kind, items, zp, hp, value, margin)
+          local id = tostring(base + redis.call('HINCRBY', ns .. ':seq', counter, 1))
           local names, longest = {}, 0
-          for b = 1, nb do
-            local B = budgets[b]
-            local z, h = ns .. ':spend:' .. B.name, ns .. ':spendv:' .. B.name
-            redis.call('ZADD', z, now, res)
-            redis.call('HSET', h, res, fmt(amount) .. '|1|' .. expires)
-            local ttl = math.ceil(B.per) + 3600
+          for _, it in ipairs(items) do
+            local z, h = ns .. zp .. it.name, ns .. hp .. it.name
+            redis.call('ZADD', z, now, id)
+            redis.call('HSET', h, id, value)
+            local ttl = math.ceil(it.per) + margin
             redis.call('EXPIRE', z, ttl); redis.call('EXPIRE', h, ttl)
-            names[#names + 1] = B.name
+            names[#names + 1] = it.name
             if ttl > longest then longest = ttl end
           end
-          redis.call('SET', ns .. ':res:' .. res, table.concat(names, '\\n'), 'EX', longest)
+          redis.call('SET', ns .. ':' .. kind .. ':' .. id, table.concat(names, '\\n'), 'EX', longest)
+          return id
         end
-        if nw > 0 then
-          slot = tostring(base + redis.call('HINCRBY', ns .. ':seq', 'slot', 1))
-          local keys, longest = {}, 0
-          for w = 1, nw do
-            local W = windows[w]
-            local z, h = ns .. ':rate:' .. W.key, ns .. ':ratetok:' .. W.key
-            redis.call('ZADD', z, now, slot)
-            redis.call('HSET', h, slot, tostring(tokens))
-            local ttl = math.ceil(W.per) + 60
-            redis.call('EXPIRE', z, ttl); redis.call('EXPIRE', h, ttl)
-            keys[#keys + 1] = W.key
-            if ttl > longest then longest = ttl end
-          end
-          redis.call('SET', ns .. ':slot:' .. slot, table.concat(keys, '\\n'), 'EX', longest)
-        end
+        local res, slot = '', ''
+        if nb > 0 then res = keep('reservation', 'res', budgets, ':spend:', ':spendv:', fmt(amount) .. '|1|' .. expires, 3600) end
+        if nw > 0 then slot = keep('slot', 'slot', windows, ':rate:', ':ratetok:', tostring(tokens), 60) end
         redis.call('EXPIRE', ns .. ':seq', 30 * 86400)
         return {'ok', res, slot}
         """
