@@ -180,15 +180,15 @@ extension AttemptLog {
         }
     }
 
-    /// Applies one request's attempts to the breakers and cooldowns of their
-    /// providers and models (`HealthUpdate`). A provider's breaker counts
-    /// transport failures and closes on any answer from it; a model's counts
-    /// its own answers' failures.
     /// The failures against a provider's breaker since a time, and against a
     /// model's: both through `attempts_failures`, an index of failures alone.
     static let providerFailuresSQL = "SELECT count(*) FROM attempts WHERE provider = ? AND failure = 2 AND at >= ? AND failure > 0"
     static let modelFailuresSQL = "SELECT count(*) FROM attempts WHERE provider = ? AND model_id = ? AND failure = 1 AND at >= ? AND failure > 0"
 
+    /// Applies one request's attempts to the breakers and cooldowns of their
+    /// providers and models (`HealthUpdate`). A provider's breaker counts
+    /// transport failures and closes on any answer from it; a model's counts
+    /// its own answers' failures.
     static func updateHealth(_ db: SQLiteDatabase, _ attempts: [AttemptRecord], breaker: Breaker, owner: String, now: Double) throws {
         for target in HealthUpdate.targets(of: attempts) {
             var record: BreakerRecord?
