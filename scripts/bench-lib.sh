@@ -12,6 +12,9 @@ work=$(mktemp -d)
 fake=""
 trap '[ -n "$fake" ] && kill "$fake" 2>/dev/null; rm -rf "$work"' EXIT
 
+# A TCP port free on 127.0.0.1 now.
+freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
 # Starts llmr-fake with the JSON script in $1 (and any further llmr-fake
 # options) and waits for its port.
 start_fake() {

@@ -107,11 +107,6 @@ public final class InMemoryState: StateBackend {
         contents.withLock { c in Self.insert(&c, result, requestID: requestID, at: time, breaker: breaker, owner: owner, content: content) }
     }
 
-    public func recordCheck(_ record: AttemptRecord, at time: Double, breaker: Breaker) throws(StateFailure) {
-        try self.record(RouteResult(route: RecordedRoute.check, attempts: [record]), requestID: "check-\(owner)", at: time,
-                        breaker: breaker, content: nil)
-    }
-
     private static func insert(_ c: inout Contents, _ result: RouteResult, requestID: String, at time: Double, breaker: Breaker?,
                                owner: String, content: (prompt: String, answer: String?)?) {
         if let content { c.kept.append((Secrets.redact(content.prompt), content.answer.map(Secrets.redact))) }

@@ -265,11 +265,6 @@ extension SharedState {
         try local.record(result, requestID: requestID, at: time, breaker: nil, content: content)
     }
 
-    public func recordCheck(_ record: AttemptRecord, at time: Double, breaker: Breaker) throws(StateFailure) {
-        let result = RouteResult(route: RecordedRoute.check, attempts: [record])
-        try self.record(result, requestID: "check-\(owner)", at: time, breaker: breaker, content: nil)
-    }
-
     @discardableResult
     public func recordTurn(session name: String, system: String?, user: String, result: RouteResult, requestID: String,
                            at time: Double, breaker: Breaker?) throws(StateFailure) -> Int? {

@@ -21,14 +21,6 @@ extension AttemptLog {
         }
     }
 
-    /// Records a health check as an attempt (route `(check)`) and applies it to
-    /// the provider's breaker: a failure counts like any other, and when the
-    /// check holds the half-open probe, its success closes the breaker.
-    public func recordCheck(_ record: AttemptRecord, at time: Double, breaker: Breaker) throws(Failure) {
-        let result = RouteResult(route: RecordedRoute.check, attempts: [record])
-        try self.record(result, requestID: "check-\(owner)", at: time, breaker: breaker)
-    }
-
     /// The kept prompts and answers (config `log: {content: true}`), oldest first.
     public func contents() throws(Failure) -> [(prompt: String, answer: String?)] {
         do {

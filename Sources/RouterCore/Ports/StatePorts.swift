@@ -125,6 +125,16 @@ public protocol StateBackend: HealthStore, AttemptSink, AttemptHistory, SessionS
     var owner: String { get }
 }
 
+extension StateBackend {
+    /// A health check recorded as an attempt (route `(check)`) and applied to
+    /// the provider's breaker, as every store does it: a failure counts like any
+    /// other, and when the check holds the half-open probe, its success closes the breaker.
+    public func recordCheck(_ record: AttemptRecord, at time: Double, breaker: Breaker) throws(StateFailure) {
+        try self.record(RouteResult(route: RecordedRoute.check, attempts: [record]), requestID: "check-\(owner)", at: time,
+                        breaker: breaker, content: nil)
+    }
+}
+
 /// The model name health checks are recorded under, and the routes of
 /// attempts that are not user requests.
 public enum RecordedRoute {
