@@ -11,7 +11,6 @@ source "$(dirname "$0")/bench-lib.sh"
 command -v wrk >/dev/null && command -v nginx >/dev/null || scripts/install-deps.sh wrk nginx-light
 total=${REQUESTS:-100000}
 secs=${SECONDS_EACH:-10}
-freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 up=$(freeport); gw=$(freeport); ll=$(freeport)
 pids=()
 start_static_upstream "$up"

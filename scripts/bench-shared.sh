@@ -14,7 +14,7 @@ cat > "$work/fake.json" <<'JSON'
 {"providers": {"up": {"text": "Hello from the fake provider."}}}
 JSON
 start_fake "$work/fake.json"
-rport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+rport=$(freeport)
 redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly no --daemonize no > /dev/null 2>&1 &
 redis=$!
 trap 'kill $redis 2>/dev/null; [ -n "$fake" ] && kill "$fake" 2>/dev/null; rm -rf "$work"' EXIT

@@ -9,7 +9,7 @@
 source "$(dirname "$0")/bench-lib.sh"
 command -v wrk >/dev/null && command -v nginx >/dev/null || scripts/install-deps.sh wrk nginx-light
 n=${REQUESTS:-20000}
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(freeport)
 start_static_upstream "$port"
 trap 'kill $nginx_pid 2>/dev/null; [ -n "$fake" ] && kill "$fake" 2>/dev/null; rm -rf "$work"' EXIT
 
