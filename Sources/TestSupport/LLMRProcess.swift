@@ -43,6 +43,7 @@ public enum LLMRProcess {
         p.standardInput = input
         p.standardOutput = output
         p.standardError = errors
+        try OpenDescriptors.checkBound()
         try p.run()
         killAfter(limit, p)
         // A child that stops reading early (it refused a huge stdin) must not kill the tests.
@@ -59,16 +60,49 @@ public enum LLMRProcess {
         let outData = output.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         while errReader.isExecuting || !errReader.isFinished { usleep(1000) }
+        try? output.fileHandleForReading.close()
+        try? errors.fileHandleForReading.close()
         return LLMRRun(exitCode: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                        stderr: String(decoding: errData, as: UTF8.self))
     }
 }
 
-/// Kills `p` if it is still running after `limit` seconds.
+/// Kills `p` if it is still running after `limit` seconds. The process is
+/// held weakly: a watchdog that kept every finished run (and with it its pipes)
+/// for its whole limit held thousands of descriptors open in a full test run.
 public func killAfter(_ limit: Double, _ p: Process) {
     let pid = p.processIdentifier
-    DispatchQueue.global().asyncAfter(deadline: .now() + limit) { [p] in
-        if p.isRunning { kill(pid, SIGKILL) }
+    DispatchQueue.global().asyncAfter(deadline: .now() + limit) { [weak p] in
+        if let p, p.isRunning { kill(pid, SIGKILL) }
+    }
+}
+
+/// The descriptors this test process holds. Foundation's `Process.run` lists
+/// /proc/self/fd and, in this toolchain, copies each entry's whole 256-byte
+/// name field (swift-corelibs-foundation#5472): once the listing fills glibc's
+/// 32 KiB buffer (about 1,365 entries) that copy can run off the buffer and
+/// crash the whole test run. A leak is refused here, by name, long before.
+public enum OpenDescriptors {
+    public static let bound = 1_000
+
+    public static func count() -> Int {
+        guard let dir = opendir("/proc/self/fd") else { return 0 }
+        defer { closedir(dir) }
+        var n = 0
+        while readdir(dir) != nil { n += 1 }
+        return max(0, n - 3) // ".", ".." and the listing's own descriptor
+    }
+
+    public struct TooMany: Error, CustomStringConvertible {
+        public let count: Int
+        public var description: String {
+            "the test process holds \(count) open descriptors (bound \(OpenDescriptors.bound)): a test leaks pipes or sockets"
+        }
+    }
+
+    public static func checkBound() throws {
+        let n = count()
+        if n > bound { throw TooMany(count: n) }
     }
 }
 
