@@ -128,11 +128,24 @@ struct Completer: Sendable {
         defer { closedir(d) }
         var out: [String] = []
         while let entry = readdir(d) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let (name, type) = Self.entry(UnsafeRawPointer(entry))
             guard name != ".", name != "..", name.hasPrefix(prefix), !name.hasPrefix(".") || prefix.hasPrefix(".") else { continue }
-            out.append(dir + name + (entry.pointee.d_type == UInt8(DT_DIR) ? "/" : ""))
+            out.append(dir + name + (type == UInt8(DT_DIR) ? "/" : ""))
         }
         return out.sorted()
+    }
+
+    /// A `readdir` record's name and type, read in place. glibc's records are
+    /// only `d_reclen` bytes long: copying the declared 256-byte `d_name` field
+    /// (what `entry.pointee.d_name` does) reads past a record at the end of its
+    /// buffer, into a page that may not be mapped.
+    static func entry(_ record: UnsafeRawPointer) -> (name: String, type: UInt8) {
+        let nameAt = MemoryLayout<dirent>.offset(of: \dirent.d_name) ?? 19
+        let length = Int(record.loadUnaligned(fromByteOffset: MemoryLayout<dirent>.offset(of: \dirent.d_reclen) ?? 16, as: UInt16.self))
+        let type = record.load(fromByteOffset: MemoryLayout<dirent>.offset(of: \dirent.d_type) ?? 18, as: UInt8.self)
+        let room = max(0, min(length, MemoryLayout<dirent>.size) - nameAt)
+        let bytes = UnsafeBufferPointer(start: (record + nameAt).assumingMemoryBound(to: UInt8.self), count: room)
+        return (String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self), type)
     }
 }
 
