@@ -22,7 +22,11 @@ import TestSupport
     }()
 
     static let hi = ChatRequest(messages: [Message(role: .user, content: "hi")])
-    nonisolated(unsafe) static var rng = SeededRandom(seed: 1)
+    /// The plan a request on `route` gets (its own generator: the tests run in parallel).
+    func plan(for route: String) throws -> Plan {
+        var rng = SeededRandom(seed: 1)
+        return try Planner(config: config).plan(Self.hi, selection: .route(route), using: &rng)
+    }
 
     func run(_ route: String, _ replies: [String: [ScriptedTransport.Reply]], clock: ManualClock = ManualClock(),
              configure: (inout Router) -> Void = { _ in }) async throws -> (RouteResult, [RouterEvent], ScriptedTransport) {
@@ -61,7 +65,7 @@ import TestSupport
         let transport = ScriptedTransport(["http://a": [.gated("a", ScriptedTransport.openAIStream("from a"))], "http://b": [.hang]],
                                           clock: clock, latency: 0)
         let router = Router(transport: transport, wires: Wires.all, keys: FixedKeys([:]), clock: clock)
-        let plan = try Planner(config: config).plan(Self.hi, selection: .route("hedged"), using: &Self.rng)
+        let plan = try self.plan(for: "hedged")
         let events = EventLog()
         let task = Task {
             var rng = SeededRandom(seed: 1)
@@ -99,7 +103,7 @@ import TestSupport
 
     /// The decision itself: a backup is offered only while the request may hedge.
     @Test func noHedgeOnceTheShareIsUsedUp() throws {
-        let plan = try Planner(config: config).plan(Self.hi, selection: .route("hedged"), using: &Self.rng)
+        let plan = try self.plan(for: "hedged")
         var allowed = RequestMachine(plan: plan, request: Self.hi, started: 0)
         #expect(allowed.admitted(0, canContinue: false, mayHedge: true).backup == 1)
         var usedUp = RequestMachine(plan: plan, request: Self.hi, started: 0)
@@ -114,7 +118,7 @@ import TestSupport
                                           clock: ManualClock(), latency: 0)
         var router = Router(transport: transport, wires: Wires.all, keys: FixedKeys([:]), clock: ManualClock())
         router.hedgeAllowed = false
-        let plan = try Planner(config: config).plan(Self.hi, selection: .route("hedged"), using: &Self.rng)
+        let plan = try self.plan(for: "hedged")
         let task = Task {
             var rng = SeededRandom(seed: 1)
             return await router.execute(plan, request: Self.hi, live: false, using: &rng) { _ in }
