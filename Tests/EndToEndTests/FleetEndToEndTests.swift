@@ -261,12 +261,16 @@ struct FleetEndToEndTests {
         let script = #"{"providers": {"flaky": [{"status": 503}, {"status": 503}, {"status": 503}, {"status": 503}, {"status": 503}, {"text": "probe answered", "delay_ms": 8000}], "backup": {"text": "from backup"}}}"#
         let fleet = try Fleet(script: script, yaml: Self.models)
         print("fleet: \(fleet.kind)")
-        for _ in 0..<5 { _ = try fleet.run(0, ["ask", "hi"]) }
-        #expect(try fleet.run(1, ["providers"]).stdout.contains("mf open"))
+        for i in 0..<5 {
+            let r = try fleet.run(0, ["ask", "-v", "hi"])
+            try #require(r.exitCode == 0 && !r.stderr.contains("shared state"), "ask \(i + 1) of 5: \(r.stderr)")
+        }
+        let list = try fleet.run(1, ["providers"])
+        #expect(list.stdout.contains("mf open"), "\(list.stdout)\(list.stderr)")
         // The open period ends now (the breaker's record, rewritten as a clock moved on would leave it).
         let field = "flaky/f-1"
         let record = try fleet.redis.cli(["HGET", "fleet:health", field]).split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-        #expect(record.count == 5 && record[0] == "open", "\(record)")
+        try #require(record.count == 5 && record[0] == "open", "\(record)")
         try fleet.redis.cli(["HSET", "fleet:health", field, "open|\(record[1])|0||"])
         let runs = fleet.concurrently(10, ["ask", "--json", "hi"])
         #expect(runs.count == 20)
