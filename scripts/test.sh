@@ -48,7 +48,7 @@ if [ "$failed" -gt 0 ]; then
     done <<< "$failed_names"
 fi
 # A crash ends the run without a closing line for the tests in flight: name them.
-unfinished=$(comm -23 <(sed -nE 's/^◇ Test (.*) started\.$/\1/p' "$log" | sort -u) \
+unfinished=$(comm -23 <(grep -v '^◇ Test case ' "$log" | sed -nE 's/^◇ Test (.*) started\.$/\1/p' | sort -u) \
                       <(sed -nE 's/^[✔✘] Test (.*) (passed|failed) after.*/\1/p' "$log" | sed -E 's/ with [0-9]+ test cases?$//' | sort -u))
 if grep -qE '^(💣 Program crashed|Backtrace took)' "$log"; then
     echo "the test process crashed (its backtrace is above); tests it had not finished:"
