@@ -171,7 +171,8 @@ import TestSupport
         let more = try LLMRProcess.run(["ask", "--config", w.configPath, "--no-stdin", "-c", "third line"],
                                        environment: ["LLMR_STATE_DIR": w.stateDirectory])
         #expect(more.exitCode == 0, "\(more.stderr)")
-        let sent = try #require(try JSONSerialization.jsonObject(with: Data(w.server.requests.last!.body)) as? [String: Any])
+        let last = try #require(w.server.requests.last)
+        let sent = try #require(try JSONSerialization.jsonObject(with: Data(last.body)) as? [String: Any])
         #expect((sent["messages"] as? [Any])?.count == 5, "two turns before it: \(sent)")
     }
 }
