@@ -35,10 +35,20 @@ else
     [ "$status" -ne 0 ] || status=$second
 fi
 # Swift Testing: one "✔ Test NAME passed" or "✘ Test NAME failed" line per test
-# (a parameterised test counts once, as in its own closing line).
-passed=$(grep -E '^✔ Test .* passed after' "$log" | grep -cv '^✔ Test run with ')
+# (a parameterised test counts once, as in its own closing line), and for each
+# run a closing line with how many tests it had, skipped ones included.
+lines=$(grep -E '^✔ Test .* passed after' "$log" | grep -cv '^✔ Test run with ')
 failed_names=$(grep -v '^✘ Test run with ' "$log" | sed -nE 's/^✘ Test (.*) failed after.*/\1/p' | sed -E 's/ with [0-9]+ test cases?$//' | sort -u)
 failed=$(printf '%s' "$failed_names" | grep -c . || true)
+skipped=$(grep -c '^➜ Test .* skipped' "$log" || true)
+total=$(sed -nE 's/^[✔✘] Test run with ([0-9]+) tests? .*/\1/p' "$log" | awk '{ n += $1 } END { print n + 0 }')
+# The tally is Swift Testing's own when every run closed: a CI run once lacked
+# 88 of the per-test lines of a run that passed whole.
+passed=$lines
+if [ "$total" -gt 0 ]; then
+    passed=$((total - failed - skipped))
+    [ "$passed" -eq "$lines" ] || echo "note: $((passed - lines)) tests that passed have no line of their own above"
+fi
 echo
 if [ "$failed" -gt 0 ]; then
     echo "failing tests:"
