@@ -35,6 +35,7 @@ public final class RedisServer: @unchecked Sendable {
     /// test's server that happens to hold the port.
     public init(port: Int? = nil, bind: [String] = ["127.0.0.1"], extra: [String] = []) throws {
         guard let binary = Self.binary else { throw CocoaError(.fileNoSuchFile) }
+        _ = Self.swept
         self.bind = bind
         directory = NSTemporaryDirectory() + "llmr-redis-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -64,6 +65,24 @@ public final class RedisServer: @unchecked Sendable {
         self.port = chosen
         process = p
     }
+
+    /// A test process that crashed never ran its exit hook: its servers live
+    /// on, orphans (parent 1) in a directory of this helper's naming. Killed
+    /// once, before this process starts its first.
+    static let swept: Void = {
+        let prefix = NSTemporaryDirectory() + "llmr-redis-"
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = Int32(entry),
+                  (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.hasPrefix("redis-server") == true,
+                  let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")"),
+                  stat[stat.index(after: close)...].split(separator: " ").dropFirst().first == "1",
+                  let cwd = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd"),
+                  cwd.hasPrefix(prefix) else { continue }
+            kill(pid, SIGKILL)
+            try? FileManager.default.removeItem(atPath: cwd)
+        }
+    }()
 
     /// redis-cli's answer to one command.
     @discardableResult

@@ -29,6 +29,7 @@ final class Fleet: @unchecked Sendable {
     /// `script`: the fake provider's JSON script on every host; `yaml`: the
     /// config's models, routes and the rest (PORT: the host's fake provider).
     init(script: String, yaml: String, hosts count: Int = 2) throws {
+        _ = Fleet.swept
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let tag = String(getpid() % 10000) + String(UInt32.random(in: 0..<100))
         // Every fleet of this run on links of its own: 10.N.host.0/30.
@@ -41,7 +42,7 @@ final class Fleet: @unchecked Sendable {
         var madeLinks: [(String, String)] = []
         if made {
             for i in 0..<count {
-                let ns = "llmr\(tag)h\(i)", a = "lv\(tag)\(i)", b = "lp\(tag)\(i)"
+                let ns = Fleet.namespace(net, i), a = "lv\(tag)\(i)", b = "lp\(tag)\(i)"
                 let here = "10.\(net).\(i + 1).1", there = "10.\(net).\(i + 1).2"
                 let ok = Fleet.sh("""
                     ip netns add \(ns) && ip link add \(a) type veth peer name \(b) && ip link set \(b) netns \(ns) &&
@@ -62,7 +63,7 @@ final class Fleet: @unchecked Sendable {
         namespaces = made
         redis = try RedisServer(bind: ["127.0.0.1"] + (made ? addresses : []))
         for i in 0..<count {
-            let ns = made ? "llmr\(tag)h\(i)" : nil
+            let ns = made ? Fleet.namespace(net, i) : nil
             let dir = root + "/host\(i)"
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             try script.write(toFile: dir + "/script.json", atomically: true, encoding: .utf8)
@@ -84,6 +85,29 @@ final class Fleet: @unchecked Sendable {
     }
 
     static let nextNet = Mutex(100 + Int(getpid() % 100))
+
+    /// A host's namespace, named after the test process that made it.
+    static func namespace(_ net: Int, _ host: Int) -> String { "llmr-\(getpid())-\(net)h\(host)" }
+
+    /// A test process that crashed left its namespaces behind (its fleets'
+    /// deinit never ran), and their links' routes can shadow a new fleet's.
+    /// Each is deleted, with whatever still runs in it, once the process named
+    /// in it is gone; one of an older naming once it is an hour old.
+    static let swept: Void = {
+        guard getuid() == 0 else { return }
+        let dir = "/var/run/netns"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where name.hasPrefix("llmr") {
+            let parts = name.split(separator: "-")
+            let stale: Bool
+            if parts.count == 3, parts[0] == "llmr", let pid = Int32(parts[1]) {
+                stale = kill(pid, 0) != 0 && errno == ESRCH
+            } else {
+                let made = (try? FileManager.default.attributesOfItem(atPath: dir + "/" + name))?[.modificationDate] as? Date
+                stale = made.map { -$0.timeIntervalSinceNow > 3600 } ?? false
+            }
+            if stale { sh("ip netns pids \(name) | xargs -r kill -9; ip netns del \(name)") }
+        }
+    }()
 
     static var fakeBinary: String {
         URL(fileURLWithPath: LLMRProcess.binary).deletingLastPathComponent().appendingPathComponent("llmr-fake").path
