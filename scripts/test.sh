@@ -24,14 +24,18 @@ fi
 # async tests (the router, the transport) can be starved past their bounds. So
 # the in-process tests run first, the end-to-end tests in a run of their own.
 # With arguments (a --filter), one run as asked.
+run() {
+    ${SWIFT:-swift} test "$@" 2>&1 | tee -a "$log"
+    return "${PIPESTATUS[0]}"
+}
 if [ $# -gt 0 ]; then
-    ${SWIFT:-swift} test "$@" 2>&1 | tee "$log"
-    status=${PIPESTATUS[0]}
+    run "$@"
+    status=$?
 else
-    ${SWIFT:-swift} test --skip '^EndToEndTests\.' 2>&1 | tee "$log"
-    status=${PIPESTATUS[0]}
-    ${SWIFT:-swift} test --skip-build --filter '^EndToEndTests\.' 2>&1 | tee -a "$log"
-    second=${PIPESTATUS[0]}
+    run --skip '^EndToEndTests\.'
+    status=$?
+    run --skip-build --filter '^EndToEndTests\.'
+    second=$?
     [ "$status" -ne 0 ] || status=$second
 fi
 # Swift Testing: one "✔ Test NAME passed" or "✘ Test NAME failed" line per test
@@ -58,11 +62,11 @@ if [ "$failed" -gt 0 ]; then
     done <<< "$failed_names"
 fi
 # A crash ends the run without a closing line for the tests in flight: name them.
-unfinished=$(comm -23 <(grep -v '^◇ Test case ' "$log" | sed -nE 's/^◇ Test (.*) started\.$/\1/p' | sort -u) \
-                      <(sed -nE 's/^[✔✘] Test (.*) (passed|failed) after.*/\1/p' "$log" | sed -E 's/ with [0-9]+ test cases?$//' | sort -u))
-if grep -qE '^(💣 Program crashed|Backtrace took)' "$log"; then
+if grep -qE '^(\*\*\* Program crashed|Backtrace took)' "$log"; then
     echo "the test process crashed (its backtrace is above); tests it had not finished:"
-    printf '%s\n' "$unfinished" | sed 's/^/  /'
+    comm -23 <(grep -v '^◇ Test case ' "$log" | sed -nE 's/^◇ Test (.*) started\.$/\1/p' | sort -u) \
+             <(sed -nE 's/^[✔✘] Test (.*) (passed|failed) after.*/\1/p' "$log" | sed -E 's/ with [0-9]+ test cases?$//' | sort -u) |
+        sed 's/^/  /'
 fi
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
     echo "swift test exited $status before any test failed (a build error or a crash: see above)"
